@@ -1,0 +1,260 @@
+"""One typed config for a CIPER run, its presets, and its validation.
+
+Everything a study may vary lives here, so a trial is fully described by one
+`Config` (recorded as JSON next to its results). Validation runs before any
+data is built or any Ray worker starts, and reports every problem as one line
+that says what is wrong and what is allowed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import typing
+from dataclasses import dataclass, field
+
+AUGMENTATIONS = ("crop", "flip", "jitter", "grayscale", "blur", "rotation")
+DATASETS = ("world", "cifar10", "core50", "tdw")
+ENCODERS = ("small_cnn", "resnet18")
+HEAD_MODES = ("both", "contrastive", "predictive")
+HEAD_INPUTS = ("diff", "concat")
+PAIR_SOURCES = ("synthetic", "time", "time+synthetic")
+OPTIMIZERS = ("adamw", "sgd")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+class ConfigError(ValueError):
+    """A bad config value; the message is one line naming the problem and the fix."""
+
+
+@dataclass
+class Config:
+    # data
+    dataset: str = "world"          # world (built in) | cifar10 | core50 | tdw
+    data_dir: str | None = None     # folder of a real dataset; unused for the world
+    image_size: int = 32
+    world_objects: int = 10         # built-in world: object classes
+    world_sessions: int = 5         # built-in world: lighting/background sessions
+    world_frames: int = 200         # built-in world: frames per (object, session) sequence
+    world_seed: int = 0             # built-in world: fixes the shapes and every frame
+    test_fraction: float = 0.2      # held out for evaluation (whole frames, never trained on)
+    pairs: str = "time+synthetic"   # synthetic | time | time+synthetic
+    time_window: int = 50           # time pairs: partner frame within +-window in the sequence
+    # augmentations (the order is a study variable)
+    aug_order: list[str] = field(default_factory=lambda: ["crop", "flip", "jitter", "grayscale", "blur"])
+    crop_min_scale: float = 0.3     # random resized crop: area fraction in [min, 1]
+    flip_p: float = 0.5
+    jitter_p: float = 0.8
+    jitter_strength: float = 0.5    # brightness/contrast/saturation = 0.8*s, hue = 0.2*s (SimCLR)
+    grayscale_p: float = 0.2
+    blur_p: float = 0.5
+    blur_sigma_max: float = 1.5
+    rotation_p: float = 0.5
+    rotation_degrees: float = 90.0
+    # model
+    encoder: str = "small_cnn"      # small_cnn | resnet18 (CIFAR variant)
+    width: float = 1.0              # channel width multiplier of the encoder
+    latent_dim: int = 128           # size of the representation h used downstream
+    proj_dim: int = 64              # contrastive embedding size
+    head_hidden: int = 256          # hidden width of both heads
+    head_mode: str = "both"         # both | contrastive (no prediction head) | predictive (no InfoNCE)
+    head_input: str = "diff"        # diff: h2 - h1 (the paper) | concat: [h1, h2] (AugSelf)
+    # objective
+    alpha: float = 1.0              # L = L_con + alpha * L_pred
+    temperature: float = 0.2
+    # optimisation
+    optimizer: str = "adamw"
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    batch_size: int = 256
+    epochs: int = 6
+    max_train_images: int = 0       # 0 = all; a cap keeps smoke runs to seconds
+    # evaluation
+    eval_images: int = 2000         # held-out images used by the probes (0 = all)
+    knn_k: int = 20
+    # run
+    seed: int = 0
+    device: str = "auto"            # auto | cpu | cuda
+    threads: int = 0                # torch CPU threads; 0 = leave torch's default
+    compile: bool = False           # torch.compile the encoder (measured in benchmarks, off by default)
+
+    # ---- construction -------------------------------------------------
+    @classmethod
+    def from_dict(cls, values: dict) -> "Config":
+        """Build from a plain dict (JSON, Ray Tune's config), rejecting unknown keys."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        for key in values:
+            if key not in names:
+                close = [n for n in names if n.startswith(str(key)[:3])]
+                hint = f" (did you mean {', '.join(sorted(close))}?)" if close else ""
+                raise ConfigError(f"unknown config key '{key}'{hint}; see ciper/config.py for the keys")
+        hints = typing.get_type_hints(cls)
+        return cls(**{k: _coerce(k, v, hints[k]) for k, v in values.items()}).validated()
+
+    def replace(self, **changes) -> "Config":
+        return Config.from_dict({**self.to_dict(), **changes})
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    # ---- validation ---------------------------------------------------
+    def problems(self) -> list[str]:
+        """Every problem with this config, one line each (empty when valid)."""
+        p = []
+
+        def choice(name, allowed):
+            if getattr(self, name) not in allowed:
+                p.append(f"{name}={getattr(self, name)!r} is not one of {', '.join(allowed)}")
+
+        for name, allowed in [("dataset", DATASETS), ("encoder", ENCODERS), ("head_mode", HEAD_MODES),
+                              ("head_input", HEAD_INPUTS), ("pairs", PAIR_SOURCES),
+                              ("optimizer", OPTIMIZERS), ("device", DEVICES)]:
+            choice(name, allowed)
+        if not (isinstance(self.alpha, (int, float)) and math.isfinite(self.alpha) and self.alpha >= 0):
+            p.append(f"alpha={self.alpha} must be a finite number >= 0 (0 = contrastive only)")
+        if not self.temperature > 0:
+            p.append(f"temperature={self.temperature} must be > 0 (typical 0.1-0.5)")
+        for name, low in [("latent_dim", 1), ("proj_dim", 1), ("head_hidden", 1), ("epochs", 1),
+                          ("batch_size", 2), ("image_size", 8), ("world_objects", 2),
+                          ("world_sessions", 1), ("world_frames", 2), ("knn_k", 1), ("time_window", 1)]:
+            if getattr(self, name) < low:
+                p.append(f"{name}={getattr(self, name)} must be >= {low}")
+        for name in ["max_train_images", "eval_images", "threads", "seed", "world_seed"]:
+            if getattr(self, name) < 0:
+                p.append(f"{name}={getattr(self, name)} must be >= 0")
+        if not self.lr > 0:
+            p.append(f"lr={self.lr} must be > 0")
+        if not self.width > 0:
+            p.append(f"width={self.width} must be > 0")
+        if not 0 < self.test_fraction < 1:
+            p.append(f"test_fraction={self.test_fraction} must be between 0 and 1")
+        if not 0 < self.crop_min_scale <= 1:
+            p.append(f"crop_min_scale={self.crop_min_scale} must be in (0, 1]")
+        for name in ["flip_p", "jitter_p", "grayscale_p", "blur_p", "rotation_p"]:
+            if not 0 <= getattr(self, name) <= 1:
+                p.append(f"{name}={getattr(self, name)} must be a probability in [0, 1]")
+        if not 0 <= self.jitter_strength <= 1.25:
+            p.append(f"jitter_strength={self.jitter_strength} must be in [0, 1.25] (hue shift <= 0.25)")
+        if not self.blur_sigma_max >= 0.1:
+            p.append(f"blur_sigma_max={self.blur_sigma_max} must be >= 0.1")
+        unknown = [a for a in self.aug_order if a not in AUGMENTATIONS]
+        if unknown:
+            p.append(f"unknown augmentation {', '.join(map(repr, unknown))} in aug_order; "
+                     f"allowed: {', '.join(AUGMENTATIONS)}")
+        dupes = sorted({a for a in self.aug_order if self.aug_order.count(a) > 1})
+        if dupes:
+            p.append(f"augmentation {', '.join(map(repr, dupes))} appears twice in aug_order; list each op once")
+        if "synthetic" in self.pairs and not self.aug_order:
+            p.append(f"pairs={self.pairs!r} needs at least one augmentation in aug_order")
+        if self.dataset == "cifar10" and self.pairs != "synthetic":
+            p.append("cifar10 has no time sequences: use pairs=synthetic")
+        if self.dataset != "world" and not self.data_dir:
+            p.append(f"dataset={self.dataset!r} needs data_dir=<folder> (see README, 'Real datasets')")
+        if self.head_mode == "predictive" and self.alpha == 0:
+            p.append("head_mode=predictive with alpha=0 trains nothing; set alpha > 0")
+        if self.device == "cuda":
+            import torch
+            if not torch.cuda.is_available():
+                p.append("device=cuda but CUDA is not available on this machine; use device=cpu or auto")
+        return p
+
+    def validated(self) -> "Config":
+        problems = self.problems()
+        if problems:
+            raise ConfigError("; ".join(problems))
+        return self
+
+    # ---- derived --------------------------------------------------------
+    @property
+    def uses_prediction(self) -> bool:
+        return self.head_mode != "contrastive" and self.alpha > 0
+
+    @property
+    def uses_contrast(self) -> bool:
+        return self.head_mode != "predictive"
+
+
+def _coerce(name: str, value, hint):
+    """Turn strings from the command line (and ints from JSON) into the field's type."""
+    origin = typing.get_origin(hint)
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if value is None:
+        if type(None) in typing.get_args(hint):
+            return None
+        raise ConfigError(f"{name} cannot be empty")
+    if origin is list:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{name}={value!r} must be a list, e.g. {name}=crop,flip,jitter")
+        return [str(v) for v in value]
+    target = args[0] if args else hint
+    if target is bool:
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(value).lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name}={value!r} must be true or false")
+    if target is int:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ConfigError(f"{name}={value!r} must be a whole number")
+        try:
+            return int(value) if not isinstance(value, str) else int(value.strip())
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} must be a whole number") from None
+    if target is float:
+        if isinstance(value, bool):
+            raise ConfigError(f"{name}={value!r} must be a number")
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name}={value!r} must be a number") from None
+    if target is str:
+        if not isinstance(value, (str, int, float)):
+            raise ConfigError(f"{name}={value!r} must be text")
+        return str(value)
+    return value
+
+
+# ---- presets -------------------------------------------------------------
+PRESETS: dict[str, dict] = {
+    # seconds: a tiny world, one short epoch; for tests and smoke studies
+    "smoke": dict(world_objects=4, world_sessions=2, world_frames=40, epochs=2, batch_size=64,
+                  latent_dim=32, proj_dim=32, head_hidden=64, eval_images=200, knn_k=5,
+                  time_window=10),
+    # the built-in world on a 2-core CPU in a couple of minutes (the default)
+    "cpu": dict(),
+    # CIFAR10 + CIFAR ResNet18 at GPU scale (see ../shared/ANCHORS.md)
+    "paper": dict(dataset="cifar10", data_dir="data/cifar10", pairs="synthetic", encoder="resnet18",
+                  latent_dim=512, proj_dim=128, head_hidden=2048, batch_size=512, epochs=200,
+                  lr=1e-3, weight_decay=1e-6, temperature=0.2, crop_min_scale=0.2,
+                  jitter_strength=1.0, eval_images=0, knn_k=200, device="auto"),
+}
+
+
+def preset(name: str, **overrides) -> Config:
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset '{name}'; choose one of {', '.join(PRESETS)}")
+    return Config.from_dict({**PRESETS[name], **overrides})
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """['alpha=0.3', 'aug_order=crop,flip'] -> {'alpha': '0.3', 'aug_order': 'crop,flip'}."""
+    out = {}
+    for item in pairs:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r} must look like key=value, e.g. --set alpha=0.5")
+        key, value = item.split("=", 1)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def resolve_path(path: str | None) -> str | None:
+    """Absolute path, so that Ray trial working directories do not break it."""
+    return None if path is None else os.path.abspath(os.path.expanduser(path))
