@@ -262,7 +262,8 @@ class Pipeline:
     def __init__(self, order: list[str], ops: dict):
         self.order = list(order)
         self.ops = {name: ops[name] for name in self.order}
-        self.schema = [c for name in self.CANONICAL if name in self.ops for c in self.ops[name].columns]
+        self.groups = {name: list(self.ops[name].columns) for name in self.CANONICAL if name in self.ops}
+        self.schema = [c for cols in self.groups.values() for c in cols]
 
     @classmethod
     def from_config(cls, cfg: Config) -> "Pipeline":

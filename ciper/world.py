@@ -1,8 +1,10 @@
 """The built-in world: procedurally drawn objects filmed in sessions, no download.
 
 Why it looks the way it does (each choice keeps a downstream task informative):
-- Objects are asymmetric star-shaped silhouettes with an off-centre marker, so
-  rotation and flips are decidable; an object's colour is random per sequence,
+- Objects are asymmetric star-shaped silhouettes with a marker at their top, so
+  tilt and flips are decidable; they lean at most 60 degrees from upright, so a
+  tilt means the same thing for every object (a full turn of ten different
+  shapes is not linearly readable from any features: R^2 < 0 for every model); an object's colour is random per sequence,
   so only the shape tells the class.
 - Sessions (like CORe50's) differ by lighting brightness, saturation and a
   colour tint -- exactly what colour jitter removes -- plus per-frame lighting
@@ -12,7 +14,7 @@ Why it looks the way it does (each choice keeps a downstream task informative):
   time-augmented positive pairs, and every frame has ground-truth view
   parameters for view regression.
 
-Views are normalised to about [-1, 1]: rot_sin, rot_cos, scale, pos_x, pos_y.
+Views are normalised to [-1, 1]: tilt, scale, pos_x, pos_y.
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ import torch
 
 from ciper.data import ImageSet
 
-VIEW_NAMES = ["rot_sin", "rot_cos", "scale", "pos_x", "pos_y"]
+VIEW_NAMES = ["tilt", "scale", "pos_x", "pos_y"]
+TILT_MAX = math.pi / 3       # objects lean at most 60 degrees either way
 SCALE_RANGE = (0.55, 1.0)   # object radius as a fraction of RADIUS_PX
 RADIUS_PX = 0.38            # of the image size
 SHIFT_PX = 0.19             # largest centre offset, as a fraction of the image size
@@ -50,21 +53,21 @@ def generate_world(objects: int = 10, sessions: int = 5, frames: int = 200, size
     # --- objects: radius(phi) = 1 + sum_m a_m cos(m phi + b_m), plus a marker dot
     amp = 0.10 + 0.22 * rand(objects, HARMONICS)
     phase = 2 * math.pi * rand(objects, HARMONICS)
-    marker_phi = 2 * math.pi * rand(objects)
+    marker_phi = torch.full((objects,), -math.pi / 2)    # every object's marker marks its top
     marker_rho = 0.35 + 0.25 * rand(objects)
 
     # --- sessions: lighting, saturation and tint (what colour jitter removes)
-    light = torch.linspace(0.6, 1.15, sessions)[torch.randperm(sessions, generator=g)] if sessions > 1 \
+    light = torch.linspace(0.7, 1.1, sessions)[torch.randperm(sessions, generator=g)] if sessions > 1 \
         else torch.ones(1)
-    saturation = 0.45 + 0.75 * rand(sessions)
-    tint = 1 + 0.25 * (rand(sessions, 3) - 0.5)
-    background = 0.3 + 0.25 * rand(sessions)
+    saturation = 0.5 + 0.6 * rand(sessions)
+    tint = 1 + 0.2 * (rand(sessions, 3) - 0.5)
 
     # --- sequences: one per (object, session); views drift as a random walk
     n_seq = objects * sessions
     seq_object = torch.arange(n_seq) // sessions
     seq_session = torch.arange(n_seq) % sessions
-    theta = 2 * math.pi * rand(n_seq, 1) + torch.cumsum(0.25 * randn(n_seq, frames), 1)
+    theta = _reflect(TILT_MAX * (2 * rand(n_seq, 1) - 1) + torch.cumsum(0.12 * randn(n_seq, frames), 1),
+                     -TILT_MAX, TILT_MAX)
     lo, hi = SCALE_RANGE
     scale = _reflect(lo + (hi - lo) * rand(n_seq, 1) + torch.cumsum(0.04 * randn(n_seq, frames), 1), lo, hi)
     pos = _reflect(2 * rand(n_seq, 1, 2) - 1 + torch.cumsum(0.12 * randn(n_seq, frames, 2), 1), -1.0, 1.0)
@@ -102,19 +105,20 @@ def generate_world(objects: int = 10, sessions: int = 5, frames: int = 200, size
     # background with a lighting gradient, then the body, then the dark marker
     grad_dir = 2 * math.pi * rand(n)
     gradient = 1 + 0.25 * (torch.cos(grad_dir)[:, None, None] * xx + torch.sin(grad_dir)[:, None, None] * yy)
-    img = (background[ses][:, None, None] * gradient)[:, None].expand(n, 3, size, size)
+    background = 0.32 + 0.2 * rand(n)                                   # per frame, not per session
+    img = (background[:, None, None] * gradient)[:, None].expand(n, 3, size, size)
     img = img * (1 - inside[:, None]) + body[seq][:, :, None, None] * inside[:, None]
     img = img * (1 - marker[:, None]) + 0.08 * marker[:, None]
 
     # session look: saturation, tint and lighting (with per-frame flicker), then sensor noise
     gray = (0.299 * img[:, 0] + 0.587 * img[:, 1] + 0.114 * img[:, 2])[:, None]
     img = gray + saturation[ses][:, None, None, None] * (img - gray)
-    flicker = 1 + 0.08 * randn(n)
+    flicker = 1 + 0.1 * randn(n)
     img = img * (tint[ses] * (light[ses] * flicker)[:, None])[:, :, None, None]
     img = img + 0.02 * randn(n, 3, size, size)
     images = (img.clamp(0, 1) * 255).round().to(torch.uint8)
 
-    views = torch.stack([torch.sin(theta), torch.cos(theta), (scale - lo) / (hi - lo) * 2 - 1,
+    views = torch.stack([theta / TILT_MAX, (scale - lo) / (hi - lo) * 2 - 1,
                          pos[:, 0], pos[:, 1]], 1)
     return ImageSet(images=images, objects=obj, sessions=ses, views=views, view_names=list(VIEW_NAMES),
                     sequences=seq, frames=frame, name="world")

@@ -1,0 +1,41 @@
+"""The CIPER objective as small pure functions: L = L_con + alpha * L_pred."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def info_nce(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> torch.Tensor:
+    """NT-Xent (SimCLR): each of the 2B views must pick its partner among the other 2B - 1."""
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    logits = z @ z.T / temperature
+    logits.fill_diagonal_(float("-inf"))
+    n = z1.shape[0]
+    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
+    return F.cross_entropy(logits, targets)
+
+
+def standardise(r: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """Z-score each parameter over the batch, so every column weighs the same in the MSE
+    (a batch-norm without affine weights); constant columns become 0."""
+    return (r - r.mean(0)) / (r.std(0, unbiased=False) + eps)
+
+
+def prediction_loss(pred: torch.Tensor, r: torch.Tensor, groups: list[list[int]] | None = None) -> torch.Tensor:
+    """MSE between predicted and true (standardised) parameter changes, averaged within each
+    group of columns (one augmentation op, or the view) and summed over groups, as AugSelf
+    sums its per-augmentation losses: each op weighs the same however many columns it has."""
+    err = (pred - standardise(r)) ** 2
+    if groups is None:
+        return err.mean()
+    return sum(err[:, cols].mean() for cols in groups)
+
+
+def ciper_loss(l_con: torch.Tensor | None, l_pred: torch.Tensor | None, alpha: float) -> torch.Tensor:
+    """Contrastive-only when l_pred is None, predictive-only when l_con is None."""
+    total = 0.0
+    if l_con is not None:
+        total = total + l_con
+    if l_pred is not None:
+        total = total + alpha * l_pred
+    return total

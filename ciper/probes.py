@@ -1,0 +1,128 @@
+"""What the frozen representation h holds, measured on held-out data.
+
+All read-outs are linear least squares (ridge) on standardised features, as the
+same lab evaluates (a closed form: fast, deterministic, no probe training to
+tune), plus a cosine kNN classifier:
+
+  object_acc   object class from h
+  session_acc  session (lighting/background) from h, where the data has sessions
+  view_r2      view parameters from h (R^2 per parameter, and their mean)
+  aug_r2       augmentation-parameter change from the pair features of two
+               fresh augmentations of one image (h2 - h1 or [h1, h2], as the
+               model was configured): the equivariance measure. It uses the
+               same fixed augmentations for every model, contrastive-only too.
+  knn_acc      object class by k-nearest neighbours (cosine) in h
+
+Probe training data comes from the training split, test data from the held-out split.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ciper.augment import Pipeline
+from ciper.heads import pair_features
+
+EVAL_SEED = 1234          # the fresh augmentations are the same for every model
+PROBE_TRAIN_IMAGES = 5000
+RIDGE = 1e-3              # relative to the (standardised) feature variance
+
+
+@torch.no_grad()
+def encode(encoder: torch.nn.Module, images: torch.Tensor, device, batch: int = 512) -> torch.Tensor:
+    """h for uint8 images, in eval mode, in float32 on the CPU."""
+    encoder.eval()
+    out = [encoder(images[i:i + batch].to(device).float().div_(255)).float().cpu()
+           for i in range(0, len(images), batch)]
+    return torch.cat(out)
+
+
+def ridge_fit(x: torch.Tensor, y: torch.Tensor, lam: float = RIDGE):
+    """Least squares y ~ x W + b on standardised x; returns a predict function."""
+    x, y = x.double(), y.double()
+    mu, sd = x.mean(0), x.std(0).clamp(min=1e-8)
+    xs = torch.cat([(x - mu) / sd, torch.ones(len(x), 1, dtype=x.dtype)], 1)
+    reg = lam * len(x) * torch.eye(xs.shape[1], dtype=x.dtype)
+    reg[-1, -1] = 0   # no penalty on the bias
+    w = torch.linalg.solve(xs.T @ xs + reg, xs.T @ y)
+    return lambda q: torch.cat([(q.double() - mu) / sd, torch.ones(len(q), 1, dtype=x.dtype)], 1) @ w
+
+
+def r2_scores(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """R^2 per column; NaN for a column that does not vary (nothing to explain)."""
+    y, pred = y.double(), pred.double()
+    ss_tot = ((y - y.mean(0)) ** 2).sum(0)
+    ss_res = ((y - pred) ** 2).sum(0)
+    return torch.where(ss_tot > 1e-12, 1 - ss_res / ss_tot.clamp(min=1e-12), torch.full_like(ss_tot, math.nan))
+
+
+def linear_accuracy(x_tr, y_tr, x_te, y_te) -> float:
+    classes = int(max(y_tr.max(), y_te.max())) + 1
+    predict = ridge_fit(x_tr, torch.nn.functional.one_hot(y_tr, classes).double())
+    return (predict(x_te).argmax(1) == y_te).double().mean().item()
+
+
+def knn_accuracy(x_tr, y_tr, x_te, y_te, k: int) -> float:
+    a = torch.nn.functional.normalize(x_tr, dim=1)
+    b = torch.nn.functional.normalize(x_te, dim=1)
+    sim, nn_idx = (b @ a.T).topk(min(k, len(a)), dim=1)
+    votes = torch.zeros(len(b), int(y_tr.max()) + 1).scatter_add_(1, y_tr[nn_idx], torch.exp(sim / 0.1))
+    return (votes.argmax(1) == y_te).double().mean().item()
+
+
+def regression_r2(x_tr, y_tr, x_te, y_te, names: list[str], prefix: str) -> dict:
+    scores = r2_scores(ridge_fit(x_tr, y_tr)(x_te), y_te)
+    out = {f"{prefix}/{n}": s.item() for n, s in zip(names, scores)}
+    defined = scores[~torch.isnan(scores)]
+    out[prefix] = defined.mean().item() if len(defined) else math.nan
+    return out
+
+
+def _sample(data, n: int, seed: int):
+    if n and len(data) > n:
+        return data.subset(torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n].sort().values)
+    return data
+
+
+@torch.no_grad()
+def aug_pair_features(encoder, images, cfg, device):
+    """Pair features and r for two fresh augmentations of each image (fixed seed)."""
+    pipeline = Pipeline.from_config(cfg)
+    g = torch.Generator().manual_seed(EVAL_SEED)
+    feats, targets = [], []
+    encoder.eval()
+    for i in range(0, len(images), 512):
+        x = images[i:i + 512].to(device).float().div_(255)
+        v1, p1 = pipeline(x, g)
+        v2, p2 = pipeline(x, g)
+        h1, h2 = encoder(v1).float(), encoder(v2).float()
+        feats.append(pair_features(h1, h2, cfg.head_input).cpu())
+        targets.append((p2 - p1).cpu())
+    return torch.cat(feats), torch.cat(targets).double(), pipeline.schema
+
+
+def evaluate(trained) -> dict:
+    """Every probe on a trained model (see module docstring); a flat dict of floats."""
+    cfg, device = trained.cfg, trained.device
+    encoder = trained.model.encoder
+    tr = _sample(trained.train_set, PROBE_TRAIN_IMAGES, cfg.seed)
+    te = _sample(trained.test_set, cfg.eval_images, cfg.seed)
+    h_tr, h_te = encode(encoder, tr.images, device), encode(encoder, te.images, device)
+
+    m = {"object_acc": linear_accuracy(h_tr, tr.objects, h_te, te.objects),
+         "knn_acc": knn_accuracy(h_tr, tr.objects, h_te, te.objects, cfg.knn_k)}
+    m["session_acc"] = (linear_accuracy(h_tr, tr.sessions, h_te, te.sessions)
+                        if tr.sessions is not None and tr.num_sessions > 1 else math.nan)
+    if tr.views is not None:
+        m.update(regression_r2(h_tr, tr.views, h_te, te.views, tr.view_names, "view_r2"))
+    else:
+        m["view_r2"] = math.nan
+    if cfg.aug_order:
+        f_tr, r_tr, schema = aug_pair_features(encoder, tr.images, cfg, device)
+        f_te, r_te, _ = aug_pair_features(encoder, te.images, cfg, device)
+        m.update(regression_r2(f_tr, r_tr, f_te, r_te, schema, "aug_r2"))
+    else:
+        m["aug_r2"] = math.nan
+    trained.model.train()
+    return m

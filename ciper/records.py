@@ -1,0 +1,65 @@
+"""Writing results safely and stamping them with the code version."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+_REPO = Path(__file__).resolve().parent.parent
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: a crash never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _clean(value):
+    """JSON has no NaN: write null instead, so every reader can parse the file."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def write_json(path: str | os.PathLike, obj) -> None:
+    atomic_write_bytes(path, (json.dumps(_clean(obj), indent=2, sort_keys=True) + "\n").encode())
+
+
+_VERSION = None
+
+
+def code_version() -> str:
+    """The git commit of the ciper checkout (with '+dirty' for local edits), or the package version."""
+    global _VERSION
+    if _VERSION is None:
+        try:
+            sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=_REPO, capture_output=True,
+                                 text=True, timeout=10, check=True).stdout.strip()
+            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=_REPO,
+                                   capture_output=True, text=True, timeout=10).stdout.strip()
+            _VERSION = sha + ("+dirty" if dirty else "")
+        except (OSError, subprocess.SubprocessError):
+            from importlib.metadata import PackageNotFoundError, version
+            try:
+                _VERSION = "ciper-" + version("ciper")
+            except PackageNotFoundError:
+                _VERSION = "unknown"
+    return _VERSION

@@ -1,0 +1,231 @@
+"""Train CIPER: one loop, readable top to bottom, with a per-epoch callback.
+
+    python -m ciper.train --preset cpu --set alpha=0.3 --out runs/a03
+
+writes runs/a03/config.json, runs/a03/metrics.json and runs/a03/checkpoint.pt.
+Rerunning the same command resumes from the checkpoint. Studies (Ray Tune)
+call `train(...)` with their own `on_epoch` and evaluate on the last epoch.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from ciper import checkpoint
+from ciper.augment import Pipeline
+from ciper.config import Config, ConfigError, parse_overrides, preset
+from ciper.data import ImageSet, TimePairs, load_dataset, split
+from ciper.model import CIPER
+from ciper.records import code_version, write_json
+
+CHECKPOINT = "checkpoint.pt"
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class Trained:
+    """What a finished (or interrupted) run hands to evaluation."""
+    cfg: Config
+    model: CIPER
+    train_set: ImageSet
+    test_set: ImageSet
+    device: torch.device
+    history: list[dict] = field(default_factory=list)
+
+
+def pick_device(cfg: Config) -> torch.device:
+    if cfg.device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(cfg.device)
+
+
+def target_groups(cfg: Config, data: ImageSet) -> dict[str, list[str]]:
+    """Columns of r (the parameter change between two views that the prediction head
+    regresses), grouped: the view change of time pairs, then one group per augmentation op."""
+    groups = {}
+    if "time" in cfg.pairs:
+        groups["view"] = [f"view/{n}" for n in data.view_names]
+    if "synthetic" in cfg.pairs:
+        groups.update(Pipeline.from_config(cfg).groups)
+    return groups
+
+
+def make_views(images: torch.Tensor, views: torch.Tensor | None, idx: torch.Tensor, partner: torch.Tensor,
+               pipeline: Pipeline | None, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Two views of each sample and r = params(view 2) - params(view 1).
+
+    Time pairs take the partner frame (r gets its view change); synthetic pairs
+    augment each view (r gets the change of augmentation parameters); both can combine.
+    """
+    x1 = images[idx.to(images.device)].float().div_(255)
+    x2 = images[partner.to(images.device)].float().div_(255)
+    r = []
+    if views is not None:
+        r.append((views[partner] - views[idx]).to(images.device))
+    if pipeline is not None:
+        x1, p1 = pipeline(x1, g)
+        x2, p2 = pipeline(x2, g)
+        r.append(p2 - p1)
+    r = torch.cat(r, 1) if r else torch.zeros(len(idx), 0, device=images.device)
+    return x1, x2, r
+
+
+def train(cfg: Config, workdir: str | Path | None = None,
+          on_epoch: Callable[[dict, Trained], None] | None = None, progress: bool = False) -> Trained:
+    """Train for cfg.epochs, checkpointing to workdir each epoch (resuming if one is there).
+
+    on_epoch(metrics, trained) runs after every epoch's checkpoint is written.
+    """
+    cfg = cfg.validated()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = pick_device(cfg)
+    torch.manual_seed(cfg.seed)
+
+    # data: one tensor on the device; batches are indexed, never collated image by image
+    train_set, test_set = split(load_dataset(cfg), cfg.test_fraction, cfg.seed)
+    if cfg.max_train_images and len(train_set) > cfg.max_train_images:
+        keep = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(cfg.seed))
+        train_set = train_set.subset(keep[: cfg.max_train_images].sort().values)
+    time_pairs = TimePairs(train_set, cfg.time_window) if "time" in cfg.pairs else None
+    pipeline = Pipeline.from_config(cfg) if "synthetic" in cfg.pairs else None
+    images = train_set.images.to(device)
+    views = train_set.views if time_pairs is not None else None
+
+    # model, optimiser, cosine schedule with a short warm-up
+    model = CIPER(cfg, target_groups(cfg, train_set)).to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    if cfg.compile:
+        model.encoder = torch.compile(model.encoder)
+    steps_per_epoch = max(1, len(train_set) // cfg.batch_size)
+    total_steps = steps_per_epoch * cfg.epochs
+    warmup = min(100, total_steps // 10)
+    decay, no_decay = [], []
+    for p in model.parameters():   # BatchNorm and biases get no weight decay
+        (no_decay if p.ndim <= 1 else decay).append(p)
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    opt = (torch.optim.AdamW(groups, lr=cfg.lr) if cfg.optimizer == "adamw"
+           else torch.optim.SGD(groups, lr=cfg.lr, momentum=0.9, nesterov=True))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(1, warmup)) * 0.5 * (
+        1 + math.cos(math.pi * min(s, total_steps) / total_steps)))
+    g = torch.Generator().manual_seed(cfg.seed)   # batch order, partners, augmentation parameters
+    trained = Trained(cfg, model, train_set, test_set, device)
+
+    ckpt_path = Path(workdir) / CHECKPOINT if workdir is not None else None
+    start = 0
+    if ckpt_path is not None and ckpt_path.exists():
+        state = checkpoint.load(ckpt_path)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        g.set_state(state["generator"])
+        start, trained.history = state["epoch"], state["history"]
+
+    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+    for epoch in range(start, cfg.epochs):
+        model.train()
+        t0 = time.perf_counter()
+        sums: dict[str, float] = {}
+        order = torch.randperm(len(train_set), generator=g)
+        bar = _progress(range(steps_per_epoch), f"epoch {epoch + 1}/{cfg.epochs}", progress)
+        for step in bar:
+            idx = order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
+            partner = time_pairs.partners(idx, g) if time_pairs is not None else idx
+            v1, v2, r = make_views(images, views, idx, partner, pipeline, g)
+            if device.type == "cuda":
+                v1, v2 = v1.contiguous(memory_format=torch.channels_last), v2.contiguous(memory_format=torch.channels_last)
+            with amp:
+                losses = model.losses(v1, v2, r)
+            opt.zero_grad(set_to_none=True)
+            losses["loss"].backward()
+            opt.step()
+            sched.step()
+            for k, v in losses.items():
+                sums[k] = sums.get(k, 0.0) + v.item()
+            if progress:
+                bar.set_postfix(loss=f"{losses['loss'].item():.3f}")
+        metrics = {k: v / steps_per_epoch for k, v in sums.items()}
+        if not all(math.isfinite(v) for v in metrics.values()):
+            raise TrainingDiverged(f"loss became {metrics['loss']} in epoch {epoch + 1}; "
+                                   f"lower lr (now {cfg.lr}) or alpha (now {cfg.alpha})")
+        metrics.update(epoch=epoch + 1, lr=sched.get_last_lr()[0], epoch_time=time.perf_counter() - t0)
+        trained.history.append(metrics)
+        if ckpt_path is not None:
+            checkpoint.save(ckpt_path, {"model": model.state_dict(), "optimizer": opt.state_dict(),
+                                        "scheduler": sched.state_dict(), "generator": g.get_state(),
+                                        "epoch": epoch + 1, "history": trained.history,
+                                        "config": cfg.to_dict()})
+        if on_epoch is not None:
+            on_epoch(dict(metrics), trained)
+    return trained
+
+
+def _progress(iterable, desc, enabled):
+    if not enabled:
+        return iterable
+    from tqdm import tqdm
+    return tqdm(iterable, desc=desc, leave=False, dynamic_ncols=True, file=sys.stderr)
+
+
+def run(cfg: Config, out: str | Path, progress: bool = False) -> dict:
+    """Train, evaluate and write out/config.json and out/metrics.json; returns the metrics."""
+    from ciper.probes import evaluate   # evaluation sits above training in the data flow
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    old = out / "config.json"
+    if old.exists() and (out / CHECKPOINT).exists():
+        import json
+        if json.loads(old.read_text()) != cfg.to_dict():
+            raise ConfigError(f"{out} holds a run with a different config; use another --out, "
+                              f"or delete {out / CHECKPOINT} to start over")
+    write_json(out / "config.json", cfg.to_dict())
+    t0 = time.perf_counter()
+    trained = train(cfg, out, progress=progress)
+    train_time = time.perf_counter() - t0
+    metrics = evaluate(trained)
+    metrics.update(trained.history[-1])
+    metrics.update(train_time=train_time, eval_time=time.perf_counter() - t0 - train_time,
+                   seed=cfg.seed, code_version=code_version())
+    write_json(out / "metrics.json", {"metrics": metrics, "history": trained.history, "config": cfg.to_dict()})
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m ciper.train", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--preset", default="cpu", help="smoke | cpu | paper (default: cpu)")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override config fields")
+    ap.add_argument("--out", required=True, help="output folder")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = ap.parse_args(argv)
+    try:
+        cfg = preset(args.preset, **parse_overrides(args.set))
+        if cfg.data_dir is not None:
+            cfg = cfg.replace(data_dir=str(Path(cfg.data_dir).expanduser().resolve()))
+        metrics = run(cfg, args.out, progress=not args.no_progress)
+    except (ConfigError, checkpoint.CheckpointError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except TrainingDiverged as e:
+        print(f"error: training diverged: {e}", file=sys.stderr)
+        return 1
+    keys = ["object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc", "loss", "train_time"]
+    print("  ".join(f"{k}={metrics[k]:.3f}" for k in keys if isinstance(metrics.get(k), float)))
+    print(f"wrote {Path(args.out) / 'metrics.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
