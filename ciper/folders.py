@@ -75,6 +75,12 @@ def load_cifar10(data_dir, size: int = 32) -> ImageSet:
         def _check_integrity(self) -> bool:
             return True
 
+        def _load_meta(self) -> None:
+            import pickle
+            with open(folder / self.meta["filename"], "rb") as f:
+                self.classes = pickle.load(f, encoding="latin1")[self.meta["key"]]
+            self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+
     parts = []
     for train in (True, False):
         try:

@@ -1,8 +1,9 @@
 """What the frozen representation h holds, measured on held-out data.
 
-All read-outs are linear least squares (ridge) on standardised features, as the
-same lab evaluates (a closed form: fast, deterministic, no probe training to
-tune), plus a cosine kNN classifier:
+All read-outs are linear and fit on standardised features: classes by
+multinomial logistic regression (L-BFGS from zero weights: deterministic),
+parameters by ridge least squares (closed form, as the same lab evaluates),
+plus a cosine kNN classifier:
 
   object_acc   object class from h
   session_acc  session (lighting/background) from h, where the data has sessions
@@ -57,10 +58,26 @@ def r2_scores(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.where(ss_tot > 1e-12, 1 - ss_res / ss_tot.clamp(min=1e-12), torch.full_like(ss_tot, math.nan))
 
 
-def linear_accuracy(x_tr, y_tr, x_te, y_te) -> float:
+def linear_accuracy(x_tr, y_tr, x_te, y_te, weight_decay: float = 1e-4, steps: int = 200) -> float:
+    """Multinomial logistic regression on standardised features (L-BFGS, deterministic)."""
+    mu, sd = x_tr.mean(0), x_tr.std(0).clamp(min=1e-8)
+    a, b = ((x_tr - mu) / sd).double(), ((x_te - mu) / sd).double()
     classes = int(max(y_tr.max(), y_te.max())) + 1
-    predict = ridge_fit(x_tr, torch.nn.functional.one_hot(y_tr, classes).double())
-    return (predict(x_te).argmax(1) == y_te).double().mean().item()
+    lin = torch.nn.Linear(a.shape[1], classes, dtype=torch.float64)
+    torch.nn.init.zeros_(lin.weight), torch.nn.init.zeros_(lin.bias)
+    opt = torch.optim.LBFGS(lin.parameters(), lr=1, max_iter=steps, history_size=20,
+                            line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(lin(a), y_tr) + weight_decay * lin.weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():
+        opt.step(closure)
+    with torch.no_grad():
+        return (lin(b).argmax(1) == y_te).double().mean().item()
 
 
 def knn_accuracy(x_tr, y_tr, x_te, y_te, k: int) -> float:

@@ -1,0 +1,56 @@
+import torch
+
+from ciper.config import Config
+from ciper.data import TimePairs, load_dataset, split
+from ciper.world import VIEW_NAMES, generate_world
+
+
+def test_world_is_deterministic_and_complete():
+    a = generate_world(objects=4, sessions=3, frames=20, seed=5)
+    b = generate_world(objects=4, sessions=3, frames=20, seed=5)
+    c = generate_world(objects=4, sessions=3, frames=20, seed=6)
+    assert torch.equal(a.images, b.images) and torch.equal(a.views, b.views)
+    assert not torch.equal(a.images, c.images)
+    assert a.images.shape == (4 * 3 * 20, 3, 32, 32) and a.images.dtype == torch.uint8
+    assert a.num_objects == 4 and a.num_sessions == 3 and a.view_names == VIEW_NAMES
+    assert a.views.abs().max() <= 1.0 + 1e-6
+    # every sequence is one object in one session
+    for s in range(12):
+        m = a.sequences == s
+        assert len(a.objects[m].unique()) == 1 and len(a.sessions[m].unique()) == 1
+
+
+def test_world_objects_are_asymmetric():
+    """A mirrored object must not look like itself, or flips could not be told apart."""
+    w = generate_world(objects=10, sessions=1, frames=1, seed=0)
+    x = w.images.float()
+    mirrored_gap = (x - x.flip(-1)).abs().mean((1, 2, 3))
+    assert torch.all(mirrored_gap > 1.0)
+
+
+def test_sessions_differ_by_lighting_and_colour():
+    w = generate_world(objects=2, sessions=4, frames=50, seed=0)
+    means = torch.stack([w.images[w.sessions == s].float().mean((0, 2, 3)) for s in range(4)])
+    assert (means.max(0).values - means.min(0).values).max() > 10   # visible colour/brightness shifts
+
+
+def test_split_holds_out_sequence_tails():
+    w = generate_world(objects=2, sessions=2, frames=50, seed=0)
+    train, test = split(w, 0.2, seed=0)
+    assert len(test) == 4 * 10 and len(train) == 4 * 40
+    assert test.frames.min() == 40 and train.frames.max() == 39
+
+
+def test_time_pairs_stay_in_sequence_and_window():
+    w = generate_world(objects=3, sessions=2, frames=30, seed=0)
+    pairs = TimePairs(w, window=4)
+    idx = torch.arange(len(w))
+    partner = pairs.partners(idx, torch.Generator().manual_seed(0))
+    assert torch.equal(w.sequences[partner], w.sequences[idx])
+    gap = (w.frames[partner] - w.frames[idx]).abs()
+    assert gap.max() <= 4 and gap.min() >= 1
+
+
+def test_load_dataset_uses_the_world_by_default():
+    data = load_dataset(Config(world_objects=3, world_sessions=2, world_frames=5))
+    assert len(data) == 30 and data.name == "world"

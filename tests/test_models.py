@@ -1,0 +1,40 @@
+import torch
+
+from ciper.config import Config
+from ciper.encoders import CifarResNet18, SmallCNN
+from ciper.heads import PredictionHead
+from ciper.model import CIPER
+
+
+def test_cifar_resnet18_stem_and_latent():
+    net = CifarResNet18(latent_dim=128)
+    assert net.net.conv1.kernel_size == (3, 3) and net.net.conv1.stride == (1, 1)
+    assert isinstance(net.net.maxpool, torch.nn.Identity)
+    assert net(torch.rand(2, 3, 32, 32)).shape == (2, 128)
+    assert isinstance(CifarResNet18(latent_dim=512).proj, torch.nn.Identity)
+
+
+def test_width_multiplier_scales_channels():
+    half = CifarResNet18(latent_dim=64, width=0.5)
+    assert half.net.layer4[-1].conv2.out_channels == 256
+    assert half(torch.rand(2, 3, 32, 32)).shape == (2, 64)
+    assert SmallCNN(16, width=2.0).fc.in_features == 2 * SmallCNN(16).fc.in_features
+
+
+def test_prediction_head_inputs():
+    h1, h2 = torch.rand(4, 8), torch.rand(4, 8)
+    diff, concat = PredictionHead(8, 16, 3, "diff"), PredictionHead(8, 16, 3, "concat")
+    assert diff.mlp[0].in_features == 8 and concat.mlp[0].in_features == 16
+    assert diff(h1, h2).shape == concat(h1, h2).shape == (4, 3)
+
+
+def test_head_modes_build_only_the_heads_they_train():
+    groups = {"view": ["a", "b"], "blur": ["c"]}
+    assert CIPER(Config(head_mode="contrastive"), groups).predictor is None
+    assert CIPER(Config(alpha=0.0), groups).predictor is None
+    m = CIPER(Config(head_mode="predictive"), groups)
+    assert m.projector is None and m.predictor is not None
+    losses = m.losses(torch.rand(4, 3, 32, 32), torch.rand(4, 3, 32, 32), torch.rand(4, 3))
+    assert set(losses) == {"loss", "loss_pred"}
+    both = CIPER(Config(), groups).losses(torch.rand(4, 3, 32, 32), torch.rand(4, 3, 32, 32), torch.rand(4, 3))
+    assert set(both) == {"loss", "loss_con", "loss_pred"}

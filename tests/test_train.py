@@ -1,0 +1,97 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ciper.config import Config, ConfigError, preset
+from ciper.probes import evaluate
+from ciper.train import main, train
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+KEYS = ["object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc", "loss", "loss_con", "loss_pred"]
+
+
+def _cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "ciper.train", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_smoke_cli_writes_config_and_metrics(tmp_path):
+    out = tmp_path / "run"
+    p = _cli("--preset", "smoke", "--out", str(out), "--no-progress")
+    assert p.returncode == 0, p.stderr
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
+    for key in KEYS:
+        assert isinstance(metrics[key], float), key
+    assert any(k.startswith("aug_r2/") for k in metrics) and "view_r2/tilt" in metrics
+    assert metrics["code_version"] and metrics["seed"] == 0
+    assert json.loads((out / "config.json").read_text()) == preset("smoke").to_dict()
+
+
+def _final(cfg, workdir=None, on_epoch=None):
+    return evaluate(train(cfg, workdir, on_epoch=on_epoch))
+
+
+def test_same_seed_same_metrics_and_seed_matters():
+    cfg = preset("smoke")
+    a, b, c = _final(cfg), _final(cfg), _final(cfg.replace(seed=1))
+    assert a == b
+    assert a != c
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
+    cfg = preset("smoke", epochs=3)
+    whole = _final(cfg, tmp_path / "whole")
+
+    def stop_after_first(metrics, trained):
+        if metrics["epoch"] == 1:
+            raise Interrupt
+    with pytest.raises(Interrupt):
+        train(cfg, tmp_path / "cut", on_epoch=stop_after_first)
+    epochs_seen = []
+    resumed = evaluate(train(cfg, tmp_path / "cut", on_epoch=lambda m, t: epochs_seen.append(m["epoch"])))
+    assert epochs_seen == [2, 3]          # only the missing epochs were trained
+    assert resumed == whole               # bit-identical on CPU
+
+
+def test_contrastive_only_and_predictive_only_run():
+    c = train(preset("smoke", alpha=0.0, epochs=1)).history[-1]
+    p = train(preset("smoke", head_mode="predictive", epochs=1)).history[-1]
+    assert "loss_pred" not in c and c["loss_con"] > 0
+    assert "loss_con" not in p and p["loss_pred"] > 0
+
+
+@pytest.mark.parametrize("sets, needle", [
+    (["aug_order=crop,spin"], "unknown augmentation 'spin'"),
+    (["aug_order=crop,blur,crop"], "appears twice"),
+    (["alpha=-1"], "alpha=-1.0 must be"),
+    (["alpha=nan"], "alpha=nan must be"),
+    (["latent_dim=0"], "latent_dim=0 must be >= 1"),
+    (["temperature=0"], "temperature=0.0 must be > 0"),
+    (["batch_size=1"], "batch_size=1 must be >= 2"),
+    (["encoder=vit"], "encoder='vit' is not one of"),
+    (["alpah=1"], "unknown config key 'alpah'"),
+    (["latent_dim=abc"], "latent_dim='abc' must be a whole number"),
+])
+def test_bad_config_is_one_line_exit_2(tmp_path, capsys, sets, needle):
+    code = main(["--preset", "smoke", "--set", *sets, "--out", str(tmp_path / "o"), "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and needle in err, err
+    assert not (tmp_path / "o").exists()          # rejected before anything was written
+
+
+def test_unknown_preset_exit_2(tmp_path):
+    p = _cli("--preset", "huge", "--out", str(tmp_path / "o"))
+    assert p.returncode == 2 and "unknown preset 'huge'" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_config_round_trips_through_json():
+    cfg = preset("cpu", alpha=0.3, aug_order=["blur", "jitter"])
+    assert Config.from_dict(json.loads(cfg.to_json())) == cfg
+    with pytest.raises(ConfigError):
+        Config.from_dict({"alpha": "lots"})
