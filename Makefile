@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m ciper.train --preset cpu --out runs/cpu
+	$(PY) studies/alpha_sweep.py
 
 test: $(STAMP)
 	RAY_AUTH_MODE=disabled $(PY) -m pytest -q tests

@@ -1,0 +1,389 @@
+"""Studies: many CIPER trials run by Ray Tune, resumable, with tidy result tables.
+
+A `Study` says what is varied (scientific), what is held fixed, what is
+measured and how many seeds; `run_study` hands it to Ray Tune (a grid through
+BasicVariantGenerator, or an Optuna search with ASHA), and writes
+
+    <storage>/<study>/trials.parquet   one row per trial: config, seed, final metrics,
+                                       status, error, wall time, code version
+    <storage>/<study>/epochs.parquet   per-epoch metrics of every trial
+
+Rerunning the same command with the same storage resumes: finished trials are
+kept, interrupted ones continue from their last checkpoint, errored ones are
+retried. `--fresh` starts over.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ciper.config import Config, ConfigError, PRESETS, preset
+
+METRICS = ["object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc"]
+
+
+@dataclass
+class Study:
+    name: str
+    question: str                                   # what the study answers, in a sentence
+    varied: Callable[[str], dict[str, list]]        # preset -> {config key: values} (a grid)
+    fixed: dict = field(default_factory=dict)       # config held fixed on top of the preset
+    measured: list[str] = field(default_factory=lambda: list(METRICS))
+    seeds: int = 3
+    # an Optuna search instead of a grid: preset -> {key: optuna distribution}
+    search: Callable[[str], dict] | None = None
+    objectives: dict[str, dict[str, float]] = field(default_factory=dict)   # name -> metric weights
+
+
+# ---- the trainable ---------------------------------------------------------
+
+def trainable(config: dict) -> None:
+    """One trial: train with per-epoch reports and checkpoints; evaluate on the last epoch."""
+    import torch
+    from ray import tune
+
+    from ciper.probes import evaluate
+    from ciper.records import code_version
+    from ciper.train import train
+
+    config = dict(config)
+    objective = config.pop("_objective", None)          # search studies: metric weights
+    every_epoch = config.pop("_eval_every_epoch", False)
+    cfg = Config.from_dict(config)
+    torch.set_num_threads(max(1, cfg.threads))
+    workdir = Path(tempfile.mkdtemp(prefix="ciper-trial-"))
+    try:
+        ckpt = tune.get_checkpoint()
+        if ckpt is not None:
+            with ckpt.as_directory() as d:
+                shutil.copy(Path(d) / "checkpoint.pt", workdir / "checkpoint.pt")
+        t0 = time.perf_counter()
+
+        def on_epoch(metrics: dict, trained) -> None:
+            if every_epoch or metrics["epoch"] == cfg.epochs:
+                metrics.update(evaluate(trained))
+            if objective and "object_acc" in metrics:
+                metrics["objective"] = sum(w * _finite(metrics.get(k)) for k, w in objective.items())
+            metrics.update(train_time=time.perf_counter() - t0, seed=cfg.seed, code_version=code_version(),
+                           finished=metrics["epoch"] == cfg.epochs)
+            tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(workdir)))
+
+        train(cfg, workdir, on_epoch=on_epoch)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _finite(x) -> float:
+    return float(x) if isinstance(x, (int, float)) and math.isfinite(x) else 0.0
+
+
+# ---- command line ------------------------------------------------------------
+
+def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog=f"python studies/{study.name}.py", description=study.question)
+    ap.add_argument("--preset", default="cpu", help=f"{' | '.join(PRESETS)} (default: cpu, the built-in world)")
+    ap.add_argument("--seeds", type=int, default=study.seeds, help=f"seeds per condition (default {study.seeds})")
+    ap.add_argument("--cpus-per-trial", type=float, default=1.0)
+    ap.add_argument("--gpus-per-trial", type=float, default=0.0, help="fractional packs trials on a GPU")
+    ap.add_argument("--max-concurrent", type=int, default=0, help="0 = as many as resources allow")
+    ap.add_argument("--address", default=None, help="join an existing Ray cluster (ray start --head ...)")
+    ap.add_argument("--storage", default="results", help="results root: a path or a URI (default results/)")
+    ap.add_argument("--fresh", action="store_true", help="discard earlier results of this study")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="extra fixed config values")
+    ap.add_argument("--dashboard", action="store_true", help="start Ray's dashboard on 127.0.0.1")
+    if study.search is not None:
+        ap.add_argument("--num-samples", type=int, default=12)
+        ap.add_argument("--objective", default=next(iter(study.objectives)), choices=list(study.objectives))
+    return ap.parse_args(argv)
+
+
+def _is_uri(path: str) -> bool:
+    return "://" in path
+
+
+def check_args(study: Study, args) -> list[str]:
+    """Every problem with the arguments, found before Ray starts."""
+    from ciper.config import parse_overrides
+
+    problems = []
+    if args.preset not in PRESETS:
+        problems.append(f"unknown preset '{args.preset}'; choose one of {', '.join(PRESETS)}")
+    if args.seeds < 1:
+        problems.append(f"--seeds {args.seeds} must be >= 1")
+    if args.cpus_per_trial <= 0:
+        problems.append(f"--cpus-per-trial {args.cpus_per_trial} must be > 0")
+    if args.gpus_per_trial < 0:
+        problems.append(f"--gpus-per-trial {args.gpus_per_trial} must be >= 0")
+    if args.gpus_per_trial > 0 and args.address is None:
+        import torch
+        have = torch.cuda.device_count()
+        if have == 0:
+            problems.append(f"--gpus-per-trial {args.gpus_per_trial} but this machine has no CUDA GPU; "
+                            f"leave it at 0 or pass --address of a cluster with GPUs")
+        elif args.gpus_per_trial > have:
+            problems.append(f"--gpus-per-trial {args.gpus_per_trial} exceeds the {have} GPU(s) here")
+    if args.max_concurrent < 0:
+        problems.append(f"--max-concurrent {args.max_concurrent} must be >= 0")
+    if getattr(args, "num_samples", 1) < 1:
+        problems.append(f"--num-samples {args.num_samples} must be >= 1")
+    if not _is_uri(args.storage):
+        root = Path(args.storage).expanduser().resolve()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=root):
+                pass
+        except OSError as e:
+            problems.append(f"--storage {root} is not writable ({e.strerror}); choose a folder you can write")
+    if problems:
+        return problems
+    try:
+        base = preset(args.preset, **{**study.fixed, **parse_overrides(args.set)})
+        space = study.search(args.preset) if study.search else study.varied(args.preset)
+        if not space or any(len(v) == 0 for v in space.values() if isinstance(v, list)):
+            problems.append(f"study {study.name} has an empty search space for preset {args.preset}")
+        for combo in _grid(space) if not study.search else []:
+            base.replace(**combo)                     # every grid point must be a valid config
+    except ConfigError as e:
+        problems.append(str(e))
+    return problems
+
+
+def _grid(space: dict[str, list]) -> list[dict]:
+    keys = list(space)
+    return [dict(zip(keys, values)) for values in itertools.product(*(space[k] for k in keys))]
+
+
+# ---- the runner ---------------------------------------------------------------
+
+def run_study(study: Study, argv: list[str] | None = None) -> Path:
+    """Run (or resume) a study; returns the study folder. Exits 2 on bad arguments."""
+    args = parse_args(study, argv)
+    problems = check_args(study, args)
+    if problems:
+        for p in problems:
+            print(f"error: {p}", file=sys.stderr)
+        raise SystemExit(2)
+
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    import ray
+    from ray import tune
+
+    from ciper.config import parse_overrides
+
+    storage = args.storage if _is_uri(args.storage) else str(Path(args.storage).expanduser().resolve())
+    study_dir = Path(storage) / study.name if not _is_uri(storage) else None
+    base = preset(args.preset, **{**study.fixed, **parse_overrides(args.set)})
+    if base.data_dir and not _is_uri(base.data_dir):
+        base = base.replace(data_dir=str(Path(base.data_dir).expanduser().resolve()))
+    base = base.replace(threads=max(1, int(args.cpus_per_trial)))
+    if args.gpus_per_trial > 0:
+        base = base.replace(device="cuda")
+
+    if args.fresh and study_dir is not None and study_dir.exists():
+        shutil.rmtree(study_dir)
+
+    init = dict(include_dashboard=args.dashboard, configure_logging=True, logging_level="ERROR",
+                log_to_driver=False)
+    if args.dashboard:
+        init["dashboard_host"] = "127.0.0.1"
+    if args.address:
+        ray.init(address=args.address, **init)
+    else:
+        ray.init(num_cpus=os.cpu_count(), num_gpus=None if args.gpus_per_trial else 0, **init)
+    try:
+        resources = {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial}
+        cluster_gpus = ray.cluster_resources().get("GPU", 0)
+        if args.gpus_per_trial > cluster_gpus:
+            print(f"error: --gpus-per-trial {args.gpus_per_trial} exceeds the cluster's {cluster_gpus} GPU(s)",
+                  file=sys.stderr)
+            raise SystemExit(2)
+        fn = tune.with_resources(trainable, resources)
+        exp_path = os.path.join(storage, study.name, "ray")
+        if tune.Tuner.can_restore(exp_path):
+            print(f"resuming {study.name} from {exp_path}")
+            tuner = tune.Tuner.restore(exp_path, trainable=fn, resume_errored=True, restart_errored=False)
+        else:
+            tuner = _new_tuner(study, args, base, fn, storage)
+        started = time.time()
+        grid = tuner.fit()
+        wall = time.time() - started
+        trials, epochs = tables(grid, study)
+        if study_dir is not None:
+            write_tables(study_dir, trials, epochs)
+        _summary(study, trials, wall)
+    finally:
+        ray.shutdown()
+    if study_dir is not None:
+        _analyse(study_dir)
+    return study_dir
+
+
+def _new_tuner(study: Study, args, base: Config, fn, storage: str):
+    from ray import tune
+
+    space = base.to_dict()
+    seeds = list(range(args.seeds))
+    run_config = tune.RunConfig(
+        name="ray", storage_path=os.path.join(storage, study.name), verbose=0,
+        callbacks=[Progress(study.name, [*study.varied(args.preset), "seed"])],
+        failure_config=tune.FailureConfig(max_failures=2),
+        checkpoint_config=tune.CheckpointConfig(num_to_keep=2))
+    if study.search is None:
+        for key, values in study.varied(args.preset).items():
+            space[key] = tune.grid_search(values)
+        space["seed"] = tune.grid_search(seeds)
+        tune_config = tune.TuneConfig(max_concurrent_trials=args.max_concurrent or None)
+    else:
+        from optuna.storages import RDBStorage
+        from ray.tune.schedulers import ASHAScheduler
+        from ray.tune.search.optuna import OptunaSearch
+
+        db = Path(storage) / study.name / "optuna.db"
+        db.parent.mkdir(parents=True, exist_ok=True)
+        dists = study.search(args.preset)
+        for key in dists:
+            space.pop(key, None)
+        space["_objective"] = study.objectives[args.objective]
+        space["_eval_every_epoch"] = True
+        searcher = OptunaSearch(space=dists, metric="objective", mode="max", seed=seeds[0],
+                                study_name=study.name, storage=RDBStorage(f"sqlite:///{db}"))
+        tune_config = tune.TuneConfig(
+            search_alg=searcher, num_samples=args.num_samples,
+            scheduler=ASHAScheduler(metric="objective", mode="max", max_t=base.epochs, grace_period=1),
+            max_concurrent_trials=args.max_concurrent or None)
+    return tune.Tuner(fn, param_space=space, tune_config=tune_config, run_config=run_config)
+
+
+class Progress:
+    """One line per finished or failed trial, instead of Ray's status tables."""
+
+    def __new__(cls, name, keys):
+        from ray.tune import Callback
+
+        class _Progress(Callback):
+            def __init__(self):
+                self.done = 0
+
+            def on_trial_complete(self, iteration, trials, trial, **info):
+                self.done += 1
+                r = trial.last_result or {}
+                got = "  ".join(f"{k}={r[k]:.3f}" for k in METRICS if isinstance(r.get(k), float))
+                print(f"[{name}] {self.done}/{len(trials)} done  {_label(trial.config, keys)}  {got}", flush=True)
+
+            def on_trial_error(self, iteration, trials, trial, **info):
+                self.done += 1
+                print(f"[{name}] {self.done}/{len(trials)} FAILED  {_label(trial.config, keys)}", flush=True)
+
+        return _Progress()
+
+
+def _label(config: dict, keys: list[str]) -> str:
+    return " ".join(f"{k}={_plain(config[k])}" for k in keys if k in config)
+
+
+def _plain(v):
+    return ">".join(v) if isinstance(v, (list, tuple)) else v
+
+
+# ---- result tables --------------------------------------------------------------
+
+def tables(grid, study: Study):
+    """ResultGrid -> (trials, epochs) DataFrames with plain column names."""
+    import pandas as pd
+
+    rows, epochs = [], []
+    for i, result in enumerate(grid):
+        config = {k: _plain(v) for k, v in (result.config or {}).items() if not k.startswith("_")}
+        metrics = dict(result.metrics or {})
+        trial_id = metrics.get("trial_id") or (result.path and Path(result.path).name) or str(i)
+        finished = bool(metrics.get("finished")) and result.error is None
+        row = {"trial_id": trial_id, **config,
+               "status": "finished" if finished else ("error" if result.error else "incomplete"),
+               "error": None if result.error is None else str(result.error).strip().splitlines()[-1][:500],
+               "wall_time": metrics.get("time_total_s"), "code_version": metrics.get("code_version"),
+               "epochs_done": metrics.get("epoch")}
+        for k, v in metrics.items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in row and k != "seed" \
+                    and not k.startswith(("time_", "timestamp", "training_iteration", "pid")):
+                row[k] = v
+        rows.append(row)
+        history = result.metrics_dataframe
+        if history is not None and len(history):
+            keep = [c for c in history.columns if c in ("epoch", "loss", "loss_con", "loss_pred", "lr",
+                                                        "epoch_time", "objective") or c in METRICS]
+            h = history[keep].copy()
+            h.insert(0, "trial_id", trial_id)
+            epochs.append(h)
+    trials = pd.DataFrame(rows)
+    epochs = pd.concat(epochs, ignore_index=True) if epochs else pd.DataFrame(columns=["trial_id", "epoch"])
+    if len(trials):   # the config columns that vary across trials travel with every epoch row
+        varying = [c for c in trials.columns if c not in ("trial_id", "status", "error", "wall_time", "epochs_done")
+                   and c in (result_config_keys(grid)) and trials[c].astype(str).nunique() > 1]
+        epochs = epochs.merge(trials[["trial_id", *varying]], on="trial_id", how="left")
+    return trials, epochs
+
+
+def result_config_keys(grid) -> set[str]:
+    return {k for r in grid for k in (r.config or {}) if not k.startswith("_")}
+
+
+def write_tables(study_dir: Path, trials, epochs) -> None:
+    """Parquet written atomically (temporary file + rename)."""
+    import io
+
+    from ciper.records import atomic_write_bytes
+
+    for name, df in (("trials", trials), ("epochs", epochs)):
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        atomic_write_bytes(study_dir / f"{name}.parquet", buf.getvalue())
+
+
+def load_results(study_dir: str | Path):
+    """(trials, epochs) DataFrames of a finished study, for notebooks."""
+    import pandas as pd
+
+    study_dir = Path(study_dir)
+    missing = [n for n in ("trials.parquet", "epochs.parquet") if not (study_dir / n).exists()]
+    if missing:
+        raise FileNotFoundError(f"{study_dir} has no {', '.join(missing)}; run the study first "
+                                f"(rerunning its command resumes it)")
+    return pd.read_parquet(study_dir / "trials.parquet"), pd.read_parquet(study_dir / "epochs.parquet")
+
+
+def _summary(study: Study, trials, wall: float) -> None:
+    counts = trials["status"].value_counts().to_dict() if len(trials) else {}
+    print(f"[{study.name}] {len(trials)} trials ({', '.join(f'{v} {k}' for k, v in counts.items())}) "
+          f"in {wall / 60:.1f} min")
+    for _, row in trials[trials["status"] == "error"].iterrows():
+        print(f"[{study.name}] failed trial {row['trial_id']}: {row['error']}")
+
+
+def _analyse(study_dir: Path) -> None:
+    """Build the study's report when the analysis package is there."""
+    try:
+        from analysis.report import build_report
+    except ImportError:
+        return
+    path = build_report(study_dir)
+    print(f"report: {path}")
+
+
+def permutations_sample(ops: list[str], k: int | None, seed: int = 0) -> list[list[str]]:
+    """All orderings of ops, or a seeded sample of k of them (always including the given order)."""
+    every = [list(p) for p in itertools.permutations(ops)]
+    if k is None or k >= len(every):
+        return every
+    rest = random.Random(seed).sample(every[1:], k - 1)
+    return [every[0], *rest]
