@@ -197,9 +197,10 @@ def run_study(study: Study, argv: list[str] | None = None) -> Path:
                 log_to_driver=False)
     if args.dashboard:
         init["dashboard_host"] = "127.0.0.1"
-    if args.address:
+    owns_ray = not ray.is_initialized()      # a notebook or test may have started Ray already
+    if owns_ray and args.address:
         ray.init(address=args.address, **init)
-    else:
+    elif owns_ray:
         ray.init(num_cpus=os.cpu_count(), num_gpus=None if args.gpus_per_trial else 0, **init)
     try:
         resources = {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial}
@@ -223,7 +224,8 @@ def run_study(study: Study, argv: list[str] | None = None) -> Path:
             write_tables(study_dir, trials, epochs)
         _summary(study, trials, wall)
     finally:
-        ray.shutdown()
+        if owns_ray:
+            ray.shutdown()
     if study_dir is not None:
         _analyse(study_dir)
     return study_dir
@@ -236,7 +238,8 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str):
     seeds = list(range(args.seeds))
     run_config = tune.RunConfig(
         name="ray", storage_path=os.path.join(storage, study.name), verbose=0,
-        callbacks=[Progress(study.name, [*study.varied(args.preset), "seed"])],
+        callbacks=[Progress(study.name, [*(study.search(args.preset) if study.search else
+                                           study.varied(args.preset)), "seed"])],
         failure_config=tune.FailureConfig(max_failures=2),
         checkpoint_config=tune.CheckpointConfig(num_to_keep=2))
     if study.search is None:

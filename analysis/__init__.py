@@ -1,0 +1,1 @@
+"""Analysis: trial tables -> figures, tables and a report per study."""

@@ -1,0 +1,130 @@
+"""Studies on a real local Ray (2 CPUs, one cluster for this module) with real tiny trials."""
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import ray
+
+from ciper.studies import Study, load_results, run_study
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ["--preset", "smoke", "--seeds", "2", "--set", "epochs=1", "world_frames=20", "eval_images=100"]
+SMALL = Study(name="alpha_pair", question="tiny alpha study", varied=lambda p: {"alpha": [0.0, 1.0]})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def _png_size(path):
+    data = Path(path).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_study_writes_tables_and_report(tmp_path):
+    study_dir = run_study(SMALL, [*TINY, "--storage", str(tmp_path)])
+    trials, epochs = load_results(study_dir)
+    assert len(trials) == 4 and set(trials.status) == {"finished"}
+    assert sorted(zip(trials.alpha, trials.seed)) == [(0.0, 0), (0.0, 1), (1.0, 0), (1.0, 1)]
+    for col in ["object_acc", "view_r2", "aug_r2", "wall_time", "code_version", "latent_dim", "aug_order"]:
+        assert trials[col].notna().all(), col
+    assert trials.aug_order.iloc[0] == "jitter>grayscale>blur"
+    assert len(epochs) == 4 and {"trial_id", "epoch", "loss", "alpha", "seed"} <= set(epochs.columns)
+    assert (study_dir / "report.md").exists()
+    w, h = _png_size(study_dir / "alpha_pair.png")
+    assert w > 500 and h > 200
+
+
+def test_rerun_resumes_without_training_again(tmp_path, capsys):
+    args = [*TINY, "--storage", str(tmp_path)]
+    first, _ = load_results(run_study(SMALL, args))
+    capsys.readouterr()
+    second, _ = load_results(run_study(SMALL, args))
+    out = capsys.readouterr().out
+    assert "resuming alpha_pair" in out and " done " not in out      # nothing was trained again
+    pd.testing.assert_frame_equal(first.sort_values("trial_id").reset_index(drop=True),
+                                  second.sort_values("trial_id").reset_index(drop=True))
+    fresh, _ = load_results(run_study(SMALL, [*args, "--fresh"]))
+    assert set(fresh.trial_id).isdisjoint(first.trial_id)
+    # same study, same seeds: same configs and, on CPU, the same final metrics
+    key = ["alpha", "seed"]
+    a = first.sort_values(key).reset_index(drop=True)
+    b = fresh.sort_values(key).reset_index(drop=True)
+    for col in ["object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc", "loss"]:
+        assert a[col].tolist() == b[col].tolist(), col
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--preset", "huge"], "unknown preset 'huge'"),
+    (["--seeds", "0"], "--seeds 0 must be >= 1"),
+    (["--gpus-per-trial", "1"], "no CUDA GPU"),
+    (["--set", "alpha=-2"], "alpha=-2.0 must be"),
+    (["--set", "aug_order=jitter,jitter"], "appears twice"),
+])
+def test_bad_arguments_exit_2_before_any_trial(tmp_path, capsys, argv, needle):
+    with pytest.raises(SystemExit) as e:
+        run_study(SMALL, [*argv, "--storage", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and needle in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r" / "alpha_pair").exists()
+
+
+def test_unwritable_storage_exit_2(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(SystemExit) as e:
+        run_study(SMALL, ["--storage", str(blocker / "sub")])
+    assert e.value.code == 2 and "not writable" in capsys.readouterr().err
+
+
+def test_study_files_describe_their_grids():
+    sys.path.insert(0, str(ROOT / "studies"))
+    import alpha_sweep
+    import aug_order
+    import head_ablation
+    import latent_dim
+    assert 0.0 in alpha_sweep.STUDY.varied("cpu")["alpha"] and max(alpha_sweep.STUDY.varied("cpu")["alpha"]) >= 10
+    assert len(aug_order.STUDY.varied("paper")["aug_order"]) == 24
+    assert aug_order.STUDY.varied("smoke") == aug_order.STUDY.varied("smoke")   # seeded sample
+    assert len(aug_order.STUDY.varied("smoke")["aug_order"]) == 3
+    assert set(head_ablation.STUDY.varied("cpu")["head_mode"]) == {"contrastive", "predictive", "both"}
+    assert latent_dim.STUDY.varied("cpu")["alpha"] == [0.0, 1.0]
+
+
+def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
+    """SIGKILL the whole study (driver and its Ray) half-way; the same command finishes it."""
+    cmd = [sys.executable, "studies/alpha_sweep.py", "--preset", "smoke", "--seeds", "1",
+           "--set", "epochs=3", "world_frames=20", "eval_images=100", "--storage", str(tmp_path)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         env=env, start_new_session=True)
+    done_before = []
+    deadline = time.time() + 240
+    for line in p.stdout:
+        if " done " in line:
+            done_before.append(line.split(" done ")[1].split()[0])
+        if len(done_before) >= 3 or time.time() > deadline:
+            break
+    os.killpg(p.pid, signal.SIGKILL)
+    p.wait()
+    assert len(done_before) >= 3
+    assert not (tmp_path / "alpha_sweep" / "trials.parquet").exists()
+
+    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=400)
+    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
+    assert "resuming alpha_sweep" in second.stdout
+    retrained = [ln.split(" done ")[1].split()[0] for ln in second.stdout.splitlines() if " done " in ln]
+    assert not set(retrained) & set(done_before)          # finished trials were not trained again
+    trials, epochs = load_results(tmp_path / "alpha_sweep")
+    assert len(trials) == 7 and trials.alpha.is_unique and set(trials.status) == {"finished"}
+    assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(set(e)) == [1, 2, 3]).all()
