@@ -68,8 +68,10 @@ def trainable(config: dict) -> None:
             with ckpt.as_directory() as d:
                 shutil.copy(Path(d) / "checkpoint.pt", workdir / "checkpoint.pt")
         t0 = time.perf_counter()
+        reported = []
 
         def on_epoch(metrics: dict, trained) -> None:
+            reported.append(metrics["epoch"])
             if every_epoch or metrics["epoch"] == cfg.epochs:
                 metrics.update(evaluate(trained))
             if objective and "object_acc" in metrics:
@@ -78,7 +80,11 @@ def trainable(config: dict) -> None:
                            finished=metrics["epoch"] == cfg.epochs)
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(workdir)))
 
-        train(cfg, workdir, on_epoch=on_epoch)
+        trained = train(cfg, workdir, on_epoch=on_epoch)
+        if not reported:
+            # restored from the last epoch's checkpoint: the trial had finished training but the
+            # driver died before recording it. Evaluate and report; nothing is trained again.
+            on_epoch(dict(trained.history[-1]), trained)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -176,6 +182,9 @@ def run_study(study: Study, argv: list[str] | None = None) -> Path:
 
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    # save the study's state at most a second after each change (Ray's default waits >= 10 s),
+    # so a killed driver loses at most a second of bookkeeping
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
     import ray
     from ray import tune
 
@@ -329,6 +338,9 @@ def tables(grid, study: Study):
             h.insert(0, "trial_id", trial_id)
             epochs.append(h)
     trials = pd.DataFrame(rows)
+    front = ["trial_id", *[k for k in Config.__dataclass_fields__ if k in trials], "status", "error",
+             "wall_time", "code_version", "epochs_done"]
+    trials = trials[[c for c in front if c in trials] + sorted(c for c in trials if c not in front)]
     epochs = pd.concat(epochs, ignore_index=True) if epochs else pd.DataFrame(columns=["trial_id", "epoch"])
     if len(trials):   # the config columns that vary across trials travel with every epoch row
         varying = [c for c in trials.columns if c not in ("trial_id", "status", "error", "wall_time", "epochs_done")

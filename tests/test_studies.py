@@ -123,8 +123,8 @@ def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
     second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=400)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
     assert "resuming alpha_sweep" in second.stdout
-    retrained = [ln.split(" done ")[1].split()[0] for ln in second.stdout.splitlines() if " done " in ln]
-    assert not set(retrained) & set(done_before)          # finished trials were not trained again
     trials, epochs = load_results(tmp_path / "alpha_sweep")
     assert len(trials) == 7 and trials.alpha.is_unique and set(trials.status) == {"finished"}
-    assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(set(e)) == [1, 2, 3]).all()
+    # every epoch of every trial was trained exactly once: nothing finished was trained again,
+    # interrupted trials went on from their checkpoint instead of starting over
+    assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(e) == [1, 2, 3]).all()
