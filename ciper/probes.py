@@ -39,15 +39,26 @@ def encode(encoder: torch.nn.Module, images: torch.Tensor, device, batch: int = 
     return torch.cat(out)
 
 
-def ridge_fit(x: torch.Tensor, y: torch.Tensor, lam: float = RIDGE):
-    """Least squares y ~ x W + b on standardised x; returns a predict function."""
+def _ridge(x: torch.Tensor, y: torch.Tensor, lam: float = RIDGE):
+    """Least squares y ~ standardise(x) @ w (last row of w: the bias); returns (mu, sd, w)."""
     x, y = x.double(), y.double()
     mu, sd = x.mean(0), x.std(0).clamp(min=1e-8)
     xs = torch.cat([(x - mu) / sd, torch.ones(len(x), 1, dtype=x.dtype)], 1)
     reg = lam * len(x) * torch.eye(xs.shape[1], dtype=x.dtype)
     reg[-1, -1] = 0   # no penalty on the bias
-    w = torch.linalg.solve(xs.T @ xs + reg, xs.T @ y)
-    return lambda q: torch.cat([(q.double() - mu) / sd, torch.ones(len(q), 1, dtype=x.dtype)], 1) @ w
+    return mu, sd, torch.linalg.solve(xs.T @ xs + reg, xs.T @ y)
+
+
+def ridge_fit(x: torch.Tensor, y: torch.Tensor, lam: float = RIDGE):
+    """Fit a ridge read-out on standardised x; returns its predict function."""
+    mu, sd, w = _ridge(x, y, lam)
+    return lambda q: torch.cat([(q.double() - mu) / sd, torch.ones(len(q), 1, dtype=w.dtype)], 1) @ w
+
+
+def ridge_directions(x: torch.Tensor, y: torch.Tensor, lam: float = RIDGE) -> torch.Tensor:
+    """The directions in x's own space that a ridge read-out of y uses: [dim(x), dim(y)]."""
+    mu, sd, w = _ridge(x, y, lam)
+    return (w[:-1] / sd[:, None]).float()
 
 
 def r2_scores(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -61,6 +61,8 @@ def trainable(config: dict) -> None:
     every_epoch = config.pop("_eval_every_epoch", False)
     cfg = Config.from_dict(config)
     torch.set_num_threads(max(1, cfg.threads))
+    import ray
+    node_id = ray.get_runtime_context().get_node_id()
     workdir = Path(tempfile.mkdtemp(prefix="ciper-trial-"))
     try:
         ckpt = tune.get_checkpoint()
@@ -77,7 +79,7 @@ def trainable(config: dict) -> None:
             if objective and "object_acc" in metrics:
                 metrics["objective"] = sum(w * _finite(metrics.get(k)) for k, w in objective.items())
             metrics.update(train_time=time.perf_counter() - t0, seed=cfg.seed, code_version=code_version(),
-                           finished=metrics["epoch"] == cfg.epochs)
+                           finished=metrics["epoch"] == cfg.epochs, node_id=node_id)
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(workdir)))
 
         trained = train(cfg, workdir, on_epoch=on_epoch)
@@ -324,7 +326,7 @@ def tables(grid, study: Study):
                "status": "finished" if finished else ("error" if result.error else "incomplete"),
                "error": None if result.error is None else str(result.error).strip().splitlines()[-1][:500],
                "wall_time": metrics.get("time_total_s"), "code_version": metrics.get("code_version"),
-               "epochs_done": metrics.get("epoch")}
+               "epochs_done": metrics.get("epoch"), "node_id": metrics.get("node_id")}
         for k, v in metrics.items():
             if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in row and k != "seed" \
                     and not k.startswith(("time_", "timestamp", "training_iteration", "pid")):
@@ -339,11 +341,12 @@ def tables(grid, study: Study):
             epochs.append(h)
     trials = pd.DataFrame(rows)
     front = ["trial_id", *[k for k in Config.__dataclass_fields__ if k in trials], "status", "error",
-             "wall_time", "code_version", "epochs_done"]
+             "wall_time", "code_version", "epochs_done", "node_id"]
     trials = trials[[c for c in front if c in trials] + sorted(c for c in trials if c not in front)]
     epochs = pd.concat(epochs, ignore_index=True) if epochs else pd.DataFrame(columns=["trial_id", "epoch"])
     if len(trials):   # the config columns that vary across trials travel with every epoch row
-        varying = [c for c in trials.columns if c not in ("trial_id", "status", "error", "wall_time", "epochs_done")
+        varying = [c for c in trials.columns if c not in ("trial_id", "status", "error", "wall_time", "epochs_done",
+                                                           "node_id")
                    and c in (result_config_keys(grid)) and trials[c].astype(str).nunique() > 1]
         epochs = epochs.merge(trials[["trial_id", *varying]], on="trial_id", how="left")
     return trials, epochs

@@ -128,3 +128,19 @@ def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
     # every epoch of every trial was trained exactly once: nothing finished was trained again,
     # interrupted trials went on from their checkpoint instead of starting over
     assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(e) == [1, 2, 3]).all()
+
+
+def test_search_study_persists_an_optuna_study(tmp_path):
+    import optuna
+
+    sys.path.insert(0, str(ROOT / "studies"))
+    import search
+    study_dir = run_study(search.STUDY, ["--preset", "smoke", "--num-samples", "3", "--objective", "balanced",
+                                         "--set", "epochs=2", "world_frames=20", "eval_images=100",
+                                         "--storage", str(tmp_path)])
+    trials, epochs = load_results(study_dir)
+    assert len(trials) == 3 and trials.objective.notna().all()
+    assert trials.alpha.nunique() == 3 and trials.alpha.between(0.01, 10).all()
+    stored = optuna.load_study(study_name="search", storage=f"sqlite:///{study_dir / 'optuna.db'}")
+    assert len(stored.trials) == 3
+    assert "objective" in epochs          # reported every epoch, so ASHA can stop weak trials early

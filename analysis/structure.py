@@ -1,0 +1,119 @@
+"""Representation structure of trained checkpoints: hierarchy and separation.
+
+Hierarchy (the paper's claim of hierarchically structured representations):
+the share of the variance of standardised h that lies between objects, between
+sessions, and within sequences (one object in one session: only the view
+changes there). Separation (the paper's open check): do invariant and
+equivariant information live in separate subspaces? The equivariant subspace E
+is spanned by the ridge read-out from h to the view parameters (fit on the
+training split); E-perp is its orthogonal complement. Probes from each part:
+if the information separates, objects are read from E-perp as well as from all
+of h, and views from E but not from E-perp.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from ciper import checkpoint
+from ciper.config import Config
+from ciper.data import load_dataset, split
+from ciper.model import CIPER
+from ciper.probes import encode, linear_accuracy, regression_r2, ridge_directions
+from ciper.train import target_groups
+
+
+def final_checkpoint(trial_dir: Path) -> Path | None:
+    ckpts = sorted(trial_dir.glob("checkpoint_*/checkpoint.pt"))
+    return ckpts[-1] if ckpts else None
+
+
+def load_encoder(path: Path):
+    state = checkpoint.load(path)
+    cfg = Config.from_dict(state["config"]).replace(device="cpu", compile=False)
+    data = load_dataset(cfg)
+    model = CIPER(cfg, target_groups(cfg, data))
+    model.load_state_dict(state["model"])
+    train_set, test_set = split(data, cfg.test_fraction, cfg.seed)
+    return cfg, model.encoder.eval(), train_set, test_set
+
+
+def variance_shares(h: torch.Tensor, objects, sessions, sequences) -> dict:
+    """Share of total variance between objects, between sessions, and within sequences."""
+    h = (h - h.mean(0)) / h.std(0).clamp(min=1e-8)
+    total = h.var(0, unbiased=False).sum()
+
+    def between(labels):
+        means = torch.zeros(int(labels.max()) + 1, h.shape[1]).index_add_(0, labels, h)
+        counts = torch.bincount(labels).clamp(min=1)[:, None]
+        return ((means / counts)[labels] ** 2).mean(0).sum() / total
+
+    out = {"between_objects": between(objects).item()}
+    if sessions is not None:
+        out["between_sessions"] = between(sessions).item()
+    if sequences is not None:
+        out["within_sequences"] = 1 - between(sequences).item()
+    return out
+
+
+def separation(h_tr, h_te, tr, te) -> dict:
+    """Object accuracy and view R^2 from all of h, from E and from E-perp (see module docstring)."""
+    q, _ = torch.linalg.qr(ridge_directions(h_tr, tr.views))          # orthonormal basis of E
+    part = {"all": lambda x: x, "E": lambda x: x @ q @ q.T, "E_perp": lambda x: x - x @ q @ q.T}
+    out = {}
+    for name, proj in part.items():
+        a, b = proj(h_tr), proj(h_te)
+        out[f"object_acc[{name}]"] = linear_accuracy(a, tr.objects, b, te.objects)
+        out[f"view_r2[{name}]"] = regression_r2(a, tr.views, b, te.views, tr.view_names, "v")["v"]
+    return out
+
+
+def analyse_checkpoint(path: Path, max_images: int = 2000) -> dict:
+    cfg, encoder, tr, te = load_encoder(path)
+    g = torch.Generator().manual_seed(0)
+    tr = tr.subset(torch.randperm(len(tr), generator=g)[:max_images].sort().values)
+    te = te.subset(torch.randperm(len(te), generator=g)[:max_images].sort().values)
+    h_tr, h_te = encode(encoder, tr.images, "cpu"), encode(encoder, te.images, "cpu")
+    out = {"alpha": cfg.alpha, "seed": cfg.seed, "head_mode": cfg.head_mode, "latent_dim": cfg.latent_dim}
+    out.update(variance_shares(h_te, te.objects, te.sessions, te.sequences))
+    if tr.views is not None:
+        out.update(separation(h_tr, h_te, tr, te))
+    return out
+
+
+def analyse(study_dir: Path, trials: pd.DataFrame, out: Path, per_condition: int = 1) -> list[str]:
+    """Structure of one seed's checkpoint per condition (the lowest seed with a checkpoint)."""
+    ray_dir = study_dir / "ray"
+    if not ray_dir.is_dir():
+        return []
+    rows = []
+    for trial_dir in sorted(p for p in ray_dir.iterdir() if p.is_dir()):
+        ckpt = final_checkpoint(trial_dir)
+        if ckpt is None:
+            continue
+        try:
+            rows.append(analyse_checkpoint(ckpt))
+        except checkpoint.CheckpointError as e:
+            rows.append({"error": str(e)})
+    if not rows:
+        return []
+    table = pd.DataFrame(rows)
+    keys = [k for k in ("alpha", "head_mode", "latent_dim") if k in table and table[k].nunique() > 1] or ["alpha"]
+    table = table.sort_values([*keys, "seed"]).groupby(keys, as_index=False).head(per_condition)
+    lines = ["## Representation structure", "",
+             "Variance shares of standardised h on held-out frames (between objects, between sessions, within "
+             "sequences = view changes), and probes from the equivariant subspace E (spanned by the view "
+             "read-out) and its complement E_perp. Separated information: object_acc[E_perp] close to "
+             "object_acc[all] while view_r2[E_perp] falls well below view_r2[E].", "",
+             table.round(3).to_markdown(index=False), ""]
+    if "view_r2[E_perp]" in table:
+        for _, r in table.iterrows():
+            cond = ", ".join(f"{k} = {r[k]}" for k in keys)
+            sep = r["view_r2[E]"] - r["view_r2[E_perp]"]
+            lines.append(f"- {cond}: objects {r['object_acc[all]']:.3f} from all of h, "
+                         f"{r['object_acc[E_perp]']:.3f} from E_perp; views R² {r['view_r2[E]']:.3f} from E, "
+                         f"{r['view_r2[E_perp]']:.3f} from E_perp (gap {sep:+.3f}).")
+    return lines + [""]
+

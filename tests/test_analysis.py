@@ -1,0 +1,114 @@
+"""Statistics against hand-computed cases, and reports of a real smoke study."""
+import math
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import ray
+
+from analysis.load import load_study
+from analysis.report import build_report
+from analysis.stats import across_conditions, mean_ci, paired_difference, pareto_front, position_effects
+from ciper.studies import Study, run_study
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_mean_ci_of_a_known_sample():
+    # mean 2, sd 1, n 3: half-width t(0.975, 2) * 1 / sqrt(3) = 4.302653 / 1.732051 = 2.484138
+    m, lo, hi = mean_ci([1.0, 2.0, 3.0])
+    assert m == 2.0 and abs(hi - 2.0 - 2.484138) < 1e-5 and abs(2.0 - lo - 2.484138) < 1e-5
+    assert mean_ci([5.0]) == (5.0, 5.0, 5.0)
+    assert all(math.isnan(v) for v in mean_ci([]))
+
+
+def test_paired_difference_pairs_by_seed():
+    t = pd.DataFrame({"cond": ["a", "a", "a", "b", "b", "b"], "seed": [0, 1, 2, 2, 1, 0],
+                      "m": [1.0, 2.0, 3.0, 3.5, 2.5, 1.5]})
+    d, lo, hi, n = paired_difference(t, "cond", "b", "a", "m")
+    assert n == 3 and abs(d - 0.5) < 1e-12 and lo == hi == 0.5     # every pair differs by exactly 0.5
+
+
+def test_across_conditions_detects_a_real_difference_only():
+    rng = np.random.default_rng(0)
+    same = pd.DataFrame({"c": np.repeat(list("abc"), 8), "m": rng.normal(0, 1, 24)})
+    moved = same.assign(m=same.m + np.repeat([0.0, 0.0, 5.0], 8))
+    assert across_conditions(same, "c", "m")[2] > 0.05
+    assert across_conditions(moved, "c", "m")[2] < 0.001
+
+
+def test_position_effects_recover_a_planted_slope():
+    import itertools
+    orders = [">".join(p) for p in itertools.permutations(["crop", "blur", "jitter"])]
+    t = pd.DataFrame({"aug_order": orders * 2})
+    # the metric falls by 0.1 for each position crop moves later; nothing else matters
+    t["m"] = [0.5 - 0.1 * o.split(">").index("crop") for o in t.aug_order]
+    e = position_effects(t, "aug_order", "m").set_index("op")
+    assert abs(e.loc["crop", "per_step"] + 0.1) < 1e-9 and abs(e.loc["blur", "per_step"]) < 1e-9
+
+
+def test_pareto_front():
+    assert pareto_front([1, 2, 3, 2.5], [3, 2, 1, 0.5]).tolist() == [0, 1, 2]
+
+
+def _png_ok(path):
+    data = Path(path).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    w, h = struct.unpack(">II", data[16:24])
+    assert w >= 300 and h >= 200, path
+
+
+@pytest.fixture(scope="module")
+def smoke_alpha_study(tmp_path_factory):
+    storage = tmp_path_factory.mktemp("results")
+    ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
+    try:
+        study = Study(name="alpha_sweep", question="tiny", varied=lambda p: {"alpha": [0.0, 0.3, 3.0]})
+        path = run_study(study, ["--preset", "smoke", "--seeds", "2", "--set", "epochs=1", "world_frames=20",
+                                 "eval_images=100", "--storage", str(storage)])
+    finally:
+        ray.shutdown()
+    return path
+
+
+def test_report_of_a_real_smoke_study(smoke_alpha_study):
+    report = (smoke_alpha_study / "report.md").read_text()
+    for fig in ["alpha_metrics.png", "alpha_tradeoff.png", "curves.png"]:
+        assert f"({fig})" in report
+        _png_ok(smoke_alpha_study / fig)
+    assert "at alpha = 0" in report and "95 % CI" in report
+    assert "## Representation structure" in report and "object_acc[E_perp]" in report
+
+
+def test_report_names_missing_trials(smoke_alpha_study, tmp_path):
+    import shutil
+    copy = tmp_path / "alpha_sweep"
+    shutil.copytree(smoke_alpha_study, copy)
+    trials = pd.read_parquet(copy / "trials.parquet")
+    trials.loc[0, ["status", "error"]] = ["error", "TrainingDiverged: loss became nan"]
+    trials.to_parquet(copy / "trials.parquet")
+    report = build_report(copy, with_structure=False).read_text()
+    assert "not finished: trial" in report and "loss became nan" in report
+    assert "5 finished, 1 not" in report
+
+
+def test_running_study_loads_from_ray_folders(smoke_alpha_study, tmp_path):
+    import shutil
+    copy = tmp_path / "alpha_sweep"
+    shutil.copytree(smoke_alpha_study, copy)
+    (copy / "trials.parquet").unlink()          # as if the study were still running
+    trials, epochs = load_study(copy)
+    assert len(trials) == 6 and set(trials.status) == {"finished"} and len(epochs) == 6
+
+
+def test_notebook_runs_against_a_smoke_study(smoke_alpha_study, tmp_path):
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.read(ROOT / "analysis" / "example.ipynb", as_version=4)
+    os.environ["CIPER_STUDY"], os.environ["CIPER_FIGURES"] = str(smoke_alpha_study), str(tmp_path)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+    _png_ok(tmp_path / "alpha_metrics_nb.png")
+    _png_ok(tmp_path / "alpha_tradeoff_nb.png")
