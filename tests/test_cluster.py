@@ -23,7 +23,7 @@ def _ray(*args, env):
 def two_nodes(tmp_path):
     env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
     head = _ray("start", "--head", f"--port={PORT}", "--num-cpus=1", "--num-gpus=0",
-                "--include-dashboard=false", f"--temp-dir={tmp_path / 'ray'}", env=env)
+                "--include-dashboard=false", env=env)
     assert head.returncode == 0, head.stderr[-2000:]
     try:
         worker = _ray("start", f"--address=127.0.0.1:{PORT}", "--num-cpus=1", "--num-gpus=0", env=env)
