@@ -47,7 +47,11 @@ def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path) -> list[str]:
     main = "aug_r2" if "aug_r2" in metrics else metrics[0]
     lines.append(f"![orders ranked]({plot_ranked(summary, main, out / 'order_ranked.png').name})")
     effects = {m: position_effects(trials, "aug_order", m) for m in metrics}
-    lines.append(f"![position effects]({plot_positions(effects, out / 'order_positions.png').name})")
+    if all(e.per_step.notna().any() for e in effects.values()):
+        lines.append(f"![position effects]({plot_positions(effects, out / 'order_positions.png').name})")
+    else:
+        lines.append(f"Position effects need more distinct orders than ops ({summary['aug_order'].nunique()} "
+                     f"orders here); run the cpu or paper preset.")
     lines.append("")
     for m in metrics:
         test, stat, p = across_conditions(trials, "aug_order", m)

@@ -40,9 +40,10 @@ def build_report(study_dir: str | Path, with_structure: bool = True) -> Path:
         lines.append(f"- not finished: trial {t.trial_id} ({t.status})" + (f": {t.error}" if t.get("error") else ""))
     lines.append("")
     if len(done):
-        if name == "search" or (study_dir / "optuna.db").exists():
+        is_search = name == "search" or (study_dir / "optuna.db").exists()
+        if is_search:
             lines += search.analyse(study_dir, study_dir)
-        kind = _kind(name, done)
+        kind = None if is_search else _kind(name, done)
         if kind is not None:
             lines += kind.analyse(done, epochs, study_dir)
         metric = "objective" if "objective" in done else "view_r2"

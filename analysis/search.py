@@ -15,7 +15,9 @@ def analyse(study_dir: Path, out: Path) -> list[str]:
     lines = ["## Search: what mattered?", ""]
     if not db.exists():
         return lines + [f"No Optuna storage at {db}.", ""]
+    import warnings
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     study = optuna.load_study(study_name=study_dir.name, storage=f"sqlite:///{db}")
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     lines.append(f"{len(done)} completed Optuna trials of {len(study.trials)}.")

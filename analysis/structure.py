@@ -76,7 +76,8 @@ def analyse_checkpoint(path: Path, max_images: int = 2000) -> dict:
     tr = tr.subset(torch.randperm(len(tr), generator=g)[:max_images].sort().values)
     te = te.subset(torch.randperm(len(te), generator=g)[:max_images].sort().values)
     h_tr, h_te = encode(encoder, tr.images, "cpu"), encode(encoder, te.images, "cpu")
-    out = {"alpha": cfg.alpha, "seed": cfg.seed, "head_mode": cfg.head_mode, "latent_dim": cfg.latent_dim}
+    out = {"alpha": cfg.alpha, "seed": cfg.seed, "head_mode": cfg.head_mode, "head_input": cfg.head_input,
+           "latent_dim": cfg.latent_dim, "aug_order": ">".join(cfg.aug_order)}
     out.update(variance_shares(h_te, te.objects, te.sessions, te.sequences))
     if tr.views is not None:
         out.update(separation(h_tr, h_te, tr, te))
@@ -100,7 +101,8 @@ def analyse(study_dir: Path, trials: pd.DataFrame, out: Path, per_condition: int
     if not rows:
         return []
     table = pd.DataFrame(rows)
-    keys = [k for k in ("alpha", "head_mode", "latent_dim") if k in table and table[k].nunique() > 1] or ["alpha"]
+    keys = [k for k in ("alpha", "head_mode", "head_input", "latent_dim", "aug_order")
+            if k in table and table[k].nunique() > 1] or ["alpha"]
     table = table.sort_values([*keys, "seed"]).groupby(keys, as_index=False).head(per_condition)
     lines = ["## Representation structure", "",
              "Variance shares of standardised h on held-out frames (between objects, between sessions, within "

@@ -323,7 +323,8 @@ def tables(grid, study: Study):
         trial_id = metrics.get("trial_id") or (result.path and Path(result.path).name) or str(i)
         finished = bool(metrics.get("finished")) and result.error is None
         row = {"trial_id": trial_id, **config,
-               "status": "finished" if finished else ("error" if result.error else "incomplete"),
+               # a trial that neither finished nor failed was stopped by the scheduler (ASHA)
+               "status": "finished" if finished else ("error" if result.error else "stopped early"),
                "error": None if result.error is None else str(result.error).strip().splitlines()[-1][:500],
                "wall_time": metrics.get("time_total_s"), "code_version": metrics.get("code_version"),
                "epochs_done": metrics.get("epoch"), "node_id": metrics.get("node_id")}
