@@ -59,7 +59,7 @@ def _need_dir(path, what: str, layout: str) -> Path:
 CIFAR_LAYOUT = "<data_dir>/cifar-10-batches-py/ with data_batch_1..5, test_batch, batches.meta"
 
 
-def load_cifar10(data_dir, size: int = 32) -> ImageSet:
+def _check_cifar10(data_dir) -> Path:
     from torchvision.datasets import CIFAR10
 
     root = _need_dir(data_dir, "cifar10", CIFAR_LAYOUT)
@@ -68,6 +68,14 @@ def load_cifar10(data_dir, size: int = 32) -> ImageSet:
     missing = [n for n in expected if not (folder / n).is_file()]
     if missing:
         raise DataError(f"cifar10 folder {root} lacks {', '.join(missing)}; expected {CIFAR_LAYOUT}")
+    return root
+
+
+def load_cifar10(data_dir, size: int = 32) -> ImageSet:
+    from torchvision.datasets import CIFAR10
+
+    root = _check_cifar10(data_dir)
+    folder = root / CIFAR10.base_folder
 
     class LocalCIFAR10(CIFAR10):
         # The files' presence is checked above; md5 is skipped so that re-packed
@@ -101,12 +109,17 @@ def load_cifar10(data_dir, size: int = 32) -> ImageSet:
 CORE50_LAYOUT = "<data_dir>/s1..s11/o1..o50/<frames>.png|jpg"
 
 
-def load_core50(data_dir, size: int = 32) -> ImageSet:
+def _check_core50(data_dir) -> tuple[Path, list[Path]]:
     root = _need_dir(data_dir, "core50", CORE50_LAYOUT)
     sessions = sorted((p for p in root.iterdir() if p.is_dir() and re.fullmatch(r"s\d+", p.name)),
                       key=lambda p: int(p.name[1:]))
     if not sessions:
         raise DataError(f"core50 folder {root} has no session folders s1..s11; expected {CORE50_LAYOUT}")
+    return root, sessions
+
+
+def load_core50(data_dir, size: int = 32) -> ImageSet:
+    root, sessions = _check_core50(data_dir)
     images, obj, ses, seq, frame, t = [], [], [], [], [], []
     for s_dir in sessions:
         for o_dir in sorted((p for p in s_dir.iterdir() if p.is_dir() and re.fullmatch(r"o\d+", p.name)),
@@ -141,7 +154,7 @@ TDW_LAYOUT = (f"<data_dir>/labels.csv with columns {', '.join(TDW_COLUMNS)} (opt
               f"frame) and images under <data_dir>/images/")
 
 
-def load_tdw(data_dir, size: int = 64) -> ImageSet:
+def _check_tdw(data_dir) -> tuple[Path, Path, list[dict]]:
     root = _need_dir(data_dir, "tdw", TDW_LAYOUT)
     table = root / "labels.csv"
     if not table.is_file():
@@ -153,6 +166,11 @@ def load_tdw(data_dir, size: int = 64) -> ImageSet:
     missing = [c for c in TDW_COLUMNS if c not in rows[0]]
     if missing:
         raise DataError(f"{table} lacks column(s) {', '.join(missing)}; expected {TDW_LAYOUT}")
+    return root, table, rows
+
+
+def load_tdw(data_dir, size: int = 64) -> ImageSet:
+    root, table, rows = _check_tdw(data_dir)
 
     def number(row, col, i):
         try:
@@ -196,3 +214,8 @@ def load_tdw(data_dir, size: int = 64) -> ImageSet:
                     sessions=sessions if len(session_names) > 1 else None, views=views,
                     view_names=["az_sin", "az_cos", "elevation", "distance"], sequences=sequences,
                     frames=frames, name="tdw")
+
+
+def check_layout(dataset: str, data_dir) -> None:
+    """Check a dataset folder's layout without reading its images (studies do this before Ray starts)."""
+    {"cifar10": _check_cifar10, "core50": _check_core50, "tdw": _check_tdw}[dataset](data_dir)

@@ -52,9 +52,10 @@ def trainable(config: dict) -> None:
     import torch
     from ray import tune
 
+    from ciper import checkpoint
     from ciper.probes import evaluate
     from ciper.records import code_version
-    from ciper.train import train
+    from ciper.train import TrainingDiverged, train
 
     config = dict(config)
     objective = config.pop("_objective", None)          # search studies: metric weights
@@ -66,9 +67,15 @@ def trainable(config: dict) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="ciper-trial-"))
     try:
         ckpt = tune.get_checkpoint()
+        restored_from = 0                                     # the epoch this run went on from
         if ckpt is not None:
             with ckpt.as_directory() as d:
                 shutil.copy(Path(d) / "checkpoint.pt", workdir / "checkpoint.pt")
+            try:
+                restored_from = int(checkpoint.load(workdir / "checkpoint.pt")["epoch"])
+            except checkpoint.CheckpointError as e:   # never crash the study: start this trial over
+                print(f"warning: {e}; trial restarts from epoch 0", file=sys.stderr)
+                (workdir / "checkpoint.pt").unlink()
         t0 = time.perf_counter()
         reported = []
 
@@ -79,10 +86,17 @@ def trainable(config: dict) -> None:
             if objective and "object_acc" in metrics:
                 metrics["objective"] = sum(w * _finite(metrics.get(k)) for k, w in objective.items())
             metrics.update(train_time=time.perf_counter() - t0, seed=cfg.seed, code_version=code_version(),
-                           finished=metrics["epoch"] == cfg.epochs, node_id=node_id)
+                           finished=metrics["epoch"] == cfg.epochs, node_id=node_id, restored_from=restored_from)
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(workdir)))
 
-        trained = train(cfg, workdir, on_epoch=on_epoch)
+        try:
+            trained = train(cfg, workdir, on_epoch=on_epoch)
+        except TrainingDiverged as e:
+            # a diverged trial is a result, not a crash: record why, stop it, let the others go on
+            tune.report({"failure": f"TrainingDiverged: {e}", "finished": False, "seed": cfg.seed,
+                         "code_version": code_version(), "epoch": len(reported) + 1, "node_id": node_id,
+                         **({"objective": float("nan")} if objective else {})})
+            return
         if not reported:
             # restored from the last epoch's checkpoint: the trial had finished training but the
             # driver died before recording it. Evaluate and report; nothing is trained again.
@@ -161,6 +175,9 @@ def check_args(study: Study, args) -> list[str]:
             problems.append(f"study {study.name} has an empty search space for preset {args.preset}")
         for combo in _grid(space) if not study.search else []:
             base.replace(**combo)                     # every grid point must be a valid config
+        if base.dataset != "world":
+            from ciper.folders import check_layout
+            check_layout(base.dataset, base.data_dir)
     except ConfigError as e:
         problems.append(str(e))
     return problems
@@ -322,10 +339,12 @@ def tables(grid, study: Study):
         metrics = dict(result.metrics or {})
         trial_id = metrics.get("trial_id") or (result.path and Path(result.path).name) or str(i)
         finished = bool(metrics.get("finished")) and result.error is None
+        failure = (str(result.error).strip().splitlines()[-1][:500] if result.error is not None
+                   else metrics.get("failure"))
         row = {"trial_id": trial_id, **config,
                # a trial that neither finished nor failed was stopped by the scheduler (ASHA)
-               "status": "finished" if finished else ("error" if result.error else "stopped early"),
-               "error": None if result.error is None else str(result.error).strip().splitlines()[-1][:500],
+               "status": "finished" if finished else ("error" if failure else "stopped early"),
+               "error": failure,
                "wall_time": metrics.get("time_total_s"), "code_version": metrics.get("code_version"),
                "epochs_done": metrics.get("epoch"), "node_id": metrics.get("node_id")}
         for k, v in metrics.items():
