@@ -266,8 +266,8 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str):
     seeds = list(range(args.seeds))
     run_config = tune.RunConfig(
         name="ray", storage_path=os.path.join(storage, study.name), verbose=0,
-        callbacks=[Progress(study.name, [*(study.search(args.preset) if study.search else
-                                           study.varied(args.preset)), "seed"])],
+        callbacks=[progress_callback(study.name, [*(study.search(args.preset) if study.search else
+                                                    study.varied(args.preset)), "seed"])],
         failure_config=tune.FailureConfig(max_failures=2),
         checkpoint_config=tune.CheckpointConfig(num_to_keep=2))
     if study.search is None:
@@ -296,27 +296,25 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str):
     return tune.Tuner(fn, param_space=space, tune_config=tune_config, run_config=run_config)
 
 
-class Progress:
-    """One line per finished or failed trial, instead of Ray's status tables."""
+def progress_callback(name: str, keys: list[str]):
+    """A Ray Tune callback printing one line per finished or failed trial, instead of status tables."""
+    from ray.tune import Callback
 
-    def __new__(cls, name, keys):
-        from ray.tune import Callback
+    class Progress(Callback):
+        def __init__(self):
+            self.done = 0
 
-        class _Progress(Callback):
-            def __init__(self):
-                self.done = 0
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            self.done += 1
+            r = trial.last_result or {}
+            got = "  ".join(f"{k}={r[k]:.3f}" for k in METRICS if isinstance(r.get(k), float))
+            print(f"[{name}] {self.done}/{len(trials)} done  {_label(trial.config, keys)}  {got}", flush=True)
 
-            def on_trial_complete(self, iteration, trials, trial, **info):
-                self.done += 1
-                r = trial.last_result or {}
-                got = "  ".join(f"{k}={r[k]:.3f}" for k in METRICS if isinstance(r.get(k), float))
-                print(f"[{name}] {self.done}/{len(trials)} done  {_label(trial.config, keys)}  {got}", flush=True)
+        def on_trial_error(self, iteration, trials, trial, **info):
+            self.done += 1
+            print(f"[{name}] {self.done}/{len(trials)} FAILED  {_label(trial.config, keys)}", flush=True)
 
-            def on_trial_error(self, iteration, trials, trial, **info):
-                self.done += 1
-                print(f"[{name}] {self.done}/{len(trials)} FAILED  {_label(trial.config, keys)}", flush=True)
-
-        return _Progress()
+    return Progress()
 
 
 def _label(config: dict, keys: list[str]) -> str:
@@ -365,15 +363,11 @@ def tables(grid, study: Study):
     trials = trials[[c for c in front if c in trials] + sorted(c for c in trials if c not in front)]
     epochs = pd.concat(epochs, ignore_index=True) if epochs else pd.DataFrame(columns=["trial_id", "epoch"])
     if len(trials):   # the config columns that vary across trials travel with every epoch row
-        varying = [c for c in trials.columns if c not in ("trial_id", "status", "error", "wall_time", "epochs_done",
-                                                           "node_id")
-                   and c in (result_config_keys(grid)) and trials[c].astype(str).nunique() > 1]
+        config_keys = {k for r in grid for k in (r.config or {}) if not k.startswith("_")}
+        varying = [c for c in trials.columns if c in config_keys and trials[c].astype(str).nunique() > 1]
         epochs = epochs.merge(trials[["trial_id", *varying]], on="trial_id", how="left")
     return trials, epochs
 
-
-def result_config_keys(grid) -> set[str]:
-    return {k for r in grid for k in (r.config or {}) if not k.startswith("_")}
 
 
 def write_tables(study_dir: Path, trials, epochs) -> None:
