@@ -7,7 +7,6 @@ is meant to keep (see ../shared/ANCHORS.md, "quick prototype").
 """
 from __future__ import annotations
 
-import torch
 from torch import nn
 from torchvision.models import resnet18
 

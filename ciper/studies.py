@@ -362,6 +362,8 @@ def tables(grid, study: Study):
              "wall_time", "code_version", "epochs_done", "node_id"]
     trials = trials[[c for c in front if c in trials] + sorted(c for c in trials if c not in front)]
     epochs = pd.concat(epochs, ignore_index=True) if epochs else pd.DataFrame(columns=["trial_id", "epoch"])
+    # a trial resumed at its final checkpoint is evaluated again, not trained: keep its last report
+    epochs = epochs.drop_duplicates(["trial_id", "epoch"], keep="last", ignore_index=True)
     if len(trials):   # the config columns that vary across trials travel with every epoch row
         config_keys = {k for r in grid for k in (r.config or {}) if not k.startswith("_")}
         varying = [c for c in trials.columns if c in config_keys and trials[c].astype(str).nunique() > 1]

@@ -7,7 +7,6 @@ import pytest
 import torch
 from torchvision.io import write_png
 
-from ciper.config import Config
 from ciper.folders import DataError, core50_category, load_core50, load_cifar10, load_tdw
 from ciper.train import main
 
