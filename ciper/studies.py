@@ -250,6 +250,11 @@ def run_study(study: Study, argv: list[str] | None = None) -> Path:
         trials, epochs = tables(grid, study)
         if study_dir is not None:
             write_tables(study_dir, trials, epochs)
+            from ciper.records import code_version, write_json
+            write_json(study_dir / "run.json", {"study": study.name, "argv": sys.argv[1:] if argv is None else argv,
+                                                "fit_seconds": wall, "trials": len(trials),
+                                                "code_version": code_version(),
+                                                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
         _summary(study, trials, wall)
     finally:
         if owns_ray:

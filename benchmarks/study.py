@@ -1,0 +1,68 @@
+"""Study efficiency: how much of the machine's time goes into training.
+
+efficiency = sum of trial times / (fit wall time x concurrent slots), where a
+trial's time runs from its first line of work (data, training, evaluation) to
+its last report, and slots = min(trials, CPUs / cpus-per-trial). Ray start-up
+and the per-trial overhead (scheduling, worker start, reporting) are given
+separately.
+
+    python benchmarks/study.py --study alpha_sweep --preset smoke [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+from _common import ROOT, report
+
+sys.path.insert(0, str(ROOT / "studies"))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--study", default="alpha_sweep")
+    ap.add_argument("--preset", default="smoke")
+    ap.add_argument("--seeds", type=int, default=None)
+    ap.add_argument("--cpus-per-trial", type=float, default=1.0)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args(argv)
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    import ray
+
+    from ciper.studies import load_results, run_study
+
+    study = importlib.import_module(args.study).STUDY
+    storage = tempfile.mkdtemp(prefix="ciper-bench-")
+    cpus = os.cpu_count()
+    t = time.perf_counter()
+    ray.init(num_cpus=cpus, num_gpus=0, include_dashboard=False, configure_logging=False, log_to_driver=False)
+    ray_start = time.perf_counter() - t
+    try:
+        argv = ["--preset", args.preset, "--storage", storage, "--cpus-per-trial", str(args.cpus_per_trial)]
+        if args.seeds:
+            argv += ["--seeds", str(args.seeds)]
+        t = time.perf_counter()
+        study_dir = run_study(study, argv)
+        total = time.perf_counter() - t
+    finally:
+        ray.shutdown()
+    trials, _ = load_results(study_dir)
+    fit = json.loads((study_dir / "run.json").read_text())["fit_seconds"]
+    slots = min(len(trials), int(cpus // args.cpus_per_trial))
+    busy = float(trials.train_time.sum())
+    rows = [{"study": args.study, "preset": args.preset, "trials": len(trials), "slots": slots,
+             "ray_start_s": ray_start, "fit_wall_s": fit, "report_s": total - fit,
+             "trial_time_sum_s": busy, "efficiency": busy / (fit * slots),
+             "overhead_per_trial_s": (fit * slots - busy) / len(trials)}]
+    shutil.rmtree(storage, ignore_errors=True)
+    report("study efficiency", rows, args.json)
+
+
+if __name__ == "__main__":
+    main()
