@@ -12,17 +12,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from ciper.studies import load_results
+
 METRICS = ["object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc"]
 EPOCH_COLUMNS = ["epoch", "loss", "loss_con", "loss_pred", "lr", "epoch_time", "objective", *METRICS]
 
 
 def load_study(study_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     study_dir = Path(study_dir)
-    if (study_dir / "trials.parquet").exists():
-        trials = pd.read_parquet(study_dir / "trials.parquet")
-        epochs_path = study_dir / "epochs.parquet"
-        epochs = pd.read_parquet(epochs_path) if epochs_path.exists() else pd.DataFrame(columns=["trial_id"])
-        return trials, epochs
+    if (study_dir / "trials.parquet").exists() and (study_dir / "epochs.parquet").exists():
+        return load_results(study_dir)
     if (study_dir / "ray").is_dir():
         return _from_ray_folders(study_dir / "ray")
     raise FileNotFoundError(f"{study_dir} holds no study results (no trials.parquet, no ray/ folder); "

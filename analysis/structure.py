@@ -30,10 +30,22 @@ def final_checkpoint(trial_dir: Path) -> Path | None:
     return ckpts[-1] if ckpts else None
 
 
+_DATA_FIELDS = ("dataset", "data_dir", "image_size", "world_objects", "world_sessions", "world_frames", "world_seed")
+_datasets: dict = {}
+
+
+def _dataset(cfg: Config):
+    """The trials of one study share their data: build it once."""
+    key = tuple(getattr(cfg, f) for f in _DATA_FIELDS)
+    if key not in _datasets:
+        _datasets[key] = load_dataset(cfg)
+    return _datasets[key]
+
+
 def load_encoder(path: Path):
     state = checkpoint.load(path)
     cfg = Config.from_dict(state["config"]).replace(device="cpu", compile=False)
-    data = load_dataset(cfg)
+    data = _dataset(cfg)
     model = CIPER(cfg, target_groups(cfg, data))
     model.load_state_dict(state["model"])
     train_set, test_set = split(data, cfg.test_fraction, cfg.seed)
@@ -85,25 +97,31 @@ def analyse_checkpoint(path: Path, max_images: int = 2000) -> dict:
 
 
 def analyse(study_dir: Path, trials: pd.DataFrame, out: Path, per_condition: int = 1) -> list[str]:
-    """Structure of one seed's checkpoint per condition (the lowest seed with a checkpoint)."""
+    """Structure of one seed's checkpoint per condition (the lowest finished seed with a checkpoint).
+
+    The trials are chosen from the table first, so only the checkpoints reported are loaded."""
     ray_dir = study_dir / "ray"
-    if not ray_dir.is_dir():
+    if not ray_dir.is_dir() or trials.empty:
         return []
+    keys = [k for k in ("alpha", "head_mode", "head_input", "latent_dim", "aug_order")
+            if k in trials and trials[k].astype(str).nunique() > 1] or ["alpha"]
     rows = []
-    for trial_dir in sorted(p for p in ray_dir.iterdir() if p.is_dir()):
-        ckpt = final_checkpoint(trial_dir)
-        if ckpt is None:
-            continue
-        try:
-            rows.append(analyse_checkpoint(ckpt))
-        except checkpoint.CheckpointError as e:
-            rows.append({"error": str(e)})
+    for _, group in trials.sort_values([*keys, "seed"]).groupby(keys, sort=True):
+        picked = 0
+        for trial_id in group.trial_id:
+            ckpt = next((c for d in ray_dir.glob(f"*{trial_id}_*") if (c := final_checkpoint(d))), None)
+            if ckpt is None:
+                continue
+            try:
+                rows.append(analyse_checkpoint(ckpt))
+            except checkpoint.CheckpointError as e:
+                rows.append({**dict(zip(keys, group.iloc[0][keys])), "error": str(e)})
+            picked += 1
+            if picked == per_condition:
+                break
     if not rows:
         return []
     table = pd.DataFrame(rows)
-    keys = [k for k in ("alpha", "head_mode", "head_input", "latent_dim", "aug_order")
-            if k in table and table[k].nunique() > 1] or ["alpha"]
-    table = table.sort_values([*keys, "seed"]).groupby(keys, as_index=False).head(per_condition)
     lines = ["## Representation structure", "",
              "Variance shares of standardised h on held-out frames (between objects, between sessions, within "
              "sequences = view changes), and probes from the equivariant subspace E (spanned by the view "
