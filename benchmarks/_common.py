@@ -34,6 +34,31 @@ def timed(fn, device, warmup: int = 2, repeats: int = 5) -> float:
     return sorted(times)[len(times) // 2]
 
 
+def side_by_side(fns: dict, device, rounds: int = 7, calls: int = 5, warmup: int = 3) -> dict[str, list[float]]:
+    """Seconds per call of each fn, one entry per round: each round times a block
+    of `calls` calls of every fn in turn, so the ratio of two fns pairs blocks run
+    moments apart (these machines are shared, and their load drifts within a run)."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    sync(device)
+    times = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            sync(device)
+            times[name].append((time.perf_counter() - t) / calls)
+    return times
+
+
+def median(values) -> float:
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else 0.5 * (values[n // 2 - 1] + values[n // 2])
+
+
 def peak_memory(device) -> dict:
     out = {"cpu_max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if torch.device(device).type == "cuda":

@@ -1,9 +1,11 @@
 """The full CIPER step against the bare encoder on the same number of views.
 
-CIPER step: augment two views on the device, encoder forward and backward,
-both heads, both losses, optimiser step. Bare: encoder forward + backward of
-the same 2B views (loss = mean(h^2)) and an optimiser step. Views/s for each;
-the ratio is what augmentation + heads + losses cost. On CUDA: bf16 autocast
+CIPER step: gather a batch of pairs, augment both views on the device, encoder
+forward and backward, both heads, both losses, optimiser step. Bare: gather 2B
+images the same way, encoder forward + backward (loss = mean(h^2)) and an
+optimiser step of the encoder alone. Views/s for each;
+the ratio is what augmentation + heads + losses cost. The two alternate in
+blocks (--rounds x --calls steps each) and the ratio is the median over rounds. On CUDA: bf16 autocast
 and channels_last, as the training loop uses them; --compile adds torch.compile.
 
     python benchmarks/step.py [--encoder small_cnn|resnet18] [--batch 256] [--json out.json]
@@ -12,32 +14,25 @@ from __future__ import annotations
 
 import argparse
 
-from _common import peak_memory, report, timed
+from _common import median, peak_memory, report, side_by_side
 
 import torch
 
 from ciper.augment import Pipeline
 from ciper.config import Config
-from ciper.data import TimePairs, split
+from ciper.data import TimePairs, split, to_device
 from ciper.model import CIPER
 from ciper.train import make_views, target_groups
 from ciper.world import generate_world
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--encoder", default="small_cnn")
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--latent-dim", type=int, default=None)
-    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    ap.add_argument("--compile", action="store_true")
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--json", default=None)
-    args = ap.parse_args(argv)
-    dev = torch.device(args.device)
-    latent = args.latent_dim or (512 if args.encoder == "resnet18" else 64)
-    cfg = Config(encoder=args.encoder, latent_dim=latent, batch_size=args.batch, device=args.device,
-                 head_hidden=2048 if args.encoder == "resnet18" else 256)
+def build_steps(encoder: str = "small_cnn", batch: int = 128, device: str | None = None,
+                compile: bool = False, latent_dim: int | None = None):
+    """(bare_step, ciper_step, device): two closures that each run one training step."""
+    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    latent = latent_dim or (512 if encoder == "resnet18" else 64)
+    cfg = Config(encoder=encoder, latent_dim=latent, batch_size=batch, device=dev.type,
+                 head_hidden=2048 if encoder == "resnet18" else 256)
     data, _ = split(generate_world(), 0.2, 0)
     images = data.images.to(dev)
     pairs, pipeline = TimePairs(data, cfg.time_window), Pipeline.from_config(cfg)
@@ -48,37 +43,54 @@ def main(argv=None):
     torch.manual_seed(0)
     model = CIPER(cfg, target_groups(cfg, data)).to(dev, memory_format=fmt)
     bare = CIPER(cfg, target_groups(cfg, data)).encoder.to(dev, memory_format=fmt)
-    if args.compile:
+    if compile:
         model.encoder = torch.compile(model.encoder)
         bare = torch.compile(bare)
-    opt = torch.optim.AdamW(model.parameters(), 1e-3)
-    opt_bare = torch.optim.AdamW(bare.parameters(), 1e-3)
+    # as the training loop: one fused AdamW kernel on the GPU, multi-tensor ops on the CPU
+    opt_args = {"fused": True} if dev.type == "cuda" else {"foreach": True}
+    opt = torch.optim.AdamW(model.parameters(), 1e-3, **opt_args)
+    opt_bare = torch.optim.AdamW(bare.parameters(), 1e-3, **opt_args)
 
     def ciper_step():
-        idx = torch.randint(len(data), (args.batch,), generator=g)
-        v1, v2, r = make_views(images, data.views, idx, pairs.partners(idx, g), pipeline, g)
+        idx = torch.randint(len(data), (batch,), generator=g)
+        x, r = make_views(images, data.views, idx, pairs.partners(idx, g), pipeline, g)
         with amp:
-            loss = model.losses(v1.contiguous(memory_format=fmt), v2.contiguous(memory_format=fmt), r)["loss"]
+            loss = model.losses(x.contiguous(memory_format=fmt), r)["loss"]
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
 
-    fixed = images[: 2 * args.batch].float().div(255).contiguous(memory_format=fmt)
-
-    def bare_step():
+    def bare_step():   # gathers its 2B views from the same in-memory tensor, unaugmented
+        idx, = to_device([torch.randint(len(data), (2 * batch,), generator=g)], dev)
+        x = images[idx].float().div_(255).contiguous(memory_format=fmt)
         with amp:
-            loss = bare(fixed).float().pow(2).mean()
+            loss = bare(x).float().pow(2).mean()
         opt_bare.zero_grad(set_to_none=True)
         loss.backward()
         opt_bare.step()
 
-    t_bare = timed(bare_step, dev, warmup=3, repeats=args.repeats)
-    t_ciper = timed(ciper_step, dev, warmup=3, repeats=args.repeats)
+    return bare_step, ciper_step, dev
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--encoder", default="small_cnn")
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--latent-dim", type=int, default=None)
+    ap.add_argument("--device", default=None, help="cuda when there is one, else cpu")
+    ap.add_argument("--compile", action="store_true")
+    ap.add_argument("--rounds", type=int, default=9, help="alternating blocks of bare and CIPER steps")
+    ap.add_argument("--calls", type=int, default=5, help="steps per block")
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args(argv)
+    bare_step, ciper_step, dev = build_steps(args.encoder, args.batch, args.device, args.compile, args.latent_dim)
+    t = side_by_side({"bare": bare_step, "ciper": ciper_step}, dev, rounds=args.rounds, calls=args.calls)
+    ratios = [b / c for b, c in zip(t["bare"], t["ciper"])]
     views = 2 * args.batch
-    rows = [{"step": "bare encoder fwd+bwd", "encoder": args.encoder, "batch": args.batch, "compile": args.compile,
-             "views_per_s": views / t_bare},
-            {"step": "full CIPER step", "encoder": args.encoder, "batch": args.batch, "compile": args.compile,
-             "views_per_s": views / t_ciper, "ratio_to_bare": t_bare / t_ciper, **peak_memory(dev)}]
+    common = {"encoder": args.encoder, "batch": args.batch, "compile": args.compile}
+    rows = [{"step": "bare encoder fwd+bwd", **common, "views_per_s": views / median(t["bare"])},
+            {"step": "full CIPER step", **common, "views_per_s": views / median(t["ciper"]),
+             "ratio_to_bare": median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios), **peak_memory(dev)}]
     report("CIPER step against the bare encoder", rows, args.json)
 
 

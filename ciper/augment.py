@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 
 from ciper.config import Config
+from ciper.data import to_device
 
 GRAY_WEIGHTS = (0.2989, 0.587, 0.114)   # torchvision's rgb_to_grayscale
 
@@ -46,9 +47,22 @@ def _bernoulli(n, p, g):
     return (torch.rand(n, generator=g) < p).float()
 
 
-def _where(mask, a, b):
-    """Per-sample select between two image batches."""
-    return torch.where(mask.to(a.device).bool()[:, None, None, None], a, b)
+def _bernoulli_chosen(n, p, g):
+    """Whether each of n samples gets the op (a 0/1 float for its parameter columns),
+    and the indices of those that do (the op works on those alone)."""
+    applied = _bernoulli(n, p, g)
+    return dict(applied=applied, chosen=applied.nonzero()[:, 0])
+
+
+def _on_chosen(x, chosen, fn):
+    """fn on the chosen samples only, written back into x; the others stay exactly as they are."""
+    if chosen.numel() == 0:
+        return x
+    return x.index_copy_(0, chosen, fn(x.index_select(0, chosen)))
+
+
+def _per_sample(v):
+    return v[:, None, None, None]
 
 
 def grayscale(x: torch.Tensor) -> torch.Tensor:
@@ -56,32 +70,55 @@ def grayscale(x: torch.Tensor) -> torch.Tensor:
     return (GRAY_WEIGHTS[0] * r + GRAY_WEIGHTS[1] * g + GRAY_WEIGHTS[2] * b).unsqueeze(1)
 
 
-def _blend(x, y, factor):
-    f = factor.to(x.device)[:, None, None, None]
-    return (f * x + (1 - f) * y).clamp(0, 1)
+def _blend_(x, y, factor):
+    """torchvision's _blend, factor * x + (1 - factor) * y clamped to [0, 1], in place in x
+    (as y + factor * (x - y): three in-place passes beat one lerp with broadcast inputs)."""
+    return x.sub_(y).mul_(_per_sample(factor)).add_(y).clamp_(0, 1)
 
 
-def _rgb_to_hsv(x):
+HUE_SECTOR = (5.0, 3.0, 1.0)   # where r, g, b sit on the hue circle, in sixths
+
+
+def shift_hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """adjust_hue (rgb -> hsv, h += shift, hsv -> rgb) without leaving RGB.
+
+    In HSV terms v = max and v * s = max - min, and a hue turn keeps both, so
+    each channel is max - (max - min) * clamp(min(k, 4 - k), 0, 1) with
+    k = (sector + 6 * hue) mod 6. Written for the CPU, where the step's time
+    goes into passes over memory: float arithmetic only (boolean masks, channel
+    reductions and torch.remainder are each several times slower), in place
+    where it can be, and one image channel at a time.
+    """
     r, g, b = x.unbind(1)
-    maxc, _ = x.max(1)
-    minc, _ = x.min(1)
-    delta = maxc - minc
-    safe = torch.where(delta > 0, delta, torch.ones_like(delta))
-    s = delta / torch.where(maxc > 0, maxc, torch.ones_like(maxc))
-    h = torch.where(maxc == r, (g - b) / safe,
-                    torch.where(maxc == g, 2.0 + (b - r) / safe, 4.0 + (r - g) / safe))
-    h = torch.where(delta > 0, (h / 6.0) % 1.0, torch.zeros_like(h))
-    return h, s, maxc
-
-
-def _hsv_to_rgb(h, s, v):
-    k = torch.stack([(5 + h * 6) % 6, (3 + h * 6) % 6, (1 + h * 6) % 6], 1)
-    return v[:, None] - v[:, None] * s[:, None] * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
+    maxc = torch.maximum(r, g)
+    torch.maximum(maxc, b, out=maxc)
+    delta = torch.minimum(r, g)
+    torch.minimum(delta, b, out=delta)
+    delta.neg_().add_(maxc)                                          # max - min
+    # which channel is largest, ties to r, then g, then b (as torchvision): 1 - sign(max - c)
+    is_r = torch.sub(maxc, r).sign_().neg_().add_(1)
+    is_g = torch.sub(maxc, g).sign_().neg_().add_(1).sub_(is_r).clamp_(min=0)
+    is_b = torch.add(is_r, is_g).neg_().add_(1)
+    # hue in sixths of a turn: (g - b) / d if r is largest, 2 + (b - r) / d if g, 4 + (r - g) / d if b
+    hue6 = torch.sub(g, b).mul_(is_r)
+    hue6.addcmul_(torch.sub(b, r), is_g).addcmul_(torch.sub(r, g), is_b)
+    hue6.div_(delta.clamp(min=1e-12))                                # grey pixels: d = 0 cancels any hue
+    hue6.add_(is_g, alpha=2.0).add_(is_b, alpha=4.0).add_(6.0 * shift[:, None, None])
+    out = torch.empty_like(x)
+    for c, sector in enumerate(HUE_SECTOR):
+        k = hue6 + sector
+        k.sub_(torch.floor(k * (1 / 6)).mul_(6.0))                   # k mod 6
+        ramp = torch.minimum(k, torch.neg(k).add_(4.0)).clamp_(0, 1)
+        torch.addcmul(maxc, delta, ramp, value=-1.0, out=out[:, c])
+    return out
 
 
 # ---- the ops ---------------------------------------------------------------
 # Each op: sample(n, g) -> raw parameters (dict of CPU tensors);
-#          apply(x, raw) -> augmented batch;  encode(raw) -> normalised columns.
+#          apply(x, raw) -> augmented batch (x may be overwritten);
+#          encode(raw) -> normalised columns.
+# Ops applied with a probability work on the chosen samples alone and write
+# them back in place: less memory traffic, and the others stay bit-identical.
 
 @dataclass
 class Crop:
@@ -104,8 +141,8 @@ class Crop:
         dev = x.device
         j = torch.arange(W, device=dev, dtype=x.dtype) + 0.5
         i = torch.arange(H, device=dev, dtype=x.dtype) + 0.5
-        top, left = p["top"].to(dev, x.dtype)[:, None], p["left"].to(dev, x.dtype)[:, None]
-        h, w = p["height"].to(dev, x.dtype)[:, None], p["width"].to(dev, x.dtype)[:, None]
+        top, left = p["top"].to(x.dtype)[:, None], p["left"].to(x.dtype)[:, None]
+        h, w = p["height"].to(x.dtype)[:, None], p["width"].to(x.dtype)[:, None]
         # source pixel of each output pixel, clamped inside the box (as interpolate does)
         sx = left + torch.minimum((j * w / W - 0.5).clamp(min=0), w - 1)
         sy = top + torch.minimum((i * h / H - 0.5).clamp(min=0), h - 1)
@@ -130,10 +167,10 @@ class Flip:
     columns = ("flip",)
 
     def sample(self, n, g, height, width):
-        return dict(applied=_bernoulli(n, self.p, g))
+        return _bernoulli_chosen(n, self.p, g)
 
     def apply(self, x, p):
-        return _where(p["applied"], x.flip(-1), x)
+        return _on_chosen(x, p["chosen"], lambda y: y.flip(-1))
 
     def encode(self, p):
         return p["applied"][:, None]
@@ -150,19 +187,20 @@ class ColorJitter:
     columns = ("jitter_applied", "brightness", "contrast", "saturation", "hue")
 
     def sample(self, n, g, height, width):
-        applied = _bernoulli(n, self.p, g)
+        chosen = _bernoulli_chosen(n, self.p, g)
+        applied = chosen["applied"]
         factors = {k: 1 + applied * _uniform(n, -getattr(self, k), getattr(self, k), g)
                    for k in ("brightness", "contrast", "saturation")}
-        return dict(applied=applied, hue=applied * _uniform(n, -self.hue, self.hue, g), **factors)
+        return dict(hue=applied * _uniform(n, -self.hue, self.hue, g), **factors, **chosen)
 
     def apply(self, x, p):
-        y = _blend(x, torch.zeros_like(x), p["brightness"])
-        y = _blend(y, grayscale(y).mean((1, 2, 3), keepdim=True), p["contrast"])
-        y = _blend(y, grayscale(y), p["saturation"])
-        if self.hue > 0:
-            h, s, v = _rgb_to_hsv(y)
-            y = _hsv_to_rgb((h + p["hue"].to(x.device)[:, None, None]) % 1.0, s, v)
-        return _where(p["applied"], y, x)
+        def jitter(y):
+            factor = lambda k: p[k].index_select(0, p["chosen"])
+            y.mul_(_per_sample(factor("brightness"))).clamp_(0, 1)        # blend with black
+            y = _blend_(y, grayscale(y).mean((1, 2, 3), keepdim=True), factor("contrast"))
+            y = _blend_(y, grayscale(y), factor("saturation"))
+            return shift_hue(y, factor("hue")) if self.hue > 0 else y
+        return _on_chosen(x, p["chosen"], jitter)
 
     def encode(self, p):
         norm = lambda k: (p[k] - 1) / getattr(self, k) if getattr(self, k) > 0 else torch.zeros_like(p[k])
@@ -176,10 +214,10 @@ class Grayscale:
     columns = ("grayscale",)
 
     def sample(self, n, g, height, width):
-        return dict(applied=_bernoulli(n, self.p, g))
+        return _bernoulli_chosen(n, self.p, g)
 
     def apply(self, x, p):
-        return _where(p["applied"], grayscale(x).expand_as(x), x)
+        return _on_chosen(x, p["chosen"], lambda y: grayscale(y).expand_as(y))
 
     def encode(self, p):
         return p["applied"][:, None]
@@ -194,20 +232,30 @@ class GaussianBlur:
     columns = ("blur_applied", "blur_sigma")
 
     def sample(self, n, g, height, width):
-        applied = _bernoulli(n, self.p, g)
-        return dict(applied=applied, sigma=_uniform(n, self.sigma_min, self.sigma_max, g))
+        chosen = _bernoulli_chosen(n, self.p, g)
+        return dict(sigma=_uniform(n, self.sigma_min, self.sigma_max, g), **chosen)
 
     def apply(self, x, p):
+        return _on_chosen(x, p["chosen"], lambda y: self.blur(y, p["sigma"].index_select(0, p["chosen"])))
+
+    def blur(self, x, sigma):
         n, c, H, W = x.shape
         k = self.kernel_size
         half = (k - 1) * 0.5
         t = torch.linspace(-half, half, k, device=x.device, dtype=x.dtype)
-        kern = torch.exp(-0.5 * (t[None] / p["sigma"].to(x.device, x.dtype)[:, None]) ** 2)
-        kern = (kern / kern.sum(1, keepdim=True)).repeat_interleave(c, 0)          # [n*c, k]
-        y = F.pad(x.reshape(1, n * c, H, W), [k // 2] * 4, mode="reflect")
-        y = F.conv2d(y, kern[:, None, None, :], groups=n * c)
-        y = F.conv2d(y, kern[:, None, :, None], groups=n * c).reshape(n, c, H, W)
-        return _where(p["applied"], y, x)
+        kern = torch.exp(-0.5 * (t[None] / sigma.to(x.dtype)[:, None]) ** 2)
+        kern = kern / kern.sum(1, keepdim=True)                                      # [n, k]
+        # separable: k shifted copies weighted per sample, rows then columns (cheaper
+        # than a grouped convolution with one group per image channel at these sizes)
+        padded = F.pad(x, [k // 2] * 4, mode="reflect")
+        w = kern[:, :, None, None, None]
+        rows = padded[..., :W] * w[:, 0]
+        for i in range(1, k):
+            rows.addcmul_(padded[..., i:i + W], w[:, i])
+        y = rows[:, :, :H] * w[:, 0]
+        for i in range(1, k):
+            y.addcmul_(rows[:, :, i:i + H], w[:, i])
+        return y
 
     def encode(self, p):
         return torch.stack([p["applied"], p["applied"] * p["sigma"] / self.sigma_max], 1)
@@ -220,21 +268,23 @@ class Rotation:
     columns = ("rotation_applied", "rotation_angle")
 
     def sample(self, n, g, height, width):
-        applied = _bernoulli(n, self.p, g)
-        return dict(applied=applied, angle=applied * _uniform(n, -self.degrees, self.degrees, g))
+        chosen = _bernoulli_chosen(n, self.p, g)
+        return dict(angle=chosen["applied"] * _uniform(n, -self.degrees, self.degrees, g), **chosen)
 
     def apply(self, x, p):
+        return _on_chosen(x, p["chosen"], lambda y: self.rotate(y, p["angle"].index_select(0, p["chosen"])))
+
+    def rotate(self, x, angle):
         """rotate(angle) counter-clockwise about the centre, bilinear, black outside."""
         n, _, H, W = x.shape
-        a = torch.deg2rad(p["angle"]).to(x.device, x.dtype)
+        a = torch.deg2rad(angle).to(x.dtype)
         cos, sin = torch.cos(a)[:, None, None], torch.sin(a)[:, None, None]
         xs = torch.linspace((1 - W) * 0.5, (W - 1) * 0.5, W, device=x.device, dtype=x.dtype)[None, None, :]
         ys = torch.linspace((1 - H) * 0.5, (H - 1) * 0.5, H, device=x.device, dtype=x.dtype)[None, :, None]
         gx = (cos * xs - sin * ys) / (0.5 * W)
         gy = (sin * xs + cos * ys) / (0.5 * H)
-        y = F.grid_sample(x, torch.stack([gx, gy], -1), mode="bilinear", padding_mode="zeros",
-                          align_corners=False)
-        return _where(p["applied"], y, x)
+        return F.grid_sample(x, torch.stack([gx, gy], -1), mode="bilinear", padding_mode="zeros",
+                             align_corners=False)
 
     def encode(self, p):
         return torch.stack([p["applied"], p["angle"] / self.degrees], 1)
@@ -269,14 +319,31 @@ class Pipeline:
     def from_config(cls, cfg: Config) -> "Pipeline":
         return cls(cfg.aug_order, make_ops(cfg))
 
+    def sample(self, n: int, g: torch.Generator, height: int, width: int) -> dict[str, dict]:
+        """Raw parameters of every op for n images, drawn on the CPU in canonical order,
+        so permutations of one set of ops see the same parameters under the same seed."""
+        return {name: self.ops[name].sample(n, g, height, width) for name in self.CANONICAL if name in self.ops}
+
+    def encode(self, raw: dict[str, dict]) -> torch.Tensor:
+        """Raw parameters -> the normalised [n, len(schema)] table the prediction head regresses."""
+        return torch.cat([self.ops[name].encode(raw[name]) for name in self.CANONICAL if name in self.ops], 1)
+
+    def apply(self, x: torch.Tensor, raw: dict[str, dict]) -> torch.Tensor:
+        """The ops in `order` on x (float [n, 3, H, W] in [0, 1]), parameters moved to x's
+        device at once. x is overwritten: pass a tensor nothing else reads."""
+        keys = [(name, k) for name, p in raw.items() for k, v in p.items() if torch.is_tensor(v)]
+        moved = iter(to_device([raw[name][k] for name, k in keys], x.device))
+        on_device = {name: dict(p) for name, p in raw.items()}
+        for name, k in keys:
+            on_device[name][k] = next(moved)
+        for name in self.order:
+            x = self.ops[name].apply(x, on_device[name])
+        return x
+
     def __call__(self, x: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """x: float [B, 3, H, W] in [0, 1] -> (views, params [B, len(schema)] on x's device)."""
-        n, _, H, W = x.shape
-        # parameters are drawn in canonical order, so permutations of one set of ops
-        # see the same parameters under the same seed: only the order differs
-        raw = {name: self.ops[name].sample(n, g, H, W) for name in self.CANONICAL if name in self.ops}
-        for name in self.order:
-            x = self.ops[name].apply(x, raw[name])
-        params = [self.ops[name].encode(raw[name]) for name in self.CANONICAL if name in self.ops]
-        params = torch.cat(params, 1) if params else torch.zeros(n, 0)
-        return x, params.to(x.device)
+        if not self.ops:
+            return x, torch.zeros(x.shape[0], 0, device=x.device)
+        raw = self.sample(x.shape[0], g, *x.shape[-2:])
+        params, = to_device([self.encode(raw)], x.device)
+        return self.apply(x.clone(), raw), params

@@ -54,6 +54,27 @@ class ImageSet:
                         pick(self.is_test), self.name)
 
 
+def to_device(tensors: list[torch.Tensor], device: torch.device | str) -> list[torch.Tensor]:
+    """Small CPU tensors (indices, sampled parameters) to `device` in one copy.
+
+    On CUDA the copy goes through pinned memory and does not block: a plain
+    `.to("cuda")` of pageable memory makes the host wait for the GPU's queue to
+    drain, so the next step could not be queued while this one computes.
+    Values travel as float64, exact for every integer below 2**53; the same
+    packing runs on every device, so the CPU tests exercise it.
+    """
+    device = torch.device(device)
+    if not tensors:
+        return []
+    flat = torch.cat([t.reshape(-1).to(torch.float64) for t in tensors])
+    if device.type == "cuda":
+        flat = flat.pin_memory().to(device, non_blocking=True)
+    else:
+        flat = flat.to(device)
+    pieces = flat.split([t.numel() for t in tensors])
+    return [piece.view(t.shape).to(t.dtype) for piece, t in zip(pieces, tensors)]
+
+
 def split(data: ImageSet, test_fraction: float, seed: int) -> tuple[ImageSet, ImageSet]:
     """Train/test split: the data's official one if it has it; otherwise sequences
     hold out their last frames (no test frame sits between two training frames)

@@ -11,7 +11,7 @@ def info_nce(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> torch.Te
     logits = z @ z.T / temperature
     logits.fill_diagonal_(float("-inf"))
     n = z1.shape[0]
-    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
+    targets = torch.arange(2 * n, device=z.device).roll(n)   # view i's partner is i + n (mod 2n)
     return F.cross_entropy(logits, targets)
 
 
@@ -21,14 +21,14 @@ def standardise(r: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     return (r - r.mean(0)) / (r.std(0, unbiased=False) + eps)
 
 
-def prediction_loss(pred: torch.Tensor, r: torch.Tensor, groups: list[list[int]] | None = None) -> torch.Tensor:
+def prediction_loss(pred: torch.Tensor, r: torch.Tensor, group_sizes: list[int] | None = None) -> torch.Tensor:
     """MSE between predicted and true (standardised) parameter changes, averaged within each
-    group of columns (one augmentation op, or the view) and summed over groups, as AugSelf
-    sums its per-augmentation losses: each op weighs the same however many columns it has."""
+    group of adjacent columns (one augmentation op, or the view) and summed over groups, as
+    AugSelf sums its per-augmentation losses: each op weighs the same however many columns it has."""
     err = (pred - standardise(r)) ** 2
-    if groups is None:
+    if group_sizes is None:
         return err.mean()
-    return sum(err[:, cols].mean() for cols in groups)
+    return sum(e.mean() for e in err.split(group_sizes, dim=1))
 
 
 def ciper_loss(l_con: torch.Tensor | None, l_pred: torch.Tensor | None, alpha: float) -> torch.Tensor:

@@ -13,21 +13,24 @@ from ciper.losses import ciper_loss, info_nce, prediction_loss
 class CIPER(nn.Module):
     def __init__(self, cfg: Config, target_groups: dict[str, list[str]]):
         super().__init__()
-        names = [c for cols in target_groups.values() for c in cols]
-        target_dim = len(names)
-        self.groups = [[names.index(c) for c in cols] for cols in target_groups.values()]
+        target_dim = sum(len(cols) for cols in target_groups.values())
+        self.group_sizes = [len(cols) for cols in target_groups.values()]   # r's columns, group by group
         self.encoder = build_encoder(cfg.encoder, cfg.latent_dim, cfg.width, cfg.image_size)
         self.projector = ProjectionHead(cfg.latent_dim, cfg.head_hidden, cfg.proj_dim) if cfg.uses_contrast else None
         self.predictor = (PredictionHead(cfg.latent_dim, cfg.head_hidden, target_dim, cfg.head_input)
                           if cfg.uses_prediction and target_dim > 0 else None)
         self.temperature, self.alpha = cfg.temperature, cfg.alpha
 
-    def losses(self, v1: torch.Tensor, v2: torch.Tensor, r: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Both views go through the encoder as one batch (one BatchNorm statistic, one pass)."""
-        h1, h2 = self.encoder(torch.cat([v1, v2])).float().chunk(2)
-        l_con = info_nce(*self.projector(torch.cat([h1, h2])).float().chunk(2), self.temperature) \
+    def losses(self, views: torch.Tensor, r: torch.Tensor) -> dict[str, torch.Tensor]:
+        """views: [2B, C, H, W], rows :B the first view of each pair and B: the second;
+        r: [B, target_dim]. Both views go through the encoder as one batch (one pass,
+        one BatchNorm statistic)."""
+        h = self.encoder(views).float()
+        h1, h2 = h.chunk(2)
+        l_con = info_nce(*self.projector(h).float().chunk(2), self.temperature) \
             if self.projector is not None else None
-        l_pred = prediction_loss(self.predictor(h1, h2).float(), r, self.groups) if self.predictor is not None else None
+        l_pred = prediction_loss(self.predictor(h1, h2).float(), r, self.group_sizes) \
+            if self.predictor is not None else None
         out = {"loss": ciper_loss(l_con, l_pred, self.alpha)}
         if l_con is not None:
             out["loss_con"] = l_con

@@ -21,7 +21,7 @@ import torch
 from ciper import checkpoint
 from ciper.augment import Pipeline
 from ciper.config import Config, ConfigError, parse_overrides, preset
-from ciper.data import ImageSet, TimePairs, load_dataset, split
+from ciper.data import ImageSet, TimePairs, load_dataset, split, to_device
 from ciper.model import CIPER
 from ciper.records import code_version, write_json
 
@@ -61,23 +61,31 @@ def target_groups(cfg: Config, data: ImageSet) -> dict[str, list[str]]:
 
 
 def make_views(images: torch.Tensor, views: torch.Tensor | None, idx: torch.Tensor, partner: torch.Tensor,
-               pipeline: Pipeline | None, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Two views of each sample and r = params(view 2) - params(view 1).
+               pipeline: Pipeline | None, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both views of each sample as one batch [2B, ...] (rows :B view 1, B: view 2) and
+    r = params(view 2) - params(view 1).
 
     Time pairs take the partner frame (r gets its view change); synthetic pairs
     augment each view (r gets the change of augmentation parameters); both can combine.
+    Everything random is drawn on the CPU first and moved in one copy, so the
+    device never waits for the host inside a step.
     """
-    x1 = images[idx.to(images.device)].float().div_(255)
-    x2 = images[partner.to(images.device)].float().div_(255)
+    n = len(idx)
+    pair = torch.cat([idx, partner])
     r = []
     if views is not None:
-        r.append((views[partner] - views[idx]).to(images.device))
+        r.append(views[partner] - views[idx])
+    raw = None
     if pipeline is not None:
-        x1, p1 = pipeline(x1, g)
-        x2, p2 = pipeline(x2, g)
-        r.append(p2 - p1)
-    r = torch.cat(r, 1) if r else torch.zeros(len(idx), 0, device=images.device)
-    return x1, x2, r
+        raw = pipeline.sample(2 * n, g, *images.shape[-2:])
+        params = pipeline.encode(raw)
+        r.append(params[n:] - params[:n])
+    r = torch.cat(r, 1) if r else torch.zeros(n, 0)
+    pair, r = to_device([pair, r], images.device)
+    x = images[pair].float().div_(255)
+    if raw is not None:
+        x = pipeline.apply(x, raw)
+    return x, r
 
 
 def train(cfg: Config, workdir: str | Path | None = None,
@@ -115,8 +123,10 @@ def train(cfg: Config, workdir: str | Path | None = None,
     for p in model.parameters():   # BatchNorm and biases get no weight decay
         (no_decay if p.ndim <= 1 else decay).append(p)
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    opt = (torch.optim.AdamW(groups, lr=cfg.lr) if cfg.optimizer == "adamw"
-           else torch.optim.SGD(groups, lr=cfg.lr, momentum=0.9, nesterov=True))
+    # one fused kernel per step on the GPU; multi-tensor ops (not a Python loop over parameters) on the CPU
+    fast = {"fused": True} if device.type == "cuda" else {"foreach": True}
+    opt = (torch.optim.AdamW(groups, lr=cfg.lr, **fast) if cfg.optimizer == "adamw"
+           else torch.optim.SGD(groups, lr=cfg.lr, momentum=0.9, nesterov=True, **fast))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(1, warmup)) * 0.5 * (
         1 + math.cos(math.pi * min(s, total_steps) / total_steps)))
     g = torch.Generator().manual_seed(cfg.seed)   # batch order, partners, augmentation parameters
@@ -136,26 +146,26 @@ def train(cfg: Config, workdir: str | Path | None = None,
     for epoch in range(start, cfg.epochs):
         model.train()
         t0 = time.perf_counter()
-        sums: dict[str, float] = {}
+        sums: dict[str, torch.Tensor] = {}
         order = torch.randperm(len(train_set), generator=g)
         bar = _progress(range(steps_per_epoch), f"epoch {epoch + 1}/{cfg.epochs}", progress)
         for step in bar:
             idx = order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
             partner = time_pairs.partners(idx, g) if time_pairs is not None else idx
-            v1, v2, r = make_views(images, views, idx, partner, pipeline, g)
+            x, r = make_views(images, views, idx, partner, pipeline, g)
             if device.type == "cuda":
-                v1, v2 = v1.contiguous(memory_format=torch.channels_last), v2.contiguous(memory_format=torch.channels_last)
+                x = x.contiguous(memory_format=torch.channels_last)
             with amp:
-                losses = model.losses(v1, v2, r)
+                losses = model.losses(x, r)
             opt.zero_grad(set_to_none=True)
             losses["loss"].backward()
             opt.step()
             sched.step()
-            for k, v in losses.items():
-                sums[k] = sums.get(k, 0.0) + v.item()
-            if progress:
+            for k, v in losses.items():   # summed on the device: no host-device sync per step
+                sums[k] = sums.get(k, 0.0) + v.detach()
+            if progress and step % 10 == 0:
                 bar.set_postfix(loss=f"{losses['loss'].item():.3f}")
-        metrics = {k: v / steps_per_epoch for k, v in sums.items()}
+        metrics = {k: float(v) / steps_per_epoch for k, v in sums.items()}
         if not all(math.isfinite(v) for v in metrics.values()):
             raise TrainingDiverged(f"loss became {metrics['loss']} in epoch {epoch + 1}; "
                                    f"lower lr (now {cfg.lr}) or alpha (now {cfg.alpha})")

@@ -22,7 +22,7 @@ def batch():
 
 
 def _pick(p, i):
-    return {k: (v[i] if torch.is_tensor(v) else v) for k, v in p.items()}
+    return {k: (v[i] if torch.is_tensor(v) else v) for k, v in p.items() if k != "chosen"}
 
 
 def _jitter(im, p):
@@ -52,12 +52,16 @@ def test_batched_op_matches_torchvision_per_sample(batch, name):
     op, reference = REFERENCES[name]
     g = torch.Generator().manual_seed(7)
     p = op.sample(len(batch), g, *batch.shape[-2:])
-    out = op.apply(batch, p)
+    out = op.apply(batch.clone(), p)
     for i in range(len(batch)):
         expected = reference(batch[i], _pick(p, i))
         assert torch.allclose(out[i], expected, atol=TOL), f"{name} sample {i}"
     # the op did something to some sample, so the comparison was not trivially identical
     assert (out - batch).abs().amax() > 1e-2
+    # samples the op was not applied to come back bit for bit
+    if "applied" in p:
+        skipped = p["applied"] == 0
+        assert skipped.any() and torch.equal(out[skipped], batch[skipped])
 
 
 def test_parameters_are_independent_per_sample_and_reproducible(batch):
@@ -67,6 +71,7 @@ def test_parameters_are_independent_per_sample_and_reproducible(batch):
     v3, p3 = pipe(batch, torch.Generator().manual_seed(4))
     assert torch.equal(v1, v2) and torch.equal(p1, p2)
     assert not torch.equal(p1, p3)
+    assert torch.equal(batch, generate_world(objects=3, sessions=2, frames=10, seed=1).images[:24].float() / 255)
     assert p1.shape == (len(batch), len(pipe.schema))
     assert len(torch.unique(p1[:, pipe.schema.index("crop_x")])) > len(batch) // 2
 

@@ -1,7 +1,7 @@
 import torch
 
 from ciper.config import Config
-from ciper.data import TimePairs, load_dataset, split
+from ciper.data import TimePairs, load_dataset, split, to_device
 from ciper.world import VIEW_NAMES, generate_world
 
 
@@ -54,3 +54,12 @@ def test_time_pairs_stay_in_sequence_and_window():
 def test_load_dataset_uses_the_world_by_default():
     data = load_dataset(Config(world_objects=3, world_sessions=2, world_frames=5))
     assert len(data) == 30 and data.name == "world"
+
+
+def test_to_device_moves_many_tensors_in_one_copy_exactly():
+    tensors = [torch.tensor([0, 2**40 + 1, 49_999]), torch.rand(3, 4), torch.zeros(0, dtype=torch.long),
+               torch.tensor([True, False]), torch.rand(2, 1, dtype=torch.float64)]
+    moved = to_device(tensors, "cpu")
+    for a, b in zip(tensors, moved):
+        assert a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b)
+    assert to_device([], "cpu") == []

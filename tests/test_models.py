@@ -34,7 +34,7 @@ def test_head_modes_build_only_the_heads_they_train():
     assert CIPER(Config(alpha=0.0), groups).predictor is None
     m = CIPER(Config(head_mode="predictive"), groups)
     assert m.projector is None and m.predictor is not None
-    losses = m.losses(torch.rand(4, 3, 32, 32), torch.rand(4, 3, 32, 32), torch.rand(4, 3))
+    losses = m.losses(torch.rand(8, 3, 32, 32), torch.rand(4, 3))
     assert set(losses) == {"loss", "loss_pred"}
-    both = CIPER(Config(), groups).losses(torch.rand(4, 3, 32, 32), torch.rand(4, 3, 32, 32), torch.rand(4, 3))
+    both = CIPER(Config(), groups).losses(torch.rand(8, 3, 32, 32), torch.rand(4, 3))
     assert set(both) == {"loss", "loss_con", "loss_pred"}
