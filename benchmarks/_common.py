@@ -34,10 +34,13 @@ def timed(fn, device, warmup: int = 2, repeats: int = 5) -> float:
     return sorted(times)[len(times) // 2]
 
 
-def side_by_side(fns: dict, device, rounds: int = 7, calls: int = 5, warmup: int = 3) -> dict[str, list[float]]:
-    """Seconds per call of each fn, one entry per round: each round times a block
-    of `calls` calls of every fn in turn, so the ratio of two fns pairs blocks run
-    moments apart (these machines are shared, and their load drifts within a run)."""
+def side_by_side(fns: dict, device, rounds: int = 9, calls: int = 10, settle: int = 2,
+                 warmup: int = 3) -> dict[str, list[float]]:
+    """Seconds per call of each fn, one entry per round: each round runs a block
+    of every fn in turn, so the ratio of two fns pairs blocks run moments apart
+    (these machines are shared, and their load drifts within a run). A block is
+    `settle` untimed calls, then `calls` timed ones: the steady state a loop of
+    that fn sees, not the cost of switching caches and allocator from the other."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
@@ -45,6 +48,9 @@ def side_by_side(fns: dict, device, rounds: int = 7, calls: int = 5, warmup: int
     times = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
+            for _ in range(settle):
+                fn()
+            sync(device)
             t = time.perf_counter()
             for _ in range(calls):
                 fn()

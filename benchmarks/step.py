@@ -5,7 +5,8 @@ forward and backward, both heads, both losses, optimiser step. Bare: gather 2B
 images the same way, encoder forward + backward (loss = mean(h^2)) and an
 optimiser step of the encoder alone. Views/s for each;
 the ratio is what augmentation + heads + losses cost. The two alternate in
-blocks (--rounds x --calls steps each) and the ratio is the median over rounds. On CUDA: bf16 autocast
+blocks (--rounds of them, each 2 untimed steps then --calls timed ones, the
+steady state of a training loop) and the ratio is the median over rounds. On CUDA: bf16 autocast
 and channels_last, as the training loop uses them; --compile adds torch.compile.
 
     python benchmarks/step.py [--encoder small_cnn|resnet18] [--batch 256] [--json out.json]
@@ -80,7 +81,7 @@ def main(argv=None):
     ap.add_argument("--device", default=None, help="cuda when there is one, else cpu")
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--rounds", type=int, default=9, help="alternating blocks of bare and CIPER steps")
-    ap.add_argument("--calls", type=int, default=5, help="steps per block")
+    ap.add_argument("--calls", type=int, default=10, help="timed steps per block (after 2 untimed ones)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     bare_step, ciper_step, dev = build_steps(args.encoder, args.batch, args.device, args.compile, args.latent_dim)

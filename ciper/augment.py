@@ -2,9 +2,11 @@
 
 Each op draws independent parameters per sample from a `torch.Generator`
 (kept on the CPU, so a seed gives the same parameters on any device), applies
-them to the whole batch at once, and records them. Each op matches
-`torchvision.transforms.v2.functional` applied image by image with the same
-parameters (tests/test_augment.py checks this).
+them to the whole batch at once (an op with a probability, to the samples it
+chose), and records them. Each op matches `torchvision.transforms.v2.functional`
+applied image by image with the same parameters (tests/test_augment.py checks
+this). The parameters of a batch reach the device in one copy
+(`ciper.data.to_device`), so a GPU never waits for the host mid-step.
 
 The pipeline is a list of named steps whose order is a config value. It returns
 `(views, params)`: `params` is a float tensor [B, P] whose columns are

@@ -1,0 +1,40 @@
+"""The benchmarks run end to end on tiny settings and write the JSON they promise.
+
+No timing is asserted here (speed targets live in the benchmarks themselves);
+these only keep the commands that produced the README's figures working.
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(script, *args, tmp_path):
+    out = tmp_path / f"{script}.json"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"{script}.py"), *args, "--json", str(out)],
+                   check=True, cwd=ROOT, capture_output=True, timeout=300)
+    return json.loads(out.read_text())
+
+
+def test_step_benchmark_compares_ciper_with_the_bare_encoder(tmp_path):
+    res = _run("step", "--batch", "16", "--rounds", "2", "--calls", "1", tmp_path=tmp_path)
+    bare, ciper = res["rows"]
+    assert bare["views_per_s"] > 0 and ciper["views_per_s"] > 0
+    assert 0 < ciper["ratio_min"] <= ciper["ratio_to_bare"] <= ciper["ratio_max"]
+    assert ciper["cpu_max_rss_mib"] > 0 and res["machine"]
+
+
+def test_augment_benchmark_reports_a_speedup(tmp_path):
+    res = _run("augment", "--batch", "8", "--device", "cpu", tmp_path=tmp_path)
+    ours, theirs = res["rows"]
+    assert ours["speedup"] > 0 and theirs["views_per_s"] > 0
+
+
+def test_share_benchmark_runs_several_processes(tmp_path):
+    res = _run("share", "--processes", "2", "--batch", "8", "--seconds", "1", "--device", "cpu",
+               tmp_path=tmp_path)
+    alone, shared = res["rows"]
+    assert alone["processes"] == 1 and shared["processes"] == 2
+    assert alone["views_per_s_total"] > 0 and shared["ratio_to_alone"] > 0
