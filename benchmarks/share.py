@@ -13,9 +13,7 @@ import argparse
 import multiprocessing as mp
 import time
 
-from _common import peak_memory, report
-
-import torch
+from _common import peak_memory, report, sync
 
 
 def _worker(args, ready, start, results):
@@ -23,14 +21,14 @@ def _worker(args, ready, start, results):
     _, ciper_step, dev = build_steps(args.encoder, args.batch, args.device)
     for _ in range(5):
         ciper_step()
-    torch.cuda.synchronize(dev) if dev.type == "cuda" else None
+    sync(dev)
     ready.wait()
     start.wait()
     steps, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < args.seconds:
         ciper_step()
         steps += 1
-    torch.cuda.synchronize(dev) if dev.type == "cuda" else None
+    sync(dev)
     results.put((2 * args.batch * steps / (time.perf_counter() - t0), peak_memory(dev)))
 
 

@@ -45,22 +45,21 @@ def _uniform(n, low, high, g):
     return low + (high - low) * torch.rand(n, generator=g)
 
 
-def _bernoulli(n, p, g):
-    return (torch.rand(n, generator=g) < p).float()
-
-
 def _bernoulli_chosen(n, p, g):
     """Whether each of n samples gets the op (a 0/1 float for its parameter columns),
     and the indices of those that do (the op works on those alone)."""
-    applied = _bernoulli(n, p, g)
+    applied = (torch.rand(n, generator=g) < p).float()
     return dict(applied=applied, chosen=applied.nonzero()[:, 0])
 
 
-def _on_chosen(x, chosen, fn):
-    """fn on the chosen samples only, written back into x; the others stay exactly as they are."""
+def _on_chosen(x, p, fn):
+    """fn(images, params) on the chosen samples only, params holding their rows of each
+    per-sample parameter; written back into x, the others stay exactly as they are."""
+    chosen = p["chosen"]
     if chosen.numel() == 0:
         return x
-    return x.index_copy_(0, chosen, fn(x.index_select(0, chosen)))
+    rows = {k: v.index_select(0, chosen) for k, v in p.items() if k not in ("chosen", "applied")}
+    return x.index_copy_(0, chosen, fn(x.index_select(0, chosen), rows))
 
 
 def _per_sample(v):
@@ -164,18 +163,24 @@ class Crop:
 
 
 @dataclass
-class Flip:
+class _Chance:
+    """An op applied to each sample with probability p, whose one parameter is whether it was."""
     p: float = 0.5
-    columns = ("flip",)
 
     def sample(self, n, g, height, width):
         return _bernoulli_chosen(n, self.p, g)
 
-    def apply(self, x, p):
-        return _on_chosen(x, p["chosen"], lambda y: y.flip(-1))
-
     def encode(self, p):
         return p["applied"][:, None]
+
+
+@dataclass
+class Flip(_Chance):
+    p: float = 0.5
+    columns = ("flip",)
+
+    def apply(self, x, p):
+        return _on_chosen(x, p, lambda y, _: y.flip(-1))
 
 
 @dataclass
@@ -196,13 +201,13 @@ class ColorJitter:
         return dict(hue=applied * _uniform(n, -self.hue, self.hue, g), **factors, **chosen)
 
     def apply(self, x, p):
-        def jitter(y):
-            factor = lambda k: p[k].index_select(0, p["chosen"])
-            y.mul_(_per_sample(factor("brightness"))).clamp_(0, 1)        # blend with black
-            y = _blend_(y, grayscale(y).mean((1, 2, 3), keepdim=True), factor("contrast"))
-            y = _blend_(y, grayscale(y), factor("saturation"))
-            return shift_hue(y, factor("hue")) if self.hue > 0 else y
-        return _on_chosen(x, p["chosen"], jitter)
+        return _on_chosen(x, p, self.jitter)
+
+    def jitter(self, y, f):
+        y.mul_(_per_sample(f["brightness"])).clamp_(0, 1)                # blend with black
+        y = _blend_(y, grayscale(y).mean((1, 2, 3), keepdim=True), f["contrast"])
+        y = _blend_(y, grayscale(y), f["saturation"])
+        return shift_hue(y, f["hue"]) if self.hue > 0 else y
 
     def encode(self, p):
         norm = lambda k: (p[k] - 1) / getattr(self, k) if getattr(self, k) > 0 else torch.zeros_like(p[k])
@@ -211,18 +216,12 @@ class ColorJitter:
 
 
 @dataclass
-class Grayscale:
+class Grayscale(_Chance):
     p: float = 0.2
     columns = ("grayscale",)
 
-    def sample(self, n, g, height, width):
-        return _bernoulli_chosen(n, self.p, g)
-
     def apply(self, x, p):
-        return _on_chosen(x, p["chosen"], lambda y: grayscale(y).expand_as(y))
-
-    def encode(self, p):
-        return p["applied"][:, None]
+        return _on_chosen(x, p, lambda y, _: grayscale(y).expand_as(y))
 
 
 @dataclass
@@ -238,7 +237,7 @@ class GaussianBlur:
         return dict(sigma=_uniform(n, self.sigma_min, self.sigma_max, g), **chosen)
 
     def apply(self, x, p):
-        return _on_chosen(x, p["chosen"], lambda y: self.blur(y, p["sigma"].index_select(0, p["chosen"])))
+        return _on_chosen(x, p, lambda y, rows: self.blur(y, rows["sigma"]))
 
     def blur(self, x, sigma):
         n, c, H, W = x.shape
@@ -274,7 +273,7 @@ class Rotation:
         return dict(angle=chosen["applied"] * _uniform(n, -self.degrees, self.degrees, g), **chosen)
 
     def apply(self, x, p):
-        return _on_chosen(x, p["chosen"], lambda y: self.rotate(y, p["angle"].index_select(0, p["chosen"])))
+        return _on_chosen(x, p, lambda y, rows: self.rotate(y, rows["angle"]))
 
     def rotate(self, x, angle):
         """rotate(angle) counter-clockwise about the centre, bilinear, black outside."""
@@ -333,11 +332,9 @@ class Pipeline:
     def apply(self, x: torch.Tensor, raw: dict[str, dict]) -> torch.Tensor:
         """The ops in `order` on x (float [n, 3, H, W] in [0, 1]), parameters moved to x's
         device at once. x is overwritten: pass a tensor nothing else reads."""
-        keys = [(name, k) for name, p in raw.items() for k, v in p.items() if torch.is_tensor(v)]
-        moved = iter(to_device([raw[name][k] for name, k in keys], x.device))
-        on_device = {name: dict(p) for name, p in raw.items()}
-        for name, k in keys:
-            on_device[name][k] = next(moved)
+        tensors = {(name, k): v for name, p in raw.items() for k, v in p.items() if torch.is_tensor(v)}
+        moved = dict(zip(tensors, to_device(list(tensors.values()), x.device)))
+        on_device = {name: {k: moved.get((name, k), v) for k, v in p.items()} for name, p in raw.items()}
         for name in self.order:
             x = self.ops[name].apply(x, on_device[name])
         return x

@@ -67,8 +67,9 @@ def make_views(images: torch.Tensor, views: torch.Tensor | None, idx: torch.Tens
 
     Time pairs take the partner frame (r gets its view change); synthetic pairs
     augment each view (r gets the change of augmentation parameters); both can combine.
-    Everything random is drawn on the CPU first and moved in one copy, so the
-    device never waits for the host inside a step.
+    Everything random is drawn on the CPU first and moved in two non-blocking
+    copies (indices and targets here, augmentation parameters in the pipeline),
+    so the device never waits for the host inside a step.
     """
     n = len(idx)
     pair = torch.cat([idx, partner])
