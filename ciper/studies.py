@@ -52,7 +52,6 @@ def trainable(config: dict) -> None:
     import torch
     from ray import tune
 
-    from ciper import checkpoint
     from ciper.probes import evaluate
     from ciper.records import code_version
     from ciper.train import TrainingDiverged, train
@@ -66,16 +65,7 @@ def trainable(config: dict) -> None:
     node_id = ray.get_runtime_context().get_node_id()
     workdir = Path(tempfile.mkdtemp(prefix="ciper-trial-"))
     try:
-        ckpt = tune.get_checkpoint()
-        restored_from = 0                                     # the epoch this run went on from
-        if ckpt is not None:
-            with ckpt.as_directory() as d:
-                shutil.copy(Path(d) / "checkpoint.pt", workdir / "checkpoint.pt")
-            try:
-                restored_from = int(checkpoint.load(workdir / "checkpoint.pt")["epoch"])
-            except checkpoint.CheckpointError as e:   # never crash the study: start this trial over
-                print(f"warning: {e}; trial restarts from epoch 0", file=sys.stderr)
-                (workdir / "checkpoint.pt").unlink()
+        restored_from = _restore(tune.get_checkpoint(), workdir)   # the epoch this run goes on from
         t0 = time.perf_counter()
         reported = []
 
@@ -103,6 +93,44 @@ def trainable(config: dict) -> None:
             on_epoch(dict(trained.history[-1]), trained)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _restore(ckpt, workdir: Path) -> int:
+    """Copy the newest readable checkpoint of this trial into workdir; return its epoch (0: none).
+
+    Ray's experiment snapshot lags its checkpoints: if the driver dies between Ray
+    deleting an old checkpoint (`num_to_keep`) and saving a snapshot that names the
+    new one, the snapshot points at a folder that no longer exists. The trial then goes
+    on from its newest intact sibling; a trial with none starts over. It never fails.
+    """
+    from ray import tune
+
+    from ciper import checkpoint
+
+    if ckpt is None:
+        return 0
+    parent = os.path.dirname(ckpt.path.rstrip("/"))
+    try:
+        import pyarrow.fs
+        infos = ckpt.filesystem.get_file_info(pyarrow.fs.FileSelector(parent))
+        siblings = sorted((i.path for i in infos if i.type == pyarrow.fs.FileType.Directory
+                           and os.path.basename(i.path).startswith("checkpoint_")), reverse=True)
+    except OSError:
+        siblings = []
+    for path in [ckpt.path, *[p for p in siblings if p != ckpt.path]]:
+        try:
+            with tune.Checkpoint(path, filesystem=ckpt.filesystem).as_directory() as d:
+                shutil.copy(Path(d) / "checkpoint.pt", workdir / "checkpoint.pt")
+            epoch = int(checkpoint.load(workdir / "checkpoint.pt")["epoch"])
+        except (OSError, checkpoint.CheckpointError, KeyError, TypeError, ValueError) as e:
+            print(f"warning: checkpoint {path} cannot be used ({type(e).__name__}: {e})", file=sys.stderr)
+            continue
+        if path != ckpt.path:
+            print(f"warning: went on from {path} instead of {ckpt.path}", file=sys.stderr)
+        return epoch
+    (workdir / "checkpoint.pt").unlink(missing_ok=True)
+    print("warning: no usable checkpoint; trial restarts from epoch 0", file=sys.stderr)
+    return 0
 
 
 def _finite(x) -> float:
@@ -241,6 +269,7 @@ def run_study(study: Study, argv: list[str] | None = None) -> Path:
         exp_path = os.path.join(storage, study.name, "ray")
         if tune.Tuner.can_restore(exp_path):
             print(f"resuming {study.name} from {exp_path}")
+            _mend_missing_checkpoints(exp_path)
             tuner = tune.Tuner.restore(exp_path, trainable=fn, resume_errored=True, restart_errored=False)
         else:
             tuner = _new_tuner(study, args, base, fn, storage)
@@ -262,6 +291,42 @@ def run_study(study: Study, argv: list[str] | None = None) -> Path:
     if study_dir is not None:
         _analyse(study_dir)
     return study_dir
+
+
+def _mend_missing_checkpoints(exp_path: str) -> None:
+    """Give every unfinished trial the checkpoint folder Ray's snapshot names.
+
+    The snapshot lags Ray's checkpoints: if the driver died after Ray deleted an old
+    checkpoint (`num_to_keep`) but before it saved a snapshot naming the new one, Ray
+    refuses to restore that trial and it fails for good. Put the trial's newest
+    surviving checkpoint at the named path (an empty folder if it has none: the trial
+    then starts over) so that every trial goes on.
+    """
+    import logging
+
+    import pyarrow.fs
+    from ray import tune
+
+    quiet = logging.getLogger("ray.tune.analysis.experiment_analysis")
+    level, quiet.level = quiet.level, logging.ERROR    # pending trials have no results yet: not news
+    try:
+        trials = tune.ExperimentAnalysis(exp_path).trials
+    finally:
+        quiet.setLevel(level)
+    for trial in trials:
+        ckpt = trial.checkpoint
+        if trial.status == "TERMINATED" or ckpt is None:
+            continue
+        fs, path = ckpt.filesystem, ckpt.path.rstrip("/")
+        if fs.get_file_info(path).type != pyarrow.fs.FileType.NotFound:
+            continue
+        siblings = sorted(i.path for i in fs.get_file_info(pyarrow.fs.FileSelector(os.path.dirname(path)))
+                          if i.type == pyarrow.fs.FileType.Directory and "/checkpoint_" in "/" + i.base_name)
+        fs.create_dir(path)
+        if siblings:
+            pyarrow.fs.copy_files(siblings[-1], path, source_filesystem=fs, destination_filesystem=fs)
+        print(f"warning: trial {trial.trial_id}: Ray's snapshot names {path}, which is gone; "
+              f"{'going on from ' + siblings[-1] if siblings else 'it starts over'}", file=sys.stderr)
 
 
 def _new_tuner(study: Study, args, base: Config, fn, storage: str):
@@ -361,7 +426,7 @@ def tables(grid, study: Study):
         if history is not None and len(history):
             keep = [c for c in history.columns if c in ("epoch", "loss", "loss_con", "loss_pred", "lr",
                                                         "epoch_time", "objective") or c in METRICS]
-            h = history[keep].copy()
+            h = _fill_gaps(history[keep].copy(), result)
             h.insert(0, "trial_id", trial_id)
             epochs.append(h)
     trials = pd.DataFrame(rows)
@@ -377,6 +442,33 @@ def tables(grid, study: Study):
         epochs = epochs.merge(trials[["trial_id", *varying]], on="trial_id", how="left")
     return trials, epochs
 
+
+
+def _fill_gaps(h, result):
+    """Epoch rows Ray's records lack, taken from the training history in the trial's checkpoint.
+
+    Ray writes results and its experiment snapshot separately; after a killed driver a
+    trial can go on from a checkpoint newer than the records Ray kept. Its checkpoint
+    holds every epoch's training metrics, so the table stays complete (evaluation
+    metrics of those epochs, if any, are not recoverable and stay empty).
+    """
+    import pandas as pd
+
+    from ciper import checkpoint
+
+    done = set(h["epoch"].dropna().astype(int)) if "epoch" in h else set()
+    if not done or done >= set(range(1, max(done) + 1)) or result.checkpoint is None:
+        return h
+    try:
+        with result.checkpoint.as_directory() as d:
+            saved = checkpoint.load(Path(d) / "checkpoint.pt").get("history", [])
+    except (OSError, checkpoint.CheckpointError):
+        return h
+    missing = [{k: v for k, v in m.items() if k in h.columns} for m in saved if m.get("epoch") not in done]
+    if not missing:
+        return h
+    return pd.concat([h, pd.DataFrame(missing)], ignore_index=True).sort_values("epoch", kind="stable",
+                                                                               ignore_index=True)
 
 
 def write_tables(study_dir: Path, trials, epochs) -> None:

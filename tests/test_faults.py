@@ -1,5 +1,6 @@
 """Faults caused for real: diverging trials, killed workers, corrupt checkpoints, crashes mid-write."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -41,6 +42,29 @@ def _study_cmd(storage, epochs):
             "--set", f"epochs={epochs}", "world_frames=20", "eval_images=100", "--storage", str(storage)]
 
 
+def _kill_session(p):
+    """SIGKILL a study's driver and every process it started, as a machine crash would.
+
+    Ray puts each trial worker in a process group of its own, so killing the driver's group
+    leaves workers writing checkpoints until they notice; kill the whole session instead.
+    """
+    def alive():
+        out = subprocess.run(["ps", "-eo", "pid,sid,stat"], capture_output=True, text=True).stdout
+        return [int(pid) for pid, sid, stat in (l.split()[:3] for l in out.splitlines()[1:])
+                if int(sid) == p.pid and not stat.startswith("Z")]
+
+    deadline = time.time() + 30
+    while (pids := alive()) and time.time() < deadline:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+    p.wait()
+    assert not alive(), "processes of the killed study survived"
+
+
 def _trial_workers():
     out = subprocess.run(["ps", "-eo", "pid,etimes,args"], capture_output=True, text=True).stdout
     return [(int(l.split()[0]), int(l.split()[1])) for l in out.splitlines() if "ray::ImplicitFunc.train" in l]
@@ -75,8 +99,7 @@ def test_corrupt_checkpoint_in_a_study_restarts_that_trial(tmp_path):
         if " done " in line:
             break
     time.sleep(1.0)
-    os.killpg(p.pid, signal.SIGKILL)
-    p.wait()
+    _kill_session(p)
     ckpts = sorted((tmp_path / "alpha_sweep" / "ray").glob("*/checkpoint_*/checkpoint.pt"))
     assert ckpts
     for c in ckpts:                                  # truncate every checkpoint on disk
@@ -145,36 +168,140 @@ def test_study_rejects_bad_data_and_types_before_ray_starts(tmp_path, sets, need
     assert not (tmp_path / "alpha_sweep").exists()
 
 
-def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
-    """SIGKILL the whole study (driver and its Ray) half-way; the same command finishes it."""
-    cmd = [sys.executable, "studies/alpha_sweep.py", "--preset", "smoke", "--seeds", "1",
-           "--set", "epochs=3", "world_frames=20", "eval_images=100", "--storage", str(tmp_path)]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def _start_then_kill(cmd, trials_done):
+    """Start a study in its own session; SIGKILL the driver and its whole Ray after n trials finish."""
     p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         env=env, start_new_session=True)
-    done_before = []
-    deadline = time.time() + 240
+                         env=ENV, start_new_session=True)
+    done, deadline = [], time.time() + 240
     for line in p.stdout:
         if " done " in line:
-            done_before.append(line.split(" done ")[1].split()[0])
-        if len(done_before) >= 3 or time.time() > deadline:
+            done.append(line.split(" done ")[1].split()[0])
+        if len(done) >= trials_done or time.time() > deadline:
             break
-    os.killpg(p.pid, signal.SIGKILL)
-    p.wait()
-    assert len(done_before) >= 3
-    assert not (tmp_path / "alpha_sweep" / "trials.parquet").exists()
+    _kill_session(p)
+    assert len(done) >= trials_done
 
-    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=400)
+
+def _snapshot(ray_dir):
+    """What Ray's experiment snapshot says: trial_id -> (status, checkpoint folder or None)."""
+    from ray import tune
+    return {t.trial_id: (t.status, Path(t.checkpoint.path) if t.checkpoint else None)
+            for t in tune.ExperimentAnalysis(str(ray_dir)).trials}
+
+
+def _epoch_of(ckpt_dir):
+    return int(checkpoint.load(ckpt_dir / "checkpoint.pt")["epoch"])
+
+
+def _resume_point(named):
+    """Where a trial goes on from: its named checkpoint, else its newest readable one, else
+    nowhere (epoch 0)."""
+    for c in [named, *sorted(named.parent.glob("checkpoint_*"), reverse=True)]:
+        try:
+            return c, _epoch_of(c)
+        except (OSError, checkpoint.CheckpointError):
+            continue
+    return None, 0
+
+
+def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
+    """SIGKILL the whole study (driver and its Ray) half-way; the same command finishes it.
+
+    Ray snapshots its experiment state every few seconds, so a trial goes on from the
+    checkpoint the last snapshot names: epochs after it may run again, epochs before it never do.
+    """
+    cmd = _study_cmd(tmp_path, epochs=3)
+    _start_then_kill(cmd, trials_done=3)
+    assert not (tmp_path / "alpha_sweep" / "trials.parquet").exists()
+    ray_dir = tmp_path / "alpha_sweep" / "ray"
+    resume_at = {tid: _resume_point(c)[1] for tid, (status, c) in _snapshot(ray_dir).items()
+                 if status != "TERMINATED" and c is not None}
+
+    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=400)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
     assert "resuming alpha_sweep" in second.stdout
     trials, epochs = load_results(tmp_path / "alpha_sweep")
-    assert len(trials) == 7 and trials.alpha.is_unique and set(trials.status) == {"finished"}
+    assert len(trials) == 7 and trials.alpha.is_unique, trials[["trial_id", "alpha"]]
+    assert set(trials.status) == {"finished"}, trials[["trial_id", "status", "error"]].to_string()
     assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(e) == [1, 2, 3]).all()
-    # Ray's raw records: no epoch was trained twice. Interrupted trials went on from their checkpoint;
-    # a trial killed after its last epoch but before Ray saved that is re-evaluated (epoch 3 reported
-    # again), never retrained.
+    # every interrupted trial went on from the checkpoint the snapshot named ...
+    restored = trials.set_index("trial_id").restored_from
+    assert all(restored[tid] == e for tid, e in resume_at.items()), (resume_at, restored.to_dict())
+    # ... and, by Ray's raw records, trained no epoch before it a second time
     from analysis.load import _from_ray_folders
-    _, raw = _from_ray_folders(tmp_path / "alpha_sweep" / "ray")
-    for _, e in raw.groupby("trial_id").epoch:
+    _, raw = _from_ray_folders(ray_dir)
+    for tid, e in raw.groupby("trial_id").epoch:
         e = list(e)
-        assert sorted(set(e)) == [1, 2, 3] and e.count(1) == 1 and e.count(2) == 1, e
+        assert all(e.count(k) <= 1 for k in range(1, resume_at.get(tid, 1))), (tid, e)
+
+
+def _kill_at_epoch_3(cmd, storage):
+    """Kill a study (driver and Ray) while its first trials are at epoch 3, with Ray snapshotting
+    its experiment state after every event, so that the snapshot names each trial's latest checkpoint."""
+    ray_dir = storage / "alpha_sweep" / "ray"
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env={**ENV, "TUNE_GLOBAL_CHECKPOINT_S": "0"}, start_new_session=True)
+    deadline = time.time() + 240
+    while not list(ray_dir.glob("*/checkpoint_000002")) and time.time() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)
+    _kill_session(p)
+    return ray_dir
+
+
+def test_named_checkpoint_cut_off_mid_upload_goes_on_from_an_intact_one(tmp_path):
+    """A checkpoint folder without its file (a worker killed while Ray copied it): the trial
+    goes on from its newest intact checkpoint, or starts over if it has none."""
+    cmd = _study_cmd(tmp_path, epochs=6)
+    ray_dir = _kill_at_epoch_3(cmd, tmp_path)
+    expected = {}
+    for tid, (status, named) in _snapshot(ray_dir).items():
+        if status == "TERMINATED" or named is None:
+            continue
+        (named / "checkpoint.pt").unlink(missing_ok=True)
+        expected[tid] = _resume_point(named)[1]
+    assert any(e > 0 for e in expected.values()), expected
+
+    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=400)
+    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
+    trials, epochs = load_results(tmp_path / "alpha_sweep")
+    assert set(trials.status) == {"finished"}, trials[["trial_id", "status", "error"]].to_string()
+    restored = trials.set_index("trial_id").restored_from
+    assert all(restored[tid] == e for tid, e in expected.items()), (expected, restored.to_dict())
+    assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(e) == [1, 2, 3, 4, 5, 6]).all()
+
+
+def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tmp_path):
+    """The race behind a killed driver: Ray deleted the checkpoint its last snapshot names
+    (num_to_keep) and kept a newer one whose results it had not recorded. Every trial still
+    finishes, goes on from its newest checkpoint, and the epoch table gets the unrecorded
+    epochs back from that checkpoint's history."""
+    cmd = _study_cmd(tmp_path, epochs=6)
+    ray_dir = _kill_at_epoch_3(cmd, tmp_path)
+    expected = {}
+    for tid, (status, named) in _snapshot(ray_dir).items():
+        if status == "TERMINATED" or named is None:
+            continue
+        (source, epoch), trial_dir = _resume_point(named), named.parent
+        if source is None:
+            continue
+        newer = trial_dir / f"checkpoint_{int(max(trial_dir.glob('checkpoint_*')).name[11:]) + 1:06d}"
+        newer.mkdir()
+        checkpoint.save(newer / "checkpoint.pt", checkpoint.load(source / "checkpoint.pt"))
+        for c in trial_dir.glob("checkpoint_*"):        # Ray deleted the others, the named one too
+            if c != newer:
+                shutil.rmtree(c)
+        records = trial_dir / "result.json"             # and its records end at epoch 1
+        records.write_text(records.read_text().splitlines(keepends=True)[0])
+        expected[tid] = epoch
+    assert any(2 <= e < 6 for e in expected.values()), expected
+
+    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=400)
+    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
+    assert "which is gone; going on from" in second.stderr
+    trials, epochs = load_results(tmp_path / "alpha_sweep")
+    assert set(trials.status) == {"finished"}, trials[["trial_id", "status", "error"]].to_string()
+    restored = trials.set_index("trial_id").restored_from
+    assert all(restored[tid] == e for tid, e in expected.items()), (expected, restored.to_dict())
+    assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(e) == [1, 2, 3, 4, 5, 6]).all()
+    assert epochs.loss.notna().all()
