@@ -96,12 +96,11 @@ def trainable(config: dict) -> None:
 
 
 def _restore(ckpt, workdir: Path) -> int:
-    """Copy the newest readable checkpoint of this trial into workdir; return its epoch (0: none).
+    """Copy this trial's checkpoint into workdir; return its epoch (0: start over).
 
-    Ray's experiment snapshot lags its checkpoints: if the driver dies between Ray
-    deleting an old checkpoint (`num_to_keep`) and saving a snapshot that names the
-    new one, the snapshot points at a folder that no longer exists. The trial then goes
-    on from its newest intact sibling; a trial with none starts over. It never fails.
+    The checkpoint Ray hands back can be a folder without a readable file (a worker
+    killed while Ray copied it); the trial then goes on from its newest readable
+    checkpoint, or starts over. It never fails the trial.
     """
     from ray import tune
 
@@ -109,15 +108,8 @@ def _restore(ckpt, workdir: Path) -> int:
 
     if ckpt is None:
         return 0
-    parent = os.path.dirname(ckpt.path.rstrip("/"))
-    try:
-        import pyarrow.fs
-        infos = ckpt.filesystem.get_file_info(pyarrow.fs.FileSelector(parent))
-        siblings = sorted((i.path for i in infos if i.type == pyarrow.fs.FileType.Directory
-                           and os.path.basename(i.path).startswith("checkpoint_")), reverse=True)
-    except OSError:
-        siblings = []
-    for path in [ckpt.path, *[p for p in siblings if p != ckpt.path]]:
+    others = [p for p in reversed(_checkpoint_folders(ckpt.filesystem, ckpt.path)) if p != ckpt.path.rstrip("/")]
+    for path in [ckpt.path, *others]:
         try:
             with tune.Checkpoint(path, filesystem=ckpt.filesystem).as_directory() as d:
                 shutil.copy(Path(d) / "checkpoint.pt", workdir / "checkpoint.pt")
@@ -131,6 +123,18 @@ def _restore(ckpt, workdir: Path) -> int:
     (workdir / "checkpoint.pt").unlink(missing_ok=True)
     print("warning: no usable checkpoint; trial restarts from epoch 0", file=sys.stderr)
     return 0
+
+
+def _checkpoint_folders(fs, ckpt_path: str) -> list[str]:
+    """The checkpoint_* folders beside ckpt_path in a trial's folder, oldest first."""
+    import pyarrow.fs
+
+    try:
+        infos = fs.get_file_info(pyarrow.fs.FileSelector(os.path.dirname(ckpt_path.rstrip("/"))))
+    except OSError:
+        return []
+    return sorted(i.path.rstrip("/") for i in infos
+                  if i.type == pyarrow.fs.FileType.Directory and i.base_name.startswith("checkpoint_"))
 
 
 def _finite(x) -> float:
@@ -308,7 +312,8 @@ def _mend_missing_checkpoints(exp_path: str) -> None:
     from ray import tune
 
     quiet = logging.getLogger("ray.tune.analysis.experiment_analysis")
-    level, quiet.level = quiet.level, logging.ERROR    # pending trials have no results yet: not news
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)                       # pending trials have no results yet: not news
     try:
         trials = tune.ExperimentAnalysis(exp_path).trials
     finally:
@@ -320,8 +325,7 @@ def _mend_missing_checkpoints(exp_path: str) -> None:
         fs, path = ckpt.filesystem, ckpt.path.rstrip("/")
         if fs.get_file_info(path).type != pyarrow.fs.FileType.NotFound:
             continue
-        siblings = sorted(i.path for i in fs.get_file_info(pyarrow.fs.FileSelector(os.path.dirname(path)))
-                          if i.type == pyarrow.fs.FileType.Directory and "/checkpoint_" in "/" + i.base_name)
+        siblings = _checkpoint_folders(fs, path)
         fs.create_dir(path)
         if siblings:
             pyarrow.fs.copy_files(siblings[-1], path, source_filesystem=fs, destination_filesystem=fs)
