@@ -5,10 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.plots import LABELS
+from analysis.plots import METRICS
 from analysis.stats import paired_difference
-
-METRICS = list(LABELS)
 
 
 def table(trials: pd.DataFrame) -> pd.DataFrame:

@@ -5,10 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.plots import LABELS, errorbar, panels, present, save
+from analysis.plots import LABELS, METRICS, errorbar, panels, present, save
 from analysis.stats import paired_difference, pareto_front, summarise
-
-METRICS = list(LABELS)
 
 
 def plot_metrics(summary: pd.DataFrame, path: Path) -> Path:

@@ -6,10 +6,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.plots import LABELS, errorbar, panels, present, save
+from analysis.plots import LABELS, METRICS, errorbar, panels, present, save
 from analysis.stats import summarise
-
-METRICS = list(LABELS)
 
 
 def plot(summary: pd.DataFrame, path: Path) -> Path:

@@ -12,10 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ciper.studies import load_results
-
-METRICS = ["object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc"]
-EPOCH_COLUMNS = ["epoch", "loss", "loss_con", "loss_pred", "lr", "epoch_time", "objective", *METRICS]
+from ciper.studies import EPOCH_COLUMNS, load_results
 
 
 def load_study(study_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:

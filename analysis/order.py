@@ -6,10 +6,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.plots import LABELS, panels, present, save
+from analysis.plots import LABELS, METRICS, panels, present, save
 from analysis.stats import across_conditions, position_effects, summarise
-
-METRICS = list(LABELS)
 
 
 def plot_ranked(summary: pd.DataFrame, metric: str, path: Path) -> Path:

@@ -5,9 +5,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.plots import save
+
+
+def _save(ax, path: Path) -> None:
+    ax.figure.set_size_inches(6, 4)
+    save(ax.figure, path)
+
 
 def analyse(study_dir: Path, out: Path) -> list[str]:
-    import matplotlib.pyplot as plt
     import optuna
     from optuna.visualization import matplotlib as ovm
 
@@ -21,20 +27,12 @@ def analyse(study_dir: Path, out: Path) -> list[str]:
     study = optuna.load_study(study_name=study_dir.name, storage=f"sqlite:///{db}")
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     lines.append(f"{len(done)} completed Optuna trials of {len(study.trials)}.")
-    ax = ovm.plot_optimization_history(study)
-    ax.figure.set_size_inches(6, 4)
-    ax.figure.tight_layout()
-    ax.figure.savefig(out / "search_history.png", dpi=110)
-    plt.close(ax.figure)
+    _save(ovm.plot_optimization_history(study), out / "search_history.png")
     lines.append("![optimisation history](search_history.png)")
     if len(done) >= 2:
         try:
             importance = optuna.importance.get_param_importances(study)
-            ax = ovm.plot_param_importances(study)
-            ax.figure.set_size_inches(6, 4)
-            ax.figure.tight_layout()
-            ax.figure.savefig(out / "search_importance.png", dpi=110)
-            plt.close(ax.figure)
+            _save(ovm.plot_param_importances(study), out / "search_importance.png")
             lines += ["![parameter importance](search_importance.png)", "",
                       pd.DataFrame({"parameter": list(importance), "importance": list(importance.values())})
                       .round(3).to_markdown(index=False)]

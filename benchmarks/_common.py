@@ -31,7 +31,7 @@ def timed(fn, device, warmup: int = 2, repeats: int = 5) -> float:
         fn()
         sync(device)
         times.append(time.perf_counter() - t)
-    return sorted(times)[len(times) // 2]
+    return median(times)
 
 
 def side_by_side(fns: dict, device, rounds: int = 9, calls: int = 10, settle: int = 2,

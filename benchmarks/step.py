@@ -23,7 +23,7 @@ from ciper.augment import Pipeline
 from ciper.config import Config
 from ciper.data import TimePairs, split, to_device
 from ciper.model import CIPER
-from ciper.train import make_views, target_groups
+from ciper.train import fast_kernels, make_views, target_groups
 from ciper.world import generate_world
 
 
@@ -47,10 +47,8 @@ def build_steps(encoder: str = "small_cnn", batch: int = 128, device: str | None
     if compile:
         model.encoder = torch.compile(model.encoder)
         bare = torch.compile(bare)
-    # as the training loop: one fused AdamW kernel on the GPU, multi-tensor ops on the CPU
-    opt_args = {"fused": True} if dev.type == "cuda" else {"foreach": True}
-    opt = torch.optim.AdamW(model.parameters(), 1e-3, **opt_args)
-    opt_bare = torch.optim.AdamW(bare.parameters(), 1e-3, **opt_args)
+    opt = torch.optim.AdamW(model.parameters(), 1e-3, **fast_kernels(dev))      # as the training loop
+    opt_bare = torch.optim.AdamW(bare.parameters(), 1e-3, **fast_kernels(dev))
 
     def ciper_step():
         idx = torch.randint(len(data), (batch,), generator=g)

@@ -176,7 +176,6 @@ class _Chance:
 
 @dataclass
 class Flip(_Chance):
-    p: float = 0.5
     columns = ("flip",)
 
     def apply(self, x, p):

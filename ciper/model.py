@@ -13,8 +13,8 @@ from ciper.losses import ciper_loss, info_nce, prediction_loss
 class CIPER(nn.Module):
     def __init__(self, cfg: Config, target_groups: dict[str, list[str]]):
         super().__init__()
-        target_dim = sum(len(cols) for cols in target_groups.values())
         self.group_sizes = [len(cols) for cols in target_groups.values()]   # r's columns, group by group
+        target_dim = sum(self.group_sizes)
         self.encoder = build_encoder(cfg.encoder, cfg.latent_dim, cfg.width, cfg.image_size)
         self.projector = ProjectionHead(cfg.latent_dim, cfg.head_hidden, cfg.proj_dim) if cfg.uses_contrast else None
         self.predictor = (PredictionHead(cfg.latent_dim, cfg.head_hidden, target_dim, cfg.head_input)

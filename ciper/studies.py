@@ -30,6 +30,7 @@ from typing import Callable
 from ciper.config import Config, ConfigError, PRESETS, preset
 
 METRICS = ["object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc"]
+EPOCH_COLUMNS = ["epoch", "loss", "loss_con", "loss_pred", "lr", "epoch_time", "objective", *METRICS]
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Study:
 
 def trainable(config: dict) -> None:
     """One trial: train with per-epoch reports and checkpoints; evaluate on the last epoch."""
+    import ray
     import torch
     from ray import tune
 
@@ -61,7 +63,6 @@ def trainable(config: dict) -> None:
     every_epoch = config.pop("_eval_every_epoch", False)
     cfg = Config.from_dict(config)
     torch.set_num_threads(max(1, cfg.threads))
-    import ray
     node_id = ray.get_runtime_context().get_node_id()
     workdir = Path(tempfile.mkdtemp(prefix="ciper-trial-"))
     try:
@@ -428,8 +429,7 @@ def tables(grid, study: Study):
         rows.append(row)
         history = result.metrics_dataframe
         if history is not None and len(history):
-            keep = [c for c in history.columns if c in ("epoch", "loss", "loss_con", "loss_pred", "lr",
-                                                        "epoch_time", "objective") or c in METRICS]
+            keep = [c for c in history.columns if c in EPOCH_COLUMNS]
             h = _fill_gaps(history[keep].copy(), result)
             h.insert(0, "trial_id", trial_id)
             epochs.append(h)
@@ -445,7 +445,6 @@ def tables(grid, study: Study):
         varying = [c for c in trials.columns if c in config_keys and trials[c].astype(str).nunique() > 1]
         epochs = epochs.merge(trials[["trial_id", *varying]], on="trial_id", how="left")
     return trials, epochs
-
 
 
 def _fill_gaps(h, result):

@@ -89,6 +89,12 @@ def make_views(images: torch.Tensor, views: torch.Tensor | None, idx: torch.Tens
     return x, r
 
 
+def fast_kernels(device: torch.device) -> dict:
+    """Optimiser options: one fused kernel per step on the GPU; multi-tensor ops
+    (not a Python loop over parameters) on the CPU."""
+    return {"fused": True} if device.type == "cuda" else {"foreach": True}
+
+
 def train(cfg: Config, workdir: str | Path | None = None,
           on_epoch: Callable[[dict, Trained], None] | None = None, progress: bool = False) -> Trained:
     """Train for cfg.epochs, checkpointing to workdir each epoch (resuming if one is there).
@@ -124,8 +130,7 @@ def train(cfg: Config, workdir: str | Path | None = None,
     for p in model.parameters():   # BatchNorm and biases get no weight decay
         (no_decay if p.ndim <= 1 else decay).append(p)
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    # one fused kernel per step on the GPU; multi-tensor ops (not a Python loop over parameters) on the CPU
-    fast = {"fused": True} if device.type == "cuda" else {"foreach": True}
+    fast = fast_kernels(device)
     opt = (torch.optim.AdamW(groups, lr=cfg.lr, **fast) if cfg.optimizer == "adamw"
            else torch.optim.SGD(groups, lr=cfg.lr, momentum=0.9, nesterov=True, **fast))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(1, warmup)) * 0.5 * (

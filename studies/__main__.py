@@ -3,7 +3,7 @@ import importlib
 import sys
 from pathlib import Path
 
-NAMES = ["alpha_sweep", "aug_order", "latent_dim", "head_ablation", "search"]
+NAMES = sorted(p.stem for p in Path(__file__).resolve().parent.glob("*.py") if not p.name.startswith("_"))
 
 
 def main(argv: list[str]) -> int:

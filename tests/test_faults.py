@@ -189,6 +189,26 @@ def _snapshot(ray_dir):
             for t in tune.ExperimentAnalysis(str(ray_dir)).trials}
 
 
+def _interrupted(ray_dir):
+    """Trials the snapshot records as unfinished, with the checkpoint folder it names for each."""
+    return {tid: named for tid, (status, named) in _snapshot(ray_dir).items()
+            if status != "TERMINATED" and named is not None}
+
+
+def _rerun_finishes(cmd, storage, resumes_at, epochs_per_trial):
+    """Rerun a killed study: it exits 0, every trial finishes, each interrupted trial went on
+    from the epoch expected of it, and every trial has one row per epoch. -> (run, trials, epochs)"""
+    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=400)
+    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
+    trials, epochs = load_results(storage / "alpha_sweep")
+    assert set(trials.status) == {"finished"}, trials[["trial_id", "status", "error"]].to_string()
+    restored = trials.set_index("trial_id").restored_from
+    assert all(restored[tid] == e for tid, e in resumes_at.items()), (resumes_at, restored.to_dict())
+    every_epoch = list(range(1, epochs_per_trial + 1))
+    assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(e) == every_epoch).all()
+    return second, trials, epochs
+
+
 def _epoch_of(ckpt_dir):
     return int(checkpoint.load(ckpt_dir / "checkpoint.pt")["epoch"])
 
@@ -214,19 +234,11 @@ def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
     _start_then_kill(cmd, trials_done=3)
     assert not (tmp_path / "alpha_sweep" / "trials.parquet").exists()
     ray_dir = tmp_path / "alpha_sweep" / "ray"
-    resume_at = {tid: _resume_point(c)[1] for tid, (status, c) in _snapshot(ray_dir).items()
-                 if status != "TERMINATED" and c is not None}
-
-    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=400)
-    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
+    # every interrupted trial goes on from the checkpoint the snapshot names ...
+    resume_at = {tid: _resume_point(named)[1] for tid, named in _interrupted(ray_dir).items()}
+    second, trials, _ = _rerun_finishes(cmd, tmp_path, resume_at, epochs_per_trial=3)
     assert "resuming alpha_sweep" in second.stdout
-    trials, epochs = load_results(tmp_path / "alpha_sweep")
     assert len(trials) == 7 and trials.alpha.is_unique, trials[["trial_id", "alpha"]]
-    assert set(trials.status) == {"finished"}, trials[["trial_id", "status", "error"]].to_string()
-    assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(e) == [1, 2, 3]).all()
-    # every interrupted trial went on from the checkpoint the snapshot named ...
-    restored = trials.set_index("trial_id").restored_from
-    assert all(restored[tid] == e for tid, e in resume_at.items()), (resume_at, restored.to_dict())
     # ... and, by Ray's raw records, trained no epoch before it a second time
     from analysis.load import _from_ray_folders
     _, raw = _from_ray_folders(ray_dir)
@@ -255,20 +267,11 @@ def test_named_checkpoint_cut_off_mid_upload_goes_on_from_an_intact_one(tmp_path
     cmd = _study_cmd(tmp_path, epochs=6)
     ray_dir = _kill_at_epoch_3(cmd, tmp_path)
     expected = {}
-    for tid, (status, named) in _snapshot(ray_dir).items():
-        if status == "TERMINATED" or named is None:
-            continue
+    for tid, named in _interrupted(ray_dir).items():
         (named / "checkpoint.pt").unlink(missing_ok=True)
         expected[tid] = _resume_point(named)[1]
     assert any(e > 0 for e in expected.values()), expected
-
-    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=400)
-    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
-    trials, epochs = load_results(tmp_path / "alpha_sweep")
-    assert set(trials.status) == {"finished"}, trials[["trial_id", "status", "error"]].to_string()
-    restored = trials.set_index("trial_id").restored_from
-    assert all(restored[tid] == e for tid, e in expected.items()), (expected, restored.to_dict())
-    assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(e) == [1, 2, 3, 4, 5, 6]).all()
+    _rerun_finishes(cmd, tmp_path, expected, epochs_per_trial=6)
 
 
 def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tmp_path):
@@ -279,9 +282,7 @@ def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tm
     cmd = _study_cmd(tmp_path, epochs=6)
     ray_dir = _kill_at_epoch_3(cmd, tmp_path)
     expected = {}
-    for tid, (status, named) in _snapshot(ray_dir).items():
-        if status == "TERMINATED" or named is None:
-            continue
+    for tid, named in _interrupted(ray_dir).items():
         (source, epoch), trial_dir = _resume_point(named), named.parent
         if source is None:
             continue
@@ -295,13 +296,6 @@ def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tm
         records.write_text(records.read_text().splitlines(keepends=True)[0])
         expected[tid] = epoch
     assert any(2 <= e < 6 for e in expected.values()), expected
-
-    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=400)
-    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
+    second, _, epochs = _rerun_finishes(cmd, tmp_path, expected, epochs_per_trial=6)
     assert "which is gone; going on from" in second.stderr
-    trials, epochs = load_results(tmp_path / "alpha_sweep")
-    assert set(trials.status) == {"finished"}, trials[["trial_id", "status", "error"]].to_string()
-    restored = trials.set_index("trial_id").restored_from
-    assert all(restored[tid] == e for tid, e in expected.items()), (expected, restored.to_dict())
-    assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(e) == [1, 2, 3, 4, 5, 6]).all()
     assert epochs.loss.notna().all()

@@ -1,4 +1,5 @@
 """Studies on a real local Ray (2 CPUs, one cluster for this module) with real tiny trials."""
+import json
 import struct
 import sys
 from pathlib import Path
@@ -37,7 +38,7 @@ def test_study_writes_tables_and_report(tmp_path):
     assert trials.aug_order.iloc[0] == "jitter>grayscale>blur"
     assert len(epochs) == 4 and {"trial_id", "epoch", "loss", "alpha", "seed"} <= set(epochs.columns)
     assert (study_dir / "report.md").exists()
-    run = __import__("json").loads((study_dir / "run.json").read_text())
+    run = json.loads((study_dir / "run.json").read_text())
     assert run["trials"] == 4 and run["fit_seconds"] > 0 and run["code_version"]
     w, h = _png_size(study_dir / "alpha_metrics.png")
     assert w > 500 and h > 200
