@@ -1,11 +1,12 @@
-# Two commands: `make run` (the alpha study on the built-in world, with its plot)
+# Two commands: `make run` (the alpha study on the built-in world, with its report)
 # and `make test`. Each builds .venv on first use and reuses it afterwards.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+export RAY_AUTH_MODE := disabled
 
-.PHONY: install run test clean
+.PHONY: install run test test-fast lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +19,20 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) studies/alpha_sweep.py
 
-test: $(STAMP)
-	RAY_AUTH_MODE=disabled $(PY) -m pytest -q tests
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# everything: lint, then every test (real Ray, real trials)
+test: lint
+	$(PY) -m pytest -q tests
+
+# the unit tier, in about a minute: no Ray, no study, no training subprocess
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow" tests
 
 clean:
 	rm -rf $(VENV) runs results .pytest_cache

@@ -33,10 +33,11 @@ def plot_metrics(summary: pd.DataFrame, path: Path) -> Path:
 def plot_tradeoff(summary: pd.DataFrame, path: Path, invariant="object_acc", equivariant="view_r2") -> Path:
     """A point per alpha: invariant metric against equivariant metric, Pareto front drawn."""
     fig, (ax,) = panels(1, width=5.2, height=4.4)
-    ax.errorbar(summary[equivariant], summary[invariant],
-                xerr=[summary[equivariant] - summary[f"{equivariant}_lo"], summary[f"{equivariant}_hi"] - summary[equivariant]],
-                yerr=[summary[invariant] - summary[f"{invariant}_lo"], summary[f"{invariant}_hi"] - summary[invariant]],
-                fmt="o", capsize=3, color="tab:blue")
+    def half_widths(m):
+        return [summary[m] - summary[f"{m}_lo"], summary[f"{m}_hi"] - summary[m]]
+
+    ax.errorbar(summary[equivariant], summary[invariant], xerr=half_widths(equivariant),
+                yerr=half_widths(invariant), fmt="o", capsize=3, color="tab:blue")
     for _, r in summary.iterrows():
         ax.annotate(f"α={r.alpha:g}", (r[equivariant], r[invariant]), textcoords="offset points", xytext=(5, 4),
                     fontsize=8)

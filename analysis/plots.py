@@ -5,13 +5,15 @@ from pathlib import Path
 
 import matplotlib
 
+import ciper.probes
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 LABELS = {"object_acc": "object accuracy (linear probe)", "session_acc": "session accuracy (linear probe)",
           "view_r2": "view-parameter R² (linear read-out)", "aug_r2": "augmentation-parameter R² (linear)",
           "knn_acc": "object accuracy (kNN)"}
-METRICS = list(LABELS)
+METRICS = list(ciper.probes.METRICS)
 
 
 def present(summary, metrics):

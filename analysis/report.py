@@ -1,12 +1,13 @@
 """One report per study: `python -m analysis.report <study dir>` writes report.md and its figures.
 
-The study is recognised by its folder name (alpha_sweep, aug_order,
-latent_dim, head_ablation, search) or, for other names, by the config column
+Which analysis writes the report is named by the study (`Study.report`, recorded
+in the study's run.json); a study that names none is read by the config column
 that varies. Failed and missing trials are listed, never hidden; the analysis
 runs on the trials that finished.
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -16,36 +17,43 @@ from analysis import ablation, alpha, curves, latent, order, search, structure
 from analysis.load import load_study, missing_trials
 from ciper.records import atomic_write_bytes
 
-QUESTIONS = {"alpha_sweep": alpha, "aug_order": order, "latent_dim": latent, "head_ablation": ablation}
+REPORTS = {"alpha": alpha, "order": order, "latent": latent, "ablation": ablation}
 AXES = {"aug_order": order, "latent_dim": latent, "head_mode": ablation, "alpha": alpha}
 
 
-def _kind(name: str, trials: pd.DataFrame):
-    if name in QUESTIONS:
-        return QUESTIONS[name]
+def recorded_report(study_dir: Path) -> str | None:
+    """The report the study named when it ran (run.json), if any."""
+    try:
+        return json.loads((study_dir / "run.json").read_text()).get("report")
+    except (OSError, ValueError):
+        return None
+
+
+def _by_axis(trials: pd.DataFrame):
     for column, module in AXES.items():
         if column in trials and trials[column].astype(str).nunique() > 1:
             return module
     return None
 
 
-def build_report(study_dir: str | Path, with_structure: bool = True) -> Path:
+def build_report(study_dir: str | Path, report: str | None = None, with_structure: bool = True) -> Path:
+    """Write <study_dir>/report.md; `report` names the analysis (default: the one run.json records)."""
     study_dir = Path(study_dir)
     trials, epochs = load_study(study_dir)
-    name = study_dir.name
+    report = report or recorded_report(study_dir)
     done = trials[trials.status == "finished"] if len(trials) else trials
-    lines = [f"# Study: {name}", "",
+    lines = [f"# Study: {study_dir.name}", "",
              f"{len(trials)} trials: {len(done)} finished, {len(trials) - len(done)} not."]
     for _, t in missing_trials(trials).iterrows():
         lines.append(f"- not finished: trial {t.trial_id} ({t.status})" + (f": {t.error}" if t.get("error") else ""))
     lines.append("")
     if len(done):
-        is_search = name == "search" or (study_dir / "optuna.db").exists()
-        if is_search:
+        if report == "search":
             lines += search.analyse(study_dir, study_dir)
-        kind = None if is_search else _kind(name, done)
-        if kind is not None:
-            lines += kind.analyse(done, epochs, study_dir)
+        else:
+            kind = REPORTS[report] if report in REPORTS else _by_axis(done)
+            if kind is not None:
+                lines += kind.analyse(done, epochs, study_dir)
         metric = "objective" if "objective" in done else "view_r2"
         fig = curves.plot_best(done, epochs, metric, study_dir / "curves.png")
         if fig is not None:

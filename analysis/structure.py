@@ -19,14 +19,15 @@ import torch
 
 from ciper import checkpoint
 from ciper.config import Config
-from ciper.data import load_dataset, split
+from ciper.data import split
+from ciper.datasets import load_dataset
 from ciper.model import CIPER
 from ciper.probes import encode, linear_accuracy, regression_r2, ridge_directions
 from ciper.train import target_groups
 
 
 def final_checkpoint(trial_dir: Path) -> Path | None:
-    ckpts = sorted(trial_dir.glob("checkpoint_*/checkpoint.pt"))
+    ckpts = sorted(trial_dir.glob(f"checkpoint_*/{checkpoint.FILE_NAME}"))
     return ckpts[-1] if ckpts else None
 
 
@@ -72,13 +73,13 @@ def variance_shares(h: torch.Tensor, objects, sessions, sequences) -> dict:
 
 def separation(h_tr, h_te, tr, te) -> dict:
     """Object accuracy and view R^2 from all of h, from E and from E-perp (see module docstring)."""
-    q, _ = torch.linalg.qr(ridge_directions(h_tr, tr.views))          # orthonormal basis of E
+    q, _ = torch.linalg.qr(ridge_directions(h_tr, tr.poses))          # orthonormal basis of E
     part = {"all": lambda x: x, "E": lambda x: x @ q @ q.T, "E_perp": lambda x: x - x @ q @ q.T}
     out = {}
     for name, proj in part.items():
         a, b = proj(h_tr), proj(h_te)
         out[f"object_acc[{name}]"] = linear_accuracy(a, tr.objects, b, te.objects)
-        out[f"view_r2[{name}]"] = regression_r2(a, tr.views, b, te.views, tr.view_names, "v")["v"]
+        out[f"view_r2[{name}]"] = regression_r2(a, tr.poses, b, te.poses, tr.pose_names, "v")["v"]
     return out
 
 
@@ -91,7 +92,7 @@ def analyse_checkpoint(path: Path, max_images: int = 2000) -> dict:
     out = {"alpha": cfg.alpha, "seed": cfg.seed, "head_mode": cfg.head_mode, "head_input": cfg.head_input,
            "latent_dim": cfg.latent_dim, "aug_order": ">".join(cfg.aug_order)}
     out.update(variance_shares(h_te, te.objects, te.sessions, te.sequences))
-    if tr.views is not None:
+    if tr.poses is not None:
         out.update(separation(h_tr, h_te, tr, te))
     return out
 

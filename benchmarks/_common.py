@@ -4,15 +4,10 @@ from __future__ import annotations
 import json
 import platform
 import resource
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import torch  # noqa: E402
+import torch
 
 
 def sync(device):
@@ -75,7 +70,8 @@ def peak_memory(device) -> dict:
 def machine() -> str:
     if torch.cuda.is_available():
         return f"{torch.cuda.get_device_name(0)}, torch {torch.__version__}"
-    return f"{platform.processor() or platform.machine()} CPU x{torch.get_num_threads()} threads, torch {torch.__version__}"
+    cpu = platform.processor() or platform.machine()
+    return f"{cpu} CPU x{torch.get_num_threads()} threads, torch {torch.__version__}"
 
 
 def report(title: str, rows: list[dict], json_path: str | None) -> None:

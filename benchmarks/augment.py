@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import argparse
 
-from _common import peak_memory, report, timed
-
 import torch
+from _common import peak_memory, report, timed
 from torchvision.transforms import v2
 
 from ciper.augment import Pipeline

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import argparse
 
-from _common import median, peak_memory, report, side_by_side
-
 import torch
+from _common import median, peak_memory, report, side_by_side
 
 from ciper.augment import Pipeline
 from ciper.config import Config
-from ciper.data import TimePairs, split, to_device
+from ciper.data import TimePairs, split
+from ciper.device import fast_kernels, to_device
 from ciper.model import CIPER
-from ciper.train import fast_kernels, make_views, target_groups
+from ciper.train import make_pair_batch, target_groups
 from ciper.world import generate_world
 
 
@@ -52,7 +52,7 @@ def build_steps(encoder: str = "small_cnn", batch: int = 128, device: str | None
 
     def ciper_step():
         idx = torch.randint(len(data), (batch,), generator=g)
-        x, r = make_views(images, data.views, idx, pairs.partners(idx, g), pipeline, g)
+        x, r = make_pair_batch(images, data.poses, idx, pairs.partners(idx, g), pipeline, g)
         with amp:
             loss = model.losses(x.contiguous(memory_format=fmt), r)["loss"]
         opt.zero_grad(set_to_none=True)

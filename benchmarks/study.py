@@ -15,13 +15,10 @@ import importlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 
-from _common import ROOT, report
-
-sys.path.insert(0, str(ROOT / "studies"))
+from _common import report
 
 
 def main(argv=None):
@@ -35,9 +32,9 @@ def main(argv=None):
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     import ray
 
-    from ciper.studies import load_results, run_study
+    from ciper.study import run_study
 
-    study = importlib.import_module(args.study).STUDY
+    study = importlib.import_module(f"studies.{args.study}").STUDY
     storage = tempfile.mkdtemp(prefix="ciper-bench-")
     cpus = os.cpu_count()
     t = time.perf_counter()
@@ -48,16 +45,16 @@ def main(argv=None):
         if args.seeds:
             argv += ["--seeds", str(args.seeds)]
         t = time.perf_counter()
-        study_dir = run_study(study, argv)
+        run = run_study(study, argv)
         total = time.perf_counter() - t
     finally:
         ray.shutdown()
-    trials, _ = load_results(study_dir)
+    trials, study_dir = run.trials, run.study_dir
     fit = json.loads((study_dir / "run.json").read_text())["fit_seconds"]
     slots = min(len(trials), int(cpus // args.cpus_per_trial))
     busy = float(trials.train_time.sum())
     rows = [{"study": args.study, "preset": args.preset, "trials": len(trials), "slots": slots,
-             "ray_start_s": ray_start, "fit_wall_s": fit, "report_s": total - fit,
+             "ray_start_s": ray_start, "fit_wall_s": fit, "tables_s": total - fit,
              "trial_time_sum_s": busy, "efficiency": busy / (fit * slots),
              "overhead_per_trial_s": (fit * slots - busy) / len(trials)}]
     shutil.rmtree(storage, ignore_errors=True)

@@ -6,10 +6,10 @@ them to the whole batch at once (an op with a probability, to the samples it
 chose), and records them. Each op matches `torchvision.transforms.v2.functional`
 applied image by image with the same parameters (tests/test_augment.py checks
 this). The parameters of a batch reach the device in one copy
-(`ciper.data.to_device`), so a GPU never waits for the host mid-step.
+(`ciper.device.to_device`), so a GPU never waits for the host mid-step.
 
 The pipeline is a list of named steps whose order is a config value. It returns
-`(views, params)`: `params` is a float tensor [B, P] whose columns are
+`(augmented images, params)`: `params` is a float tensor [B, P] whose columns are
 `pipeline.schema` (fixed by the *set* of ops, not their order, so every
 permutation of one set shares a schema). Normalisation, per column:
 
@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ciper.config import Config
-from ciper.data import to_device
+from ciper.config import AUGMENTATIONS, Config
+from ciper.device import to_device
 
 GRAY_WEIGHTS = (0.2989, 0.587, 0.114)   # torchvision's rgb_to_grayscale
 
@@ -52,13 +52,13 @@ def _bernoulli_chosen(n, p, g):
     return dict(applied=applied, chosen=applied.nonzero()[:, 0])
 
 
-def _on_chosen(x, p, fn):
-    """fn(images, params) on the chosen samples only, params holding their rows of each
+def _on_chosen(x, params, fn):
+    """fn(images, rows) on the chosen samples only, rows holding their rows of each
     per-sample parameter; written back into x, the others stay exactly as they are."""
-    chosen = p["chosen"]
+    chosen = params["chosen"]
     if chosen.numel() == 0:
         return x
-    rows = {k: v.index_select(0, chosen) for k, v in p.items() if k not in ("chosen", "applied")}
+    rows = {k: v.index_select(0, chosen) for k, v in params.items() if k not in ("chosen", "applied")}
     return x.index_copy_(0, chosen, fn(x.index_select(0, chosen), rows))
 
 
@@ -67,8 +67,8 @@ def _per_sample(v):
 
 
 def grayscale(x: torch.Tensor) -> torch.Tensor:
-    r, g, b = x.unbind(1)
-    return (GRAY_WEIGHTS[0] * r + GRAY_WEIGHTS[1] * g + GRAY_WEIGHTS[2] * b).unsqueeze(1)
+    red, green, blue = x.unbind(1)
+    return (GRAY_WEIGHTS[0] * red + GRAY_WEIGHTS[1] * green + GRAY_WEIGHTS[2] * blue).unsqueeze(1)
 
 
 def _blend_(x, y, factor):
@@ -90,19 +90,19 @@ def shift_hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     reductions and torch.remainder are each several times slower), in place
     where it can be, and one image channel at a time.
     """
-    r, g, b = x.unbind(1)
-    maxc = torch.maximum(r, g)
-    torch.maximum(maxc, b, out=maxc)
-    delta = torch.minimum(r, g)
-    torch.minimum(delta, b, out=delta)
+    red, green, blue = x.unbind(1)
+    maxc = torch.maximum(red, green)
+    torch.maximum(maxc, blue, out=maxc)
+    delta = torch.minimum(red, green)
+    torch.minimum(delta, blue, out=delta)
     delta.neg_().add_(maxc)                                          # max - min
     # which channel is largest, ties to r, then g, then b (as torchvision): 1 - sign(max - c)
-    is_r = torch.sub(maxc, r).sign_().neg_().add_(1)
-    is_g = torch.sub(maxc, g).sign_().neg_().add_(1).sub_(is_r).clamp_(min=0)
+    is_r = torch.sub(maxc, red).sign_().neg_().add_(1)
+    is_g = torch.sub(maxc, green).sign_().neg_().add_(1).sub_(is_r).clamp_(min=0)
     is_b = torch.add(is_r, is_g).neg_().add_(1)
     # hue in sixths of a turn: (g - b) / d if r is largest, 2 + (b - r) / d if g, 4 + (r - g) / d if b
-    hue6 = torch.sub(g, b).mul_(is_r)
-    hue6.addcmul_(torch.sub(b, r), is_g).addcmul_(torch.sub(r, g), is_b)
+    hue6 = torch.sub(green, blue).mul_(is_r)
+    hue6.addcmul_(torch.sub(blue, red), is_g).addcmul_(torch.sub(red, green), is_b)
     hue6.div_(delta.clamp(min=1e-12))                                # grey pixels: d = 0 cancels any hue
     hue6.add_(is_g, alpha=2.0).add_(is_b, alpha=4.0).add_(6.0 * shift[:, None, None])
     out = torch.empty_like(x)
@@ -115,9 +115,9 @@ def shift_hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
 
 
 # ---- the ops ---------------------------------------------------------------
-# Each op: sample(n, g) -> raw parameters (dict of CPU tensors);
-#          apply(x, raw) -> augmented batch (x may be overwritten);
-#          encode(raw) -> normalised columns.
+# Each op: sample(n, g, height, width) -> its raw parameters (a dict of CPU tensors);
+#          apply(x, params) -> augmented batch (x may be overwritten);
+#          encode(params) -> normalised columns.
 # Ops applied with a probability work on the chosen samples alone and write
 # them back in place: less memory traffic, and the others stay bit-identical.
 
@@ -136,14 +136,14 @@ class Crop:
         left = (torch.rand(n, generator=g) * (width - w + 1)).long()
         return dict(top=top, left=left, height=h, width=w, image_height=height, image_width=width)
 
-    def apply(self, x, p):
+    def apply(self, x, params):
         """resized_crop(top, left, h, w) back to the input size, bilinear, for every sample at once."""
         n, _, H, W = x.shape
         dev = x.device
         j = torch.arange(W, device=dev, dtype=x.dtype) + 0.5
         i = torch.arange(H, device=dev, dtype=x.dtype) + 0.5
-        top, left = p["top"].to(x.dtype)[:, None], p["left"].to(x.dtype)[:, None]
-        h, w = p["height"].to(x.dtype)[:, None], p["width"].to(x.dtype)[:, None]
+        top, left = params["top"].to(x.dtype)[:, None], params["left"].to(x.dtype)[:, None]
+        h, w = params["height"].to(x.dtype)[:, None], params["width"].to(x.dtype)[:, None]
         # source pixel of each output pixel, clamped inside the box (as interpolate does)
         sx = left + torch.minimum((j * w / W - 0.5).clamp(min=0), w - 1)
         sy = top + torch.minimum((i * h / H - 0.5).clamp(min=0), h - 1)
@@ -152,11 +152,11 @@ class Crop:
         grid = torch.stack([gx[:, None, :].expand(n, H, W), gy[:, :, None].expand(n, H, W)], -1)
         return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
-    def encode(self, p):
-        H, W = p["image_height"], p["image_width"]
-        h, w = p["height"].float(), p["width"].float()
-        cx = (p["left"] + w / 2) / W * 2 - 1
-        cy = (p["top"] + h / 2) / H * 2 - 1
+    def encode(self, params):
+        H, W = params["image_height"], params["image_width"]
+        h, w = params["height"].float(), params["width"].float()
+        cx = (params["left"] + w / 2) / W * 2 - 1
+        cy = (params["top"] + h / 2) / H * 2 - 1
         scale = 1 - torch.sqrt(h * w / (H * W))
         aspect = torch.log(w / h) / math.log(self.ratio[1])
         return torch.stack([cx, cy, scale, aspect], 1)
@@ -170,16 +170,16 @@ class _Chance:
     def sample(self, n, g, height, width):
         return _bernoulli_chosen(n, self.p, g)
 
-    def encode(self, p):
-        return p["applied"][:, None]
+    def encode(self, params):
+        return params["applied"][:, None]
 
 
 @dataclass
 class Flip(_Chance):
     columns = ("flip",)
 
-    def apply(self, x, p):
-        return _on_chosen(x, p, lambda y, _: y.flip(-1))
+    def apply(self, x, params):
+        return _on_chosen(x, params, lambda y, _: y.flip(-1))
 
 
 @dataclass
@@ -199,8 +199,8 @@ class ColorJitter:
                    for k in ("brightness", "contrast", "saturation")}
         return dict(hue=applied * _uniform(n, -self.hue, self.hue, g), **factors, **chosen)
 
-    def apply(self, x, p):
-        return _on_chosen(x, p, self.jitter)
+    def apply(self, x, params):
+        return _on_chosen(x, params, self.jitter)
 
     def jitter(self, y, f):
         y.mul_(_per_sample(f["brightness"])).clamp_(0, 1)                # blend with black
@@ -208,10 +208,10 @@ class ColorJitter:
         y = _blend_(y, grayscale(y), f["saturation"])
         return shift_hue(y, f["hue"]) if self.hue > 0 else y
 
-    def encode(self, p):
-        norm = lambda k: (p[k] - 1) / getattr(self, k) if getattr(self, k) > 0 else torch.zeros_like(p[k])
-        hue = p["hue"] / self.hue if self.hue > 0 else torch.zeros_like(p["hue"])
-        return torch.stack([p["applied"], norm("brightness"), norm("contrast"), norm("saturation"), hue], 1)
+    def encode(self, params):
+        norm = lambda k: (params[k] - 1) / getattr(self, k) if getattr(self, k) > 0 else torch.zeros_like(params[k])
+        hue = params["hue"] / self.hue if self.hue > 0 else torch.zeros_like(params["hue"])
+        return torch.stack([params["applied"], norm("brightness"), norm("contrast"), norm("saturation"), hue], 1)
 
 
 @dataclass
@@ -219,8 +219,8 @@ class Grayscale(_Chance):
     p: float = 0.2
     columns = ("grayscale",)
 
-    def apply(self, x, p):
-        return _on_chosen(x, p, lambda y, _: grayscale(y).expand_as(y))
+    def apply(self, x, params):
+        return _on_chosen(x, params, lambda y, _: grayscale(y).expand_as(y))
 
 
 @dataclass
@@ -235,8 +235,8 @@ class GaussianBlur:
         chosen = _bernoulli_chosen(n, self.p, g)
         return dict(sigma=_uniform(n, self.sigma_min, self.sigma_max, g), **chosen)
 
-    def apply(self, x, p):
-        return _on_chosen(x, p, lambda y, rows: self.blur(y, rows["sigma"]))
+    def apply(self, x, params):
+        return _on_chosen(x, params, lambda y, rows: self.blur(y, rows["sigma"]))
 
     def blur(self, x, sigma):
         n, c, H, W = x.shape
@@ -257,8 +257,8 @@ class GaussianBlur:
             y.addcmul_(rows[:, :, i:i + H], w[:, i])
         return y
 
-    def encode(self, p):
-        return torch.stack([p["applied"], p["applied"] * p["sigma"] / self.sigma_max], 1)
+    def encode(self, params):
+        return torch.stack([params["applied"], params["applied"] * params["sigma"] / self.sigma_max], 1)
 
 
 @dataclass
@@ -271,8 +271,8 @@ class Rotation:
         chosen = _bernoulli_chosen(n, self.p, g)
         return dict(angle=chosen["applied"] * _uniform(n, -self.degrees, self.degrees, g), **chosen)
 
-    def apply(self, x, p):
-        return _on_chosen(x, p, lambda y, rows: self.rotate(y, rows["angle"]))
+    def apply(self, x, params):
+        return _on_chosen(x, params, lambda y, rows: self.rotate(y, rows["angle"]))
 
     def rotate(self, x, angle):
         """rotate(angle) counter-clockwise about the centre, bilinear, black outside."""
@@ -286,8 +286,8 @@ class Rotation:
         return F.grid_sample(x, torch.stack([gx, gy], -1), mode="bilinear", padding_mode="zeros",
                              align_corners=False)
 
-    def encode(self, p):
-        return torch.stack([p["applied"], p["angle"] / self.degrees], 1)
+    def encode(self, params):
+        return torch.stack([params["applied"], params["angle"] / self.degrees], 1)
 
 
 def make_ops(cfg: Config) -> dict:
@@ -307,12 +307,10 @@ def make_ops(cfg: Config) -> dict:
 class Pipeline:
     """The ops of `order`, applied in that order; parameters recorded per sample."""
 
-    CANONICAL = ("crop", "flip", "jitter", "grayscale", "blur", "rotation")
-
     def __init__(self, order: list[str], ops: dict):
         self.order = list(order)
         self.ops = {name: ops[name] for name in self.order}
-        self.groups = {name: list(self.ops[name].columns) for name in self.CANONICAL if name in self.ops}
+        self.groups = {name: list(self.ops[name].columns) for name in AUGMENTATIONS if name in self.ops}
         self.schema = [c for cols in self.groups.values() for c in cols]
 
     @classmethod
@@ -322,24 +320,24 @@ class Pipeline:
     def sample(self, n: int, g: torch.Generator, height: int, width: int) -> dict[str, dict]:
         """Raw parameters of every op for n images, drawn on the CPU in canonical order,
         so permutations of one set of ops see the same parameters under the same seed."""
-        return {name: self.ops[name].sample(n, g, height, width) for name in self.CANONICAL if name in self.ops}
+        return {name: self.ops[name].sample(n, g, height, width) for name in AUGMENTATIONS if name in self.ops}
 
     def encode(self, raw: dict[str, dict]) -> torch.Tensor:
         """Raw parameters -> the normalised [n, len(schema)] table the prediction head regresses."""
-        return torch.cat([self.ops[name].encode(raw[name]) for name in self.CANONICAL if name in self.ops], 1)
+        return torch.cat([self.ops[name].encode(raw[name]) for name in AUGMENTATIONS if name in self.ops], 1)
 
     def apply(self, x: torch.Tensor, raw: dict[str, dict]) -> torch.Tensor:
         """The ops in `order` on x (float [n, 3, H, W] in [0, 1]), parameters moved to x's
         device at once. x is overwritten: pass a tensor nothing else reads."""
-        tensors = {(name, k): v for name, p in raw.items() for k, v in p.items() if torch.is_tensor(v)}
+        tensors = {(name, k): v for name, params in raw.items() for k, v in params.items() if torch.is_tensor(v)}
         moved = dict(zip(tensors, to_device(list(tensors.values()), x.device)))
-        on_device = {name: {k: moved.get((name, k), v) for k, v in p.items()} for name, p in raw.items()}
+        on_device = {name: {k: moved.get((name, k), v) for k, v in params.items()} for name, params in raw.items()}
         for name in self.order:
             x = self.ops[name].apply(x, on_device[name])
         return x
 
     def __call__(self, x: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """x: float [B, 3, H, W] in [0, 1] -> (views, params [B, len(schema)] on x's device)."""
+        """x: float [B, 3, H, W] in [0, 1] -> (augmented images, params [B, len(schema)] on x's device)."""
         if not self.ops:
             return x, torch.zeros(x.shape[0], 0, device=x.device)
         raw = self.sample(x.shape[0], g, *x.shape[-2:])

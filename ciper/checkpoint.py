@@ -8,6 +8,8 @@ import torch
 
 from ciper.records import atomic_write_bytes
 
+FILE_NAME = "checkpoint.pt"     # a run's (and a trial checkpoint folder's) checkpoint file
+
 
 class CheckpointError(RuntimeError):
     """A checkpoint that cannot be read; the message names the file."""

@@ -14,12 +14,15 @@ import os
 import typing
 from dataclasses import dataclass, field
 
+# every augmentation op, in the canonical order: parameters are drawn and the prediction
+# target's columns laid out in this order, whatever order the ops are applied in
 AUGMENTATIONS = ("crop", "flip", "jitter", "grayscale", "blur", "rotation")
 DATASETS = ("world", "cifar10", "core50", "tdw")
 ENCODERS = ("small_cnn", "resnet18")
 HEAD_MODES = ("both", "contrastive", "predictive")
 HEAD_INPUTS = ("diff", "concat")
-PAIR_SOURCES = ("synthetic", "time", "time+synthetic")
+# what makes the two views of a pair: (partner frame of the same sequence?, synthetic augmentations?)
+PAIR_SOURCES = {"synthetic": (False, True), "time": (True, False), "time+synthetic": (True, True)}
 OPTIMIZERS = ("adamw", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -151,7 +154,7 @@ class Config:
         dupes = sorted({a for a in self.aug_order if self.aug_order.count(a) > 1})
         if dupes:
             p.append(f"augmentation {', '.join(map(repr, dupes))} appears twice in aug_order; list each op once")
-        if "synthetic" in self.pairs and not self.aug_order:
+        if self.pairs in PAIR_SOURCES and self.synthetic_pairs and not self.aug_order:
             p.append(f"pairs={self.pairs!r} needs at least one augmentation in aug_order")
         if self.dataset == "cifar10" and self.pairs != "synthetic":
             p.append("cifar10 has no time sequences: use pairs=synthetic")
@@ -179,6 +182,16 @@ class Config:
     @property
     def uses_contrast(self) -> bool:
         return self.head_mode != "predictive"
+
+    @property
+    def time_pairs(self) -> bool:
+        """The second view of a pair is another frame of the same sequence."""
+        return PAIR_SOURCES[self.pairs][0]
+
+    @property
+    def synthetic_pairs(self) -> bool:
+        """Both views of a pair go through the augmentation pipeline."""
+        return PAIR_SOURCES[self.pairs][1]
 
 
 def _coerce(name: str, value, hint):

@@ -8,7 +8,7 @@ CIFAR10   <data_dir>/cifar-10-batches-py/{data_batch_1..5, test_batch, batches.m
           torchvision.datasets.CIFAR10(<data_dir>, download=True))
 CORe50    <data_dir>/s<session>/o<object>/<frames>.png|jpg, sessions s1..s11, objects o1..o50;
           labels: object (o1..o50 -> 0..49), category ((object-1) // 5), session;
-          a folder is a sequence, frames in file-name order; its one view
+          a folder is a sequence, frames in file-name order; its one pose
           parameter is the frame's time in the sequence (-1 .. 1)
 TDW       <data_dir>/labels.csv with columns file, object, azimuth, elevation, distance
           (optional: session, sequence, frame) and the images under <data_dir>/images/;
@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from ciper.config import ConfigError
-from ciper.data import ImageSet
+from ciper.imageset import ImageSet
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 
@@ -59,7 +59,7 @@ def _need_dir(path, what: str, layout: str) -> Path:
 CIFAR_LAYOUT = "<data_dir>/cifar-10-batches-py/ with data_batch_1..5, test_batch, batches.meta"
 
 
-def _check_cifar10(data_dir) -> Path:
+def check_cifar10(data_dir) -> Path:
     from torchvision.datasets import CIFAR10
 
     root = _need_dir(data_dir, "cifar10", CIFAR_LAYOUT)
@@ -74,7 +74,7 @@ def _check_cifar10(data_dir) -> Path:
 def load_cifar10(data_dir, size: int = 32) -> ImageSet:
     from torchvision.datasets import CIFAR10
 
-    root = _check_cifar10(data_dir)
+    root = check_cifar10(data_dir)
     folder = root / CIFAR10.base_folder
 
     class LocalCIFAR10(CIFAR10):
@@ -109,7 +109,7 @@ def load_cifar10(data_dir, size: int = 32) -> ImageSet:
 CORE50_LAYOUT = "<data_dir>/s1..s11/o1..o50/<frames>.png|jpg"
 
 
-def _check_core50(data_dir) -> tuple[Path, list[Path]]:
+def check_core50(data_dir) -> tuple[Path, list[Path]]:
     root = _need_dir(data_dir, "core50", CORE50_LAYOUT)
     sessions = sorted((p for p in root.iterdir() if p.is_dir() and re.fullmatch(r"s\d+", p.name)),
                       key=lambda p: int(p.name[1:]))
@@ -119,7 +119,7 @@ def _check_core50(data_dir) -> tuple[Path, list[Path]]:
 
 
 def load_core50(data_dir, size: int = 32) -> ImageSet:
-    root, sessions = _check_core50(data_dir)
+    root, sessions = check_core50(data_dir)
     images, obj, ses, seq, frame, t = [], [], [], [], [], []
     for s_dir in sessions:
         for o_dir in sorted((p for p in s_dir.iterdir() if p.is_dir() and re.fullmatch(r"o\d+", p.name)),
@@ -139,7 +139,7 @@ def load_core50(data_dir, size: int = 32) -> ImageSet:
         raise DataError(f"core50 folder {root} has session folders but no o<N>/ image folders in them; "
                         f"expected {CORE50_LAYOUT}")
     return ImageSet(images=torch.stack(images), objects=torch.tensor(obj), sessions=torch.tensor(ses),
-                    views=torch.tensor(t)[:, None], view_names=["time"], sequences=torch.tensor(seq),
+                    poses=torch.tensor(t)[:, None], pose_names=["time"], sequences=torch.tensor(seq),
                     frames=torch.tensor(frame), name="core50")
 
 
@@ -154,7 +154,7 @@ TDW_LAYOUT = (f"<data_dir>/labels.csv with columns {', '.join(TDW_COLUMNS)} (opt
               f"frame) and images under <data_dir>/images/")
 
 
-def _check_tdw(data_dir) -> tuple[Path, Path, list[dict]]:
+def check_tdw(data_dir) -> tuple[Path, Path, list[dict]]:
     root = _need_dir(data_dir, "tdw", TDW_LAYOUT)
     table = root / "labels.csv"
     if not table.is_file():
@@ -170,7 +170,7 @@ def _check_tdw(data_dir) -> tuple[Path, Path, list[dict]]:
 
 
 def load_tdw(data_dir, size: int = 64) -> ImageSet:
-    root, table, rows = _check_tdw(data_dir)
+    root, table, rows = check_tdw(data_dir)
 
     def number(row, col, i):
         try:
@@ -192,7 +192,7 @@ def load_tdw(data_dir, size: int = 64) -> ImageSet:
     raw = torch.tensor(raw)
     az = torch.deg2rad(raw[:, 0])
     scale = lambda v: (2 * (v - v.min()) / (v.max() - v.min()) - 1) if v.max() > v.min() else torch.zeros_like(v)
-    views = torch.stack([torch.sin(az), torch.cos(az), scale(raw[:, 1]), scale(raw[:, 2])], 1)
+    poses = torch.stack([torch.sin(az), torch.cos(az), scale(raw[:, 1]), scale(raw[:, 2])], 1)
     objects = torch.tensor([object_id[r["object"]] for r in rows])
     sessions = torch.tensor([session_id[r.get("session", "") or ""] for r in rows])
     if "sequence" in rows[0]:
@@ -211,11 +211,6 @@ def load_tdw(data_dir, size: int = 64) -> ImageSet:
             count[k] = order[-1] + 1
         frames = torch.tensor(order)
     return ImageSet(images=torch.stack(images), objects=objects,
-                    sessions=sessions if len(session_names) > 1 else None, views=views,
-                    view_names=["az_sin", "az_cos", "elevation", "distance"], sequences=sequences,
+                    sessions=sessions if len(session_names) > 1 else None, poses=poses,
+                    pose_names=["az_sin", "az_cos", "elevation", "distance"], sequences=sequences,
                     frames=frames, name="tdw")
-
-
-def check_layout(dataset: str, data_dir) -> None:
-    """Check a dataset folder's layout without reading its images (studies do this before Ray starts)."""
-    {"cifar10": _check_cifar10, "core50": _check_core50, "tdw": _check_tdw}[dataset](data_dir)

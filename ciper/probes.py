@@ -7,7 +7,7 @@ plus a cosine kNN classifier:
 
   object_acc   object class from h
   session_acc  session (lighting/background) from h, where the data has sessions
-  view_r2      view parameters from h (R^2 per parameter, and their mean)
+  view_r2      pose (view) parameters from h (R^2 per parameter, and their mean)
   aug_r2       augmentation-parameter change from the pair features of two
                fresh augmentations of one image (h2 - h1 or [h1, h2], as the
                model was configured): the equivariance measure. It uses the
@@ -25,6 +25,8 @@ import torch
 from ciper.augment import Pipeline
 from ciper.heads import pair_features
 
+# every metric a trial reports, in the order tables and plots show them
+METRICS = ("object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc")
 EVAL_SEED = 1234          # the fresh augmentations are the same for every model
 PROBE_TRAIN_IMAGES = 5000
 RIDGE = 1e-3              # relative to the (standardised) feature variance
@@ -142,8 +144,8 @@ def evaluate(trained) -> dict:
          "knn_acc": knn_accuracy(h_tr, tr.objects, h_te, te.objects, cfg.knn_k)}
     m["session_acc"] = (linear_accuracy(h_tr, tr.sessions, h_te, te.sessions)
                         if tr.sessions is not None and tr.num_sessions > 1 else math.nan)
-    if tr.views is not None:
-        m.update(regression_r2(h_tr, tr.views, h_te, te.views, tr.view_names, "view_r2"))
+    if tr.poses is not None:
+        m.update(regression_r2(h_tr, tr.poses, h_te, te.poses, tr.pose_names, "view_r2"))
     else:
         m["view_r2"] = math.nan
     if cfg.aug_order:

@@ -12,20 +12,21 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import torch
 
 from ciper import checkpoint
 from ciper.augment import Pipeline
-from ciper.config import Config, ConfigError, parse_overrides, preset
-from ciper.data import ImageSet, TimePairs, load_dataset, split, to_device
+from ciper.config import Config, ConfigError, parse_overrides, preset, resolve_path
+from ciper.data import TimePairs, split
+from ciper.datasets import load_dataset
+from ciper.device import fast_kernels, pick_device, to_device
+from ciper.imageset import ImageSet
 from ciper.model import CIPER
 from ciper.records import code_version, write_json
-
-CHECKPOINT = "checkpoint.pt"
 
 
 class TrainingDiverged(RuntimeError):
@@ -43,29 +44,23 @@ class Trained:
     history: list[dict] = field(default_factory=list)
 
 
-def pick_device(cfg: Config) -> torch.device:
-    if cfg.device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(cfg.device)
-
-
 def target_groups(cfg: Config, data: ImageSet) -> dict[str, list[str]]:
     """Columns of r (the parameter change between two views that the prediction head
-    regresses), grouped: the view change of time pairs, then one group per augmentation op."""
+    regresses), grouped: the pose change of time pairs, then one group per augmentation op."""
     groups = {}
-    if "time" in cfg.pairs:
-        groups["view"] = [f"view/{n}" for n in data.view_names]
-    if "synthetic" in cfg.pairs:
+    if cfg.time_pairs:
+        groups["view"] = [f"view/{n}" for n in data.pose_names]
+    if cfg.synthetic_pairs:
         groups.update(Pipeline.from_config(cfg).groups)
     return groups
 
 
-def make_views(images: torch.Tensor, views: torch.Tensor | None, idx: torch.Tensor, partner: torch.Tensor,
-               pipeline: Pipeline | None, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Both views of each sample as one batch [2B, ...] (rows :B view 1, B: view 2) and
-    r = params(view 2) - params(view 1).
+def make_pair_batch(images: torch.Tensor, poses: torch.Tensor | None, idx: torch.Tensor, partner: torch.Tensor,
+                    pipeline: Pipeline | None, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both views of each pair as one batch x [2B, 3, H, W] (rows :B view 1, B: view 2) and
+    r [B, target_dim] = params(view 2) - params(view 1).
 
-    Time pairs take the partner frame (r gets its view change); synthetic pairs
+    Time pairs take the partner frame (r gets its pose change); synthetic pairs
     augment each view (r gets the change of augmentation parameters); both can combine.
     Everything random is drawn on the CPU first and moved in two non-blocking
     copies (indices and targets here, augmentation parameters in the pipeline),
@@ -74,8 +69,8 @@ def make_views(images: torch.Tensor, views: torch.Tensor | None, idx: torch.Tens
     n = len(idx)
     pair = torch.cat([idx, partner])
     r = []
-    if views is not None:
-        r.append(views[partner] - views[idx])
+    if poses is not None:
+        r.append(poses[partner] - poses[idx])
     raw = None
     if pipeline is not None:
         raw = pipeline.sample(2 * n, g, *images.shape[-2:])
@@ -89,12 +84,6 @@ def make_views(images: torch.Tensor, views: torch.Tensor | None, idx: torch.Tens
     return x, r
 
 
-def fast_kernels(device: torch.device) -> dict:
-    """Optimiser options: one fused kernel per step on the GPU; multi-tensor ops
-    (not a Python loop over parameters) on the CPU."""
-    return {"fused": True} if device.type == "cuda" else {"foreach": True}
-
-
 def train(cfg: Config, workdir: str | Path | None = None,
           on_epoch: Callable[[dict, Trained], None] | None = None, progress: bool = False) -> Trained:
     """Train for cfg.epochs, checkpointing to workdir each epoch (resuming if one is there).
@@ -104,7 +93,7 @@ def train(cfg: Config, workdir: str | Path | None = None,
     cfg = cfg.validated()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    device = pick_device(cfg)
+    device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
 
     # data: one tensor on the device; batches are indexed, never collated image by image
@@ -112,10 +101,10 @@ def train(cfg: Config, workdir: str | Path | None = None,
     if cfg.max_train_images and len(train_set) > cfg.max_train_images:
         keep = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(cfg.seed))
         train_set = train_set.subset(keep[: cfg.max_train_images].sort().values)
-    time_pairs = TimePairs(train_set, cfg.time_window) if "time" in cfg.pairs else None
-    pipeline = Pipeline.from_config(cfg) if "synthetic" in cfg.pairs else None
+    time_pairs = TimePairs(train_set, cfg.time_window) if cfg.time_pairs else None
+    pipeline = Pipeline.from_config(cfg) if cfg.synthetic_pairs else None
     images = train_set.images.to(device)
-    views = train_set.views if time_pairs is not None else None
+    poses = train_set.poses if time_pairs is not None else None
 
     # model, optimiser, cosine schedule with a short warm-up
     model = CIPER(cfg, target_groups(cfg, train_set)).to(device)
@@ -138,7 +127,7 @@ def train(cfg: Config, workdir: str | Path | None = None,
     g = torch.Generator().manual_seed(cfg.seed)   # batch order, partners, augmentation parameters
     trained = Trained(cfg, model, train_set, test_set, device)
 
-    ckpt_path = Path(workdir) / CHECKPOINT if workdir is not None else None
+    ckpt_path = Path(workdir) / checkpoint.FILE_NAME if workdir is not None else None
     start = 0
     if ckpt_path is not None and ckpt_path.exists():
         state = checkpoint.load(ckpt_path)
@@ -148,7 +137,8 @@ def train(cfg: Config, workdir: str | Path | None = None,
         g.set_state(state["generator"])
         start, trained.history = state["epoch"], state["history"]
 
-    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+    amp = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda"
+           else torch.autocast("cpu", enabled=False))
     for epoch in range(start, cfg.epochs):
         model.train()
         t0 = time.perf_counter()
@@ -158,7 +148,7 @@ def train(cfg: Config, workdir: str | Path | None = None,
         for step in bar:
             idx = order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
             partner = time_pairs.partners(idx, g) if time_pairs is not None else idx
-            x, r = make_views(images, views, idx, partner, pipeline, g)
+            x, r = make_pair_batch(images, poses, idx, partner, pipeline, g)
             if device.type == "cuda":
                 x = x.contiguous(memory_format=torch.channels_last)
             with amp:
@@ -196,16 +186,16 @@ def _progress(iterable, desc, enabled):
 
 def run(cfg: Config, out: str | Path, progress: bool = False) -> dict:
     """Train, evaluate and write out/config.json and out/metrics.json; returns the metrics."""
-    from ciper.probes import evaluate   # evaluation sits above training in the data flow
+    from ciper.probes import evaluate  # evaluation sits above training in the data flow
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     old = out / "config.json"
-    if old.exists() and (out / CHECKPOINT).exists():
+    if old.exists() and (out / checkpoint.FILE_NAME).exists():
         import json
         if json.loads(old.read_text()) != cfg.to_dict():
             raise ConfigError(f"{out} holds a run with a different config; use another --out, "
-                              f"or delete {out / CHECKPOINT} to start over")
+                              f"or delete {out / checkpoint.FILE_NAME} to start over")
     write_json(out / "config.json", cfg.to_dict())
     t0 = time.perf_counter()
     trained = train(cfg, out, progress=progress)
@@ -222,14 +212,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ciper.train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="cpu", help="smoke | cpu | paper (default: cpu)")
-    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override config fields")
+    ap.add_argument("--set", nargs="*", action="extend", default=[], metavar="KEY=VALUE",
+                    help="override config fields (may be given several times; they add up)")
     ap.add_argument("--out", required=True, help="output folder")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
     try:
         cfg = preset(args.preset, **parse_overrides(args.set))
         if cfg.data_dir is not None:
-            cfg = cfg.replace(data_dir=str(Path(cfg.data_dir).expanduser().resolve()))
+            cfg = cfg.replace(data_dir=resolve_path(cfg.data_dir))
         metrics = run(cfg, args.out, progress=not args.no_progress)
     except (ConfigError, checkpoint.CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -237,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     except TrainingDiverged as e:
         print(f"error: training diverged: {e}", file=sys.stderr)
         return 1
-    keys = ["object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc", "loss", "train_time"]
+    from ciper.probes import METRICS
+    keys = [*METRICS, "loss", "train_time"]
     print("  ".join(f"{k}={metrics[k]:.3f}" for k in keys if isinstance(metrics.get(k), float)))
     print(f"wrote {Path(args.out) / 'metrics.json'}")
     return 0

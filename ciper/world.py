@@ -4,8 +4,8 @@ Why it looks the way it does (each choice keeps a downstream task informative):
 - Objects are asymmetric star-shaped silhouettes with a marker at their top, so
   tilt and flips are decidable; they lean at most 60 degrees from upright, so a
   tilt means the same thing for every object (a full turn of ten different
-  shapes is not linearly readable from any features: R^2 < 0 for every model); an object's colour is random per sequence,
-  so only the shape tells the class.
+  shapes is not linearly readable from any features: R^2 < 0 for every model);
+  an object's colour is random per sequence, so only the shape tells the class.
 - Sessions (like CORe50's) differ by lighting brightness, saturation and a
   colour tint -- exactly what colour jitter removes -- plus per-frame lighting
   noise, so session classification is neither trivial nor impossible.
@@ -14,7 +14,7 @@ Why it looks the way it does (each choice keeps a downstream task informative):
   time-augmented positive pairs, and every frame has ground-truth view
   parameters for view regression.
 
-Views are normalised to [-1, 1]: tilt, scale, pos_x, pos_y.
+Poses are normalised to [-1, 1]: tilt, scale, pos_x, pos_y.
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ import math
 
 import torch
 
-from ciper.data import ImageSet
+from ciper.imageset import ImageSet
 
-VIEW_NAMES = ["tilt", "scale", "pos_x", "pos_y"]
+POSE_NAMES = ["tilt", "scale", "pos_x", "pos_y"]
 TILT_MAX = math.pi / 3       # objects lean at most 60 degrees either way
 SCALE_RANGE = (0.55, 1.0)   # object radius as a fraction of RADIUS_PX
 RADIUS_PX = 0.38            # of the image size
@@ -118,7 +118,7 @@ def generate_world(objects: int = 10, sessions: int = 5, frames: int = 200, size
     img = img + 0.02 * randn(n, 3, size, size)
     images = (img.clamp(0, 1) * 255).round().to(torch.uint8)
 
-    views = torch.stack([theta / TILT_MAX, (scale - lo) / (hi - lo) * 2 - 1,
+    poses = torch.stack([theta / TILT_MAX, (scale - lo) / (hi - lo) * 2 - 1,
                          pos[:, 0], pos[:, 1]], 1)
-    return ImageSet(images=images, objects=obj, sessions=ses, views=views, view_names=list(VIEW_NAMES),
+    return ImageSet(images=images, objects=obj, sessions=ses, poses=poses, pose_names=list(POSE_NAMES),
                     sequences=seq, frames=frame, name="world")

@@ -7,18 +7,18 @@ Measured: object_acc and knn_acc (invariant), session_acc, view_r2 and aug_r2
     (equivariant), per seed; the report shows mean and 95 % CI per alpha.
 Seeds: 3 by default.
 """
-import _run  # noqa: F401  (puts the checkout on sys.path)
-
-from ciper.studies import Study, run_study
+from ciper.study import Study
+from studies import main
 
 ALPHAS = [0.0, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0]
 
 STUDY = Study(
     name="alpha_sweep",
     question=__doc__.splitlines()[0],
-    varied=lambda preset: {"alpha": ALPHAS},
+    space=lambda preset: {"alpha": ALPHAS},
+    report="alpha",
     seeds=3,
 )
 
 if __name__ == "__main__":
-    run_study(STUDY)
+    main(STUDY)

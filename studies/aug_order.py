@@ -10,9 +10,8 @@ Measured: all metrics; the report ranks permutations and tests across them
     (Kruskal-Wallis) whether order matters beyond seed noise.
 Seeds: 3.
 """
-import _run  # noqa: F401
-
-from ciper.studies import Study, permutations_sample, run_study
+from ciper.study import Study, permutations_sample
+from studies import main
 
 OPS = ["crop", "jitter", "grayscale", "blur"]
 SAMPLE = {"smoke": 3, "cpu": 6, "paper": None}   # None: all 24 permutations
@@ -20,10 +19,11 @@ SAMPLE = {"smoke": 3, "cpu": 6, "paper": None}   # None: all 24 permutations
 STUDY = Study(
     name="aug_order",
     question=__doc__.splitlines()[0],
-    varied=lambda preset: {"aug_order": permutations_sample(OPS, SAMPLE.get(preset, 6), seed=0)},
+    space=lambda preset: {"aug_order": permutations_sample(OPS, SAMPLE.get(preset, 6), seed=0)},
     fixed={"alpha": 1.0, "pairs": "synthetic"},
+    report="order",
     seeds=3,
 )
 
 if __name__ == "__main__":
-    run_study(STUDY)
+    main(STUDY)

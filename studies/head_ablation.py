@@ -7,19 +7,19 @@ Held fixed: alpha = 1 where the prediction head is used; the rest of the preset.
 Measured: all metrics; the report pairs every variant with contrastive-only by seed.
 Seeds: 3.
 """
-import _run  # noqa: F401
-
-from ciper.studies import Study, run_study
+from ciper.study import Study
+from studies import main
 
 VARIANTS = ["contrastive", "predictive", "both"]
 
 STUDY = Study(
     name="head_ablation",
     question=__doc__.splitlines()[0],
-    varied=lambda preset: {"head_mode": VARIANTS, "head_input": ["diff", "concat"]},
+    space=lambda preset: {"head_mode": VARIANTS, "head_input": ["diff", "concat"]},
     fixed={"alpha": 1.0},
+    report="ablation",
     seeds=3,
 )
 
 if __name__ == "__main__":
-    run_study(STUDY)
+    main(STUDY)

@@ -6,18 +6,18 @@ Held fixed: the rest of the preset.
 Measured: all metrics against log2(latent_dim), one line per alpha.
 Seeds: 3.
 """
-import _run  # noqa: F401
-
-from ciper.studies import Study, run_study
+from ciper.study import Study
+from studies import main
 
 DIMS = {"smoke": [16, 32, 64], "cpu": [16, 32, 64, 128, 256], "paper": [16, 32, 64, 128, 256, 512, 1024]}
 
 STUDY = Study(
     name="latent_dim",
     question=__doc__.splitlines()[0],
-    varied=lambda preset: {"latent_dim": DIMS.get(preset, DIMS["cpu"]), "alpha": [0.0, 1.0]},
+    space=lambda preset: {"latent_dim": DIMS.get(preset, DIMS["cpu"]), "alpha": [0.0, 1.0]},
+    report="latent",
     seeds=3,
 )
 
 if __name__ == "__main__":
-    run_study(STUDY)
+    main(STUDY)

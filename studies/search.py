@@ -7,9 +7,8 @@ Objective (--objective): object_acc, view_r2, or balanced = 0.5 object_acc + 0.5
 The Optuna study is stored next to the results (optuna.db), so Optuna's
 importance and history plots read it; ASHA stops weak trials after an epoch.
 """
-import _run  # noqa: F401
-
-from ciper.studies import Study, run_study
+from ciper.study import Study
+from studies import main
 
 
 def space(preset):
@@ -23,12 +22,12 @@ def space(preset):
 STUDY = Study(
     name="search",
     question=__doc__.splitlines()[0],
-    varied=lambda preset: {},
-    search=space,
+    space=space,
     objectives={"object_acc": {"object_acc": 1.0}, "view_r2": {"view_r2": 1.0},
                 "balanced": {"object_acc": 0.5, "view_r2": 0.5}},
+    report="search",
     seeds=1,
 )
 
 if __name__ == "__main__":
-    run_study(STUDY)
+    main(STUDY)

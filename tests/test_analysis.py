@@ -12,7 +12,10 @@ import ray
 from analysis.load import load_study
 from analysis.report import build_report
 from analysis.stats import across_conditions, mean_ci, paired_difference, pareto_front, position_effects
-from ciper.studies import Study, run_study
+from ciper.study import Study
+from studies import main as run_and_report
+
+pytestmark = pytest.mark.slow   # a real Ray and real trials: make test-fast leaves these out
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,9 +68,10 @@ def smoke_alpha_study(tmp_path_factory):
     storage = tmp_path_factory.mktemp("results")
     ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
     try:
-        study = Study(name="alpha_sweep", question="tiny", varied=lambda p: {"alpha": [0.0, 0.3, 3.0]})
-        path = run_study(study, ["--preset", "smoke", "--seeds", "2", "--set", "epochs=1", "world_frames=20",
-                                 "eval_images=100", "--storage", str(storage)])
+        study = Study(name="alpha_sweep", question="tiny", space=lambda p: {"alpha": [0.0, 0.3, 3.0]},
+                      report="alpha")
+        path = run_and_report(study, ["--preset", "smoke", "--seeds", "2", "--set", "epochs=1", "world_frames=20",
+                                 "eval_images=100", "--storage", str(storage)]).study_dir
     finally:
         ray.shutdown()
     return path
@@ -108,7 +112,7 @@ def test_notebook_runs_against_a_smoke_study(smoke_alpha_study, tmp_path):
     from nbclient import NotebookClient
     nb = nbformat.read(ROOT / "analysis" / "example.ipynb", as_version=4)
     os.environ["CIPER_STUDY"], os.environ["CIPER_FIGURES"] = str(smoke_alpha_study), str(tmp_path)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+    NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
     _png_ok(tmp_path / "alpha_metrics_nb.png")
     _png_ok(tmp_path / "alpha_tradeoff_nb.png")
 

@@ -8,13 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow   # a real Ray and real trials: make test-fast leaves these out
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(script, *args, tmp_path):
     out = tmp_path / f"{script}.json"
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"{script}.py"), *args, "--json", str(out)],
-                   check=True, cwd=ROOT, capture_output=True, timeout=300)
+                   check=True, cwd=ROOT, capture_output=True, timeout=1200)
     return json.loads(out.read_text())
 
 

@@ -1,19 +1,21 @@
 import torch
 
 from ciper.config import Config
-from ciper.data import TimePairs, load_dataset, split, to_device
-from ciper.world import VIEW_NAMES, generate_world
+from ciper.data import TimePairs, split
+from ciper.datasets import load_dataset
+from ciper.device import to_device
+from ciper.world import POSE_NAMES, generate_world
 
 
 def test_world_is_deterministic_and_complete():
     a = generate_world(objects=4, sessions=3, frames=20, seed=5)
     b = generate_world(objects=4, sessions=3, frames=20, seed=5)
     c = generate_world(objects=4, sessions=3, frames=20, seed=6)
-    assert torch.equal(a.images, b.images) and torch.equal(a.views, b.views)
+    assert torch.equal(a.images, b.images) and torch.equal(a.poses, b.poses)
     assert not torch.equal(a.images, c.images)
     assert a.images.shape == (4 * 3 * 20, 3, 32, 32) and a.images.dtype == torch.uint8
-    assert a.num_objects == 4 and a.num_sessions == 3 and a.view_names == VIEW_NAMES
-    assert a.views.abs().max() <= 1.0 + 1e-6
+    assert a.num_objects == 4 and a.num_sessions == 3 and a.pose_names == POSE_NAMES
+    assert a.poses.abs().max() <= 1.0 + 1e-6
     # every sequence is one object in one session
     for s in range(12):
         m = a.sequences == s

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torchvision.io import write_png
 
-from ciper.folders import DataError, core50_category, load_core50, load_cifar10, load_tdw
+from ciper.folders import DataError, core50_category, load_cifar10, load_core50, load_tdw
 from ciper.train import main
 
 
@@ -55,7 +55,7 @@ def test_core50_layout(tmp_path):
     assert set(data.objects.tolist()) == {0, 6} and set(data.sessions.tolist()) == {0, 1}
     assert core50_category(torch.tensor([0, 6])).tolist() == [0, 1]
     assert len(data.sequences.unique()) == 4 and data.frames.max() == 2
-    assert data.view_names == ["time"] and data.views.min() == -1 and data.views.max() == 1
+    assert data.pose_names == ["time"] and data.poses.min() == -1 and data.poses.max() == 1
 
 
 def test_tdw_layout(tmp_path):
@@ -72,8 +72,8 @@ def test_tdw_layout(tmp_path):
     data = load_tdw(tmp_path, 16)
     assert data.images.shape == (6, 3, 16, 16)
     assert data.objects.tolist() == [0, 0, 0, 1, 1, 1]
-    assert data.view_names == ["az_sin", "az_cos", "elevation", "distance"]
-    assert torch.allclose(data.views[1, :2], torch.tensor([0.8660254, 0.5]), atol=1e-5)
+    assert data.pose_names == ["az_sin", "az_cos", "elevation", "distance"]
+    assert torch.allclose(data.poses[1, :2], torch.tensor([0.8660254, 0.5]), atol=1e-5)
     assert data.frames.tolist() == [0, 1, 2, 0, 1, 2]
 
 

@@ -1,18 +1,22 @@
 """Studies on a real local Ray (2 CPUs, one cluster for this module) with real tiny trials."""
 import json
 import struct
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import ray
 
-from ciper.studies import Study, load_results, run_study
+from ciper.study import Study, load_results, run_study
+from studies import alpha_sweep, aug_order, head_ablation, latent_dim, search
+from studies import main as run_and_report
+
+pytestmark = pytest.mark.slow   # a real Ray and real trials: make test-fast leaves these out
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--preset", "smoke", "--seeds", "2", "--set", "epochs=1", "world_frames=20", "eval_images=100"]
-SMALL = Study(name="alpha_pair", question="tiny alpha study", varied=lambda p: {"alpha": [0.0, 1.0]})
+SMALL = Study(name="alpha_pair", question="tiny alpha study", space=lambda p: {"alpha": [0.0, 1.0]},
+              report="alpha")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -29,7 +33,7 @@ def _png_size(path):
 
 
 def test_study_writes_tables_and_report(tmp_path):
-    study_dir = run_study(SMALL, [*TINY, "--storage", str(tmp_path)])
+    study_dir = run_and_report(SMALL, [*TINY, "--storage", str(tmp_path)]).study_dir
     trials, epochs = load_results(study_dir)
     assert len(trials) == 4 and set(trials.status) == {"finished"}
     assert sorted(zip(trials.alpha, trials.seed)) == [(0.0, 0), (0.0, 1), (1.0, 0), (1.0, 1)]
@@ -46,14 +50,14 @@ def test_study_writes_tables_and_report(tmp_path):
 
 def test_rerun_resumes_without_training_again(tmp_path, capsys):
     args = [*TINY, "--storage", str(tmp_path)]
-    first, _ = load_results(run_study(SMALL, args))
+    first, _ = load_results(run_study(SMALL, args).study_dir)
     capsys.readouterr()
-    second, _ = load_results(run_study(SMALL, args))
+    second, _ = load_results(run_study(SMALL, args).study_dir)
     out = capsys.readouterr().out
     assert "resuming alpha_pair" in out and " done " not in out      # nothing was trained again
     pd.testing.assert_frame_equal(first.sort_values("trial_id").reset_index(drop=True),
                                   second.sort_values("trial_id").reset_index(drop=True))
-    fresh, _ = load_results(run_study(SMALL, [*args, "--fresh"]))
+    fresh, _ = load_results(run_study(SMALL, [*args, "--fresh"]).study_dir)
     assert set(fresh.trial_id).isdisjoint(first.trial_id)
     # same study, same seeds: same configs and, on CPU, the same final metrics
     key = ["alpha", "seed"]
@@ -87,27 +91,20 @@ def test_unwritable_storage_exit_2(tmp_path, capsys):
 
 
 def test_study_files_describe_their_grids():
-    sys.path.insert(0, str(ROOT / "studies"))
-    import alpha_sweep
-    import aug_order
-    import head_ablation
-    import latent_dim
-    assert 0.0 in alpha_sweep.STUDY.varied("cpu")["alpha"] and max(alpha_sweep.STUDY.varied("cpu")["alpha"]) >= 10
-    assert len(aug_order.STUDY.varied("paper")["aug_order"]) == 24
-    assert aug_order.STUDY.varied("smoke") == aug_order.STUDY.varied("smoke")   # seeded sample
-    assert len(aug_order.STUDY.varied("smoke")["aug_order"]) == 3
-    assert set(head_ablation.STUDY.varied("cpu")["head_mode"]) == {"contrastive", "predictive", "both"}
-    assert latent_dim.STUDY.varied("cpu")["alpha"] == [0.0, 1.0]
+    assert 0.0 in alpha_sweep.STUDY.space("cpu")["alpha"] and max(alpha_sweep.STUDY.space("cpu")["alpha"]) >= 10
+    assert len(aug_order.STUDY.space("paper")["aug_order"]) == 24
+    assert aug_order.STUDY.space("smoke") == aug_order.STUDY.space("smoke")   # seeded sample
+    assert len(aug_order.STUDY.space("smoke")["aug_order"]) == 3
+    assert set(head_ablation.STUDY.space("cpu")["head_mode"]) == {"contrastive", "predictive", "both"}
+    assert latent_dim.STUDY.space("cpu")["alpha"] == [0.0, 1.0]
 
 
 def test_search_study_persists_an_optuna_study(tmp_path):
     import optuna
 
-    sys.path.insert(0, str(ROOT / "studies"))
-    import search
-    study_dir = run_study(search.STUDY, ["--preset", "smoke", "--num-samples", "3", "--objective", "balanced",
+    study_dir = run_and_report(search.STUDY, ["--preset", "smoke", "--num-samples", "3", "--objective", "balanced",
                                          "--set", "epochs=2", "world_frames=20", "eval_images=100",
-                                         "--storage", str(tmp_path)])
+                                         "--storage", str(tmp_path)]).study_dir
     trials, epochs = load_results(study_dir)
     assert len(trials) == 3 and trials.objective.notna().all()
     assert trials.alpha.nunique() == 3 and trials.alpha.between(0.01, 10).all()

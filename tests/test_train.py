@@ -14,7 +14,7 @@ KEYS = ["object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc", "loss", "lo
 
 def _cli(*args, cwd=ROOT):
     return subprocess.run([sys.executable, "-m", "ciper.train", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=1200)
 
 
 def test_smoke_cli_writes_config_and_metrics(tmp_path):

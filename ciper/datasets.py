@@ -1,0 +1,59 @@
+"""The dataset registry: a config's `dataset` name -> its loader and its layout check.
+
+Loaders build an `ImageSet` (ciper/imageset.py); this module is the only place
+that knows them all, so adding a dataset is one entry here (see README,
+"Extending"). A layout check reads no images: studies run it before Ray starts.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ciper.config import Config
+from ciper.imageset import ImageSet
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    load: Callable[[Config], ImageSet]
+    check: Callable[[Config], None]     # raises ConfigError (one line) if the data is not usable
+
+
+def _world(cfg: Config) -> ImageSet:
+    from ciper.world import generate_world
+    return generate_world(objects=cfg.world_objects, sessions=cfg.world_sessions, frames=cfg.world_frames,
+                          size=cfg.image_size, seed=cfg.world_seed)
+
+
+def _folder(loader_name: str, check_name: str) -> DatasetEntry:
+    def load(cfg: Config) -> ImageSet:
+        from ciper import folders
+        return getattr(folders, loader_name)(cfg.data_dir, cfg.image_size)
+
+    def check(cfg: Config) -> None:
+        from ciper import folders
+        getattr(folders, check_name)(cfg.data_dir)
+
+    return DatasetEntry(load, check)
+
+
+def _nothing_to_check(cfg: Config) -> None:
+    return None
+
+
+REGISTRY: dict[str, DatasetEntry] = {
+    "world": DatasetEntry(_world, _nothing_to_check),
+    "cifar10": _folder("load_cifar10", "check_cifar10"),
+    "core50": _folder("load_core50", "check_core50"),
+    "tdw": _folder("load_tdw", "check_tdw"),
+}
+
+
+def load_dataset(cfg: Config) -> ImageSet:
+    """The dataset a config names, as an ImageSet (errors name the path and the layout)."""
+    return REGISTRY[cfg.dataset].load(cfg)
+
+
+def check_dataset(cfg: Config) -> None:
+    """Raise ConfigError if the config's dataset folder is missing or malformed (reads no images)."""
+    REGISTRY[cfg.dataset].check(cfg)

@@ -1,0 +1,91 @@
+"""A study's command line, and every problem with it found before Ray starts."""
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from ciper.config import PRESETS, Config, ConfigError, parse_overrides, preset, resolve_path
+from ciper.study.spec import Study
+
+
+def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog=f"python studies/{study.name}.py", description=study.question)
+    ap.add_argument("--preset", default="cpu", help=f"{' | '.join(PRESETS)} (default: cpu, the built-in world)")
+    ap.add_argument("--seeds", type=int, default=study.seeds, help=f"seeds per condition (default {study.seeds})")
+    ap.add_argument("--cpus-per-trial", type=float, default=1.0)
+    ap.add_argument("--gpus-per-trial", type=float, default=0.0, help="fractional packs trials on a GPU")
+    ap.add_argument("--max-concurrent", type=int, default=0, help="0 = as many as resources allow")
+    ap.add_argument("--address", default=None, help="join an existing Ray cluster (ray start --head ...)")
+    ap.add_argument("--storage", default="results", help="results root: a path or a URI (default results/)")
+    ap.add_argument("--fresh", action="store_true", help="discard earlier results of this study")
+    ap.add_argument("--set", nargs="*", action="extend", default=[], metavar="KEY=VALUE",
+                    help="extra fixed config values (may be given several times; they add up)")
+    ap.add_argument("--dashboard", action="store_true", help="start Ray's dashboard on 127.0.0.1")
+    if study.objectives:
+        ap.add_argument("--num-samples", type=int, default=12)
+        ap.add_argument("--objective", default=next(iter(study.objectives)), choices=list(study.objectives))
+    return ap.parse_args(argv)
+
+
+def is_uri(path: str) -> bool:
+    return "://" in path
+
+
+def base_config(study: Study, args) -> Config:
+    """The preset, the study's fixed values and --set, with paths made absolute (trials run
+    in Ray's working folders) and threads/device from the per-trial resources."""
+    cfg = preset(args.preset, **{**study.fixed, **parse_overrides(args.set)})
+    if cfg.data_dir and not is_uri(cfg.data_dir):
+        cfg = cfg.replace(data_dir=resolve_path(cfg.data_dir))
+    cfg = cfg.replace(threads=max(1, int(args.cpus_per_trial)))
+    return cfg.replace(device="cuda") if args.gpus_per_trial > 0 else cfg
+
+
+def check_args(study: Study, args) -> list[str]:
+    """Every problem with the arguments, found before Ray starts."""
+    from ciper.datasets import check_dataset
+
+    problems = []
+    if args.preset not in PRESETS:
+        problems.append(f"unknown preset '{args.preset}'; choose one of {', '.join(PRESETS)}")
+    if args.seeds < 1:
+        problems.append(f"--seeds {args.seeds} must be >= 1")
+    if args.cpus_per_trial <= 0:
+        problems.append(f"--cpus-per-trial {args.cpus_per_trial} must be > 0")
+    if args.gpus_per_trial < 0:
+        problems.append(f"--gpus-per-trial {args.gpus_per_trial} must be >= 0")
+    if args.gpus_per_trial > 0 and args.address is None:
+        import torch
+        have = torch.cuda.device_count()
+        if have == 0:
+            problems.append(f"--gpus-per-trial {args.gpus_per_trial} but this machine has no CUDA GPU; "
+                            f"leave it at 0 or pass --address of a cluster with GPUs")
+        elif args.gpus_per_trial > have:
+            problems.append(f"--gpus-per-trial {args.gpus_per_trial} exceeds the {have} GPU(s) here")
+    if args.max_concurrent < 0:
+        problems.append(f"--max-concurrent {args.max_concurrent} must be >= 0")
+    if getattr(args, "num_samples", 1) < 1:
+        problems.append(f"--num-samples {args.num_samples} must be >= 1")
+    if not is_uri(args.storage):
+        root = Path(args.storage).expanduser().resolve()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=root):
+                pass
+        except OSError as e:
+            problems.append(f"--storage {root} is not writable ({e.strerror}); choose a folder you can write")
+    if problems:
+        return problems
+    problems += study.problems(args.preset)
+    if problems:
+        return problems
+    try:
+        base = base_config(study, args)
+        if not study.is_search(args.preset):
+            for combo in study.grid(args.preset):
+                base.replace(**combo)                     # every grid point must be a valid config
+        check_dataset(base)
+    except ConfigError as e:
+        problems.append(str(e))
+    return problems

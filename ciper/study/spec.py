@@ -1,0 +1,62 @@
+"""What a study is: a question, the space of configs it runs, what it holds fixed, its seeds.
+
+`space(preset)` maps config keys to either lists (a grid: every combination, times
+the seeds) or Optuna distributions (a search: Optuna proposes, ASHA stops weak
+trials). A study is one or the other; a search also names its objectives.
+"""
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+REPORTS = ("alpha", "order", "latent", "ablation", "search")
+
+
+@dataclass
+class Study:
+    name: str
+    question: str                                   # what the study answers, in a sentence
+    space: Callable[[str], dict]                    # preset -> {config key: list (grid) | distribution (search)}
+    fixed: dict = field(default_factory=dict)       # config held fixed on top of the preset
+    seeds: int = 3
+    objectives: dict[str, dict[str, float]] = field(default_factory=dict)   # search: name -> metric weights
+    report: str | None = None                       # which analysis writes its report (one of REPORTS)
+
+    def __post_init__(self):
+        if self.report is not None and self.report not in REPORTS:
+            raise ValueError(f"Study {self.name}: report={self.report!r} is not one of {', '.join(REPORTS)}")
+
+    def is_search(self, preset: str) -> bool:
+        """True when the space holds distributions (an Optuna search), False for a grid."""
+        return any(not isinstance(v, list) for v in self.space(preset).values())
+
+    def grid(self, preset: str) -> list[dict]:
+        """Every combination of a grid space (seeds not included)."""
+        space = self.space(preset)
+        keys = list(space)
+        return [dict(zip(keys, values)) for values in itertools.product(*(space[k] for k in keys))]
+
+    def problems(self, preset: str) -> list[str]:
+        """What is wrong with this study's space for a preset (empty when fine)."""
+        space = self.space(preset)
+        if not space:
+            return [f"study {self.name} has an empty space for preset {preset}"]
+        kinds = {isinstance(v, list) for v in space.values()}
+        if len(kinds) > 1:
+            return [f"study {self.name} mixes lists (a grid) and distributions (a search) in its space; use one"]
+        if kinds == {True} and any(len(v) == 0 for v in space.values()):
+            return [f"study {self.name} has an empty list in its space for preset {preset}"]
+        if kinds == {False} and not self.objectives:
+            return [f"search study {self.name} names no objectives"]
+        return []
+
+
+def permutations_sample(ops: list[str], k: int | None, seed: int = 0) -> list[list[str]]:
+    """All orderings of ops, or a seeded sample of k of them (always including the given order)."""
+    every = [list(p) for p in itertools.permutations(ops)]
+    if k is None or k >= len(every):
+        return every
+    rest = random.Random(seed).sample(every[1:], k - 1)
+    return [every[0], *rest]

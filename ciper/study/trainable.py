@@ -1,0 +1,62 @@
+"""One trial as Ray Tune runs it: train with a report and a checkpoint per epoch, evaluate at the end."""
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from ciper.config import Config
+
+
+def trainable(config: dict, objective: dict[str, float] | None = None, eval_every_epoch: bool = False) -> None:
+    """Train one config. `objective` (search studies, bound with tune.with_parameters) is a
+    weighted sum of metrics reported as `objective`; `eval_every_epoch` evaluates after
+    every epoch so that ASHA can compare trials early."""
+    import ray
+    import torch
+    from ray import tune
+
+    from ciper.probes import evaluate
+    from ciper.records import code_version
+    from ciper.study.recovery import restore_checkpoint
+    from ciper.train import TrainingDiverged, train
+
+    cfg = Config.from_dict(config)
+    torch.set_num_threads(max(1, cfg.threads))
+    node_id = ray.get_runtime_context().get_node_id()
+    workdir = Path(tempfile.mkdtemp(prefix="ciper-trial-"))
+    try:
+        restored_from = restore_checkpoint(tune.get_checkpoint(), workdir)   # the epoch this run goes on from
+        t0 = time.perf_counter()
+        reported = []
+
+        def on_epoch(metrics: dict, trained) -> None:
+            reported.append(metrics["epoch"])
+            if eval_every_epoch or metrics["epoch"] == cfg.epochs:
+                metrics.update(evaluate(trained))
+            if objective and "object_acc" in metrics:
+                metrics["objective"] = sum(w * _finite(metrics.get(k)) for k, w in objective.items())
+            metrics.update(train_time=time.perf_counter() - t0, seed=cfg.seed, code_version=code_version(),
+                           finished=metrics["epoch"] == cfg.epochs, node_id=node_id, restored_from=restored_from)
+            tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(workdir)))
+
+        try:
+            trained = train(cfg, workdir, on_epoch=on_epoch)
+        except TrainingDiverged as e:
+            # a diverged trial is a result, not a crash: record why, stop it, let the others go on
+            tune.report({"failure": f"TrainingDiverged: {e}", "finished": False, "seed": cfg.seed,
+                         "code_version": code_version(), "epoch": len(reported) + 1, "node_id": node_id,
+                         **({"objective": float("nan")} if objective else {})})
+            return
+        if not reported:
+            # restored from the last epoch's checkpoint: the trial had finished training but the
+            # driver died before recording it. Evaluate and report; nothing is trained again.
+            on_epoch(dict(trained.history[-1]), trained)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _finite(x) -> float:
+    return float(x) if isinstance(x, (int, float)) and math.isfinite(x) else 0.0
