@@ -1,4 +1,5 @@
 """What each head contributes: every variant against contrastive-only, paired by seed."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,6 +31,12 @@ def table(trials: pd.DataFrame) -> pd.DataFrame:
 
 def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path) -> list[str]:
     tab = table(trials)
-    return ["## What does each head contribute?", "",
-            "Mean difference to contrastive-only with the same read-out (h2 - h1 or [h1, h2]), paired by seed, "
-            "with its 95 % CI:", "", tab.to_markdown(index=False) if len(tab) else "(no pairs)", ""]
+    return [
+        "## What does each head contribute?",
+        "",
+        "Mean difference to contrastive-only with the same read-out (h2 - h1 or [h1, h2]), paired by seed, "
+        "with its 95 % CI:",
+        "",
+        tab.to_markdown(index=False) if len(tab) else "(no pairs)",
+        "",
+    ]

@@ -1,4 +1,5 @@
 """Open question 1: how alpha trades invariant against equivariant features."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,16 @@ def plot_metrics(summary: pd.DataFrame, path: Path) -> Path:
     for ax, m in zip(axes, metrics):
         errorbar(ax, pos.alpha, pos, m, marker="o", label="CIPER (alpha > 0)")
         if len(zero):
-            errorbar(ax, [x0], zero, m, marker="s", color="black", linestyle="none",
-                     label="contrastive only (alpha = 0, drawn at left)")
+            errorbar(
+                ax,
+                [x0],
+                zero,
+                m,
+                marker="s",
+                color="black",
+                linestyle="none",
+                label="contrastive only (alpha = 0, drawn at left)",
+            )
             ax.axhline(float(zero[m].iloc[0]), color="black", lw=0.8, ls=":")
         ax.set_xscale("log")
         ax.set_xlabel("alpha (weight of L_pred, log scale)")
@@ -33,17 +42,31 @@ def plot_metrics(summary: pd.DataFrame, path: Path) -> Path:
 def plot_tradeoff(summary: pd.DataFrame, path: Path, invariant="object_acc", equivariant="view_r2") -> Path:
     """A point per alpha: invariant metric against equivariant metric, Pareto front drawn."""
     fig, (ax,) = panels(1, width=5.2, height=4.4)
+
     def half_widths(m):
         return [summary[m] - summary[f"{m}_lo"], summary[f"{m}_hi"] - summary[m]]
 
-    ax.errorbar(summary[equivariant], summary[invariant], xerr=half_widths(equivariant),
-                yerr=half_widths(invariant), fmt="o", capsize=3, color="tab:blue")
+    ax.errorbar(
+        summary[equivariant],
+        summary[invariant],
+        xerr=half_widths(equivariant),
+        yerr=half_widths(invariant),
+        fmt="o",
+        capsize=3,
+        color="tab:blue",
+    )
     for _, r in summary.iterrows():
-        ax.annotate(f"α={r.alpha:g}", (r[equivariant], r[invariant]), textcoords="offset points", xytext=(5, 4),
-                    fontsize=8)
+        ax.annotate(
+            f"α={r.alpha:g}", (r[equivariant], r[invariant]), textcoords="offset points", xytext=(5, 4), fontsize=8
+        )
     front = pareto_front(summary[equivariant], summary[invariant])
-    ax.plot(summary[equivariant].to_numpy()[front], summary[invariant].to_numpy()[front], "--", color="tab:red",
-            label="Pareto front")
+    ax.plot(
+        summary[equivariant].to_numpy()[front],
+        summary[invariant].to_numpy()[front],
+        "--",
+        color="tab:red",
+        label="Pareto front",
+    )
     ax.set_xlabel(f"{LABELS[equivariant]} (equivariant)")
     ax.set_ylabel(f"{LABELS[invariant]} (invariant)")
     ax.set_title("invariance against equivariance, a point per alpha (±95 % CI)", fontsize=9)
@@ -64,8 +87,10 @@ def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path) -> list[str]:
             best = summary.loc[summary[m].idxmax()]
             d, lo, hi, n = paired_difference(trials, "alpha", best.alpha, 0.0, m)
             z = summary[summary.alpha == 0].iloc[0]
-            lines.append(f"- {m}: {z[m]:.3f} at alpha = 0 (95 % CI {z[f'{m}_lo']:.3f}..{z[f'{m}_hi']:.3f}); "
-                         f"best {best[m]:.3f} at alpha = {best.alpha:g}, a paired change of {d:+.3f} "
-                         f"(CI {lo:+.3f}..{hi:+.3f}, {n} seeds).")
+            lines.append(
+                f"- {m}: {z[m]:.3f} at alpha = 0 (95 % CI {z[f'{m}_lo']:.3f}..{z[f'{m}_hi']:.3f}); "
+                f"best {best[m]:.3f} at alpha = {best.alpha:g}, a paired change of {d:+.3f} "
+                f"(CI {lo:+.3f}..{hi:+.3f}, {n} seeds)."
+            )
     lines += ["", summary.round(3).to_markdown(index=False), ""]
     return lines

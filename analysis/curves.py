@@ -1,4 +1,5 @@
 """Training curves of the best trials."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +9,14 @@ import pandas as pd
 from analysis.plots import panels, save
 
 
-def plot_best(trials: pd.DataFrame, epochs: pd.DataFrame, metric: str, path: Path, k: int = 3,
-              label_cols: tuple = ("alpha", "latent_dim", "head_mode", "aug_order", "seed")) -> Path | None:
+def plot_best(
+    trials: pd.DataFrame,
+    epochs: pd.DataFrame,
+    metric: str,
+    path: Path,
+    k: int = 3,
+    label_cols: tuple = ("alpha", "latent_dim", "head_mode", "aug_order", "seed"),
+) -> Path | None:
     if epochs.empty or metric not in trials or "loss" not in epochs:
         return None
     best = trials.dropna(subset=[metric]).nlargest(k, metric)

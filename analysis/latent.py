@@ -1,4 +1,5 @@
 """Open question 3: how the latent dimension matters, alpha = 0 against alpha > 0."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,14 +29,20 @@ def plot(summary: pd.DataFrame, path: Path) -> Path:
 
 def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path) -> list[str]:
     summary = summarise(trials, ["alpha", "latent_dim"], METRICS)
-    lines = ["## How does the latent dimension matter?", "",
-             f"![metrics against latent dimension]({plot(summary, out / 'latent_dim.png').name})", ""]
+    lines = [
+        "## How does the latent dimension matter?",
+        "",
+        f"![metrics against latent dimension]({plot(summary, out / 'latent_dim.png').name})",
+        "",
+    ]
     for m in present(summary, METRICS):
         for alpha, s in summary.groupby("alpha"):
             if len(s) >= 2:
                 slope = np.polyfit(np.log2(s.latent_dim), s[m], 1)[0]
                 best = s.loc[s[m].idxmax()]
-                lines.append(f"- {m}, alpha = {alpha:g}: {slope:+.3f} per doubling; best {best[m]:.3f} "
-                             f"(CI {best[f'{m}_lo']:.3f}..{best[f'{m}_hi']:.3f}) at {int(best.latent_dim)}.")
+                lines.append(
+                    f"- {m}, alpha = {alpha:g}: {slope:+.3f} per doubling; best {best[m]:.3f} "
+                    f"(CI {best[f'{m}_lo']:.3f}..{best[f'{m}_hi']:.3f}) at {int(best.latent_dim)}."
+                )
     lines += ["", summary.round(3).to_markdown(index=False), ""]
     return lines

@@ -5,6 +5,7 @@ running, or was interrupted, has only Ray's trial folders: those are read
 directly (each trial's params.json and result.json), and trials that have not
 reported yet are listed with status "pending" rather than failing the load.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,9 @@ def load_study(study_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         return load_results(study_dir)
     if (study_dir / "ray").is_dir():
         return _from_ray_folders(study_dir / "ray")
-    raise FileNotFoundError(f"{study_dir} holds no study results (no trials.parquet, no ray/ folder); "
-                            f"run the study first")
+    raise FileNotFoundError(
+        f"{study_dir} holds no study results (no trials.parquet, no ray/ folder); run the study first"
+    )
 
 
 def _from_ray_folders(ray_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -34,15 +36,26 @@ def _from_ray_folders(ray_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             for line in (trial_dir / "result.json").read_text().splitlines():
                 try:
                     history.append(json.loads(line))
-                except json.JSONDecodeError:      # a line cut off by a crash
+                except json.JSONDecodeError:  # a line cut off by a crash
                     break
         last = history[-1] if history else {}
         trial_id = last.get("trial_id") or trial_dir.name.split("_")[1] + "_" + trial_dir.name.split("_")[2]
         status = "finished" if last.get("finished") else ("running or interrupted" if history else "pending")
-        rows.append({"trial_id": trial_id, **config, "status": status, "error": None,
-                     "epochs_done": last.get("epoch"), "code_version": last.get("code_version"),
-                     **{k: v for k, v in last.items()
-                        if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in config}})
+        rows.append(
+            {
+                "trial_id": trial_id,
+                **config,
+                "status": status,
+                "error": None,
+                "epochs_done": last.get("epoch"),
+                "code_version": last.get("code_version"),
+                **{
+                    k: v
+                    for k, v in last.items()
+                    if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in config
+                },
+            }
+        )
         for h in history:
             epochs.append({"trial_id": trial_id, **{k: h.get(k) for k in EPOCH_COLUMNS if k in h}})
     return pd.DataFrame(rows), pd.DataFrame(epochs)

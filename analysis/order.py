@@ -1,4 +1,5 @@
 """Open question 2: does the order of augmentations matter beyond seed noise?"""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,7 @@ def plot_ranked(summary: pd.DataFrame, metric: str, path: Path) -> Path:
     s = summary.sort_values(metric, ascending=True)
     fig, (ax,) = panels(1, width=6.5, height=0.45 * len(s) + 1.4)
     y = np.arange(len(s))
-    ax.errorbar(s[metric], y, xerr=[s[metric] - s[f"{metric}_lo"], s[f"{metric}_hi"] - s[metric]], fmt="o",
-                capsize=3)
+    ax.errorbar(s[metric], y, xerr=[s[metric] - s[f"{metric}_lo"], s[f"{metric}_hi"] - s[metric]], fmt="o", capsize=3)
     ax.set_yticks(y, s["aug_order"].str.replace(">", " → "), fontsize=8)
     ax.set_xlabel(f"{LABELS[metric]} (mean over seeds ± 95 % CI)")
     ax.set_title(f"augmentation orders ranked by {metric}", fontsize=9)
@@ -48,19 +48,29 @@ def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path) -> list[str]:
     if all(e.per_step.notna().any() for e in effects.values()):
         lines.append(f"![position effects]({plot_positions(effects, out / 'order_positions.png').name})")
     else:
-        lines.append(f"Position effects need more distinct orders than ops ({summary['aug_order'].nunique()} "
-                     f"orders here); run the cpu or paper preset.")
+        lines.append(
+            f"Position effects need more distinct orders than ops ({summary['aug_order'].nunique()} "
+            f"orders here); run the cpu or paper preset."
+        )
     lines.append("")
     for m in metrics:
         test, stat, p = across_conditions(trials, "aug_order", m)
         if np.isnan(p):
             verdict = "cannot be tested (needs two or more seeds per order)"
         else:
-            verdict = ("differs across orders beyond seed noise" if p < 0.05
-                       else "does not differ across orders beyond seed noise")
-        lines.append(f"- {m} {verdict} ({test} H = {stat:.2f}, p = {p:.3g}, "
-                     f"{summary['aug_order'].nunique()} orders).")
-    lines += ["", f"Position effects on {main} (per position later; the last op is the reference):", "",
-              effects[main].round(4).to_markdown(index=False), "",
-              summary.round(3).to_markdown(index=False), ""]
+            verdict = (
+                "differs across orders beyond seed noise"
+                if p < 0.05
+                else "does not differ across orders beyond seed noise"
+            )
+        lines.append(f"- {m} {verdict} ({test} H = {stat:.2f}, p = {p:.3g}, {summary['aug_order'].nunique()} orders).")
+    lines += [
+        "",
+        f"Position effects on {main} (per position later; the last op is the reference):",
+        "",
+        effects[main].round(4).to_markdown(index=False),
+        "",
+        summary.round(3).to_markdown(index=False),
+        "",
+    ]
     return lines

@@ -1,4 +1,5 @@
 """Shared plotting: metric panels with 95 % CI error bars, saved as PNG."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,9 +11,13 @@ import ciper.probes
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-LABELS = {"object_acc": "object accuracy (linear probe)", "session_acc": "session accuracy (linear probe)",
-          "view_r2": "view-parameter R² (linear read-out)", "aug_r2": "augmentation-parameter R² (linear)",
-          "knn_acc": "object accuracy (kNN)"}
+LABELS = {
+    "object_acc": "object accuracy (linear probe)",
+    "session_acc": "session accuracy (linear probe)",
+    "view_r2": "view-parameter R² (linear read-out)",
+    "aug_r2": "augmentation-parameter R² (linear)",
+    "knn_acc": "object accuracy (kNN)",
+}
 METRICS = list(ciper.probes.METRICS)
 
 

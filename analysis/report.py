@@ -5,6 +5,7 @@ in the study's run.json); a study that names none is read by the config column
 that varies. Failed and missing trials are listed, never hidden; the analysis
 runs on the trials that finished.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,11 @@ def build_report(study_dir: str | Path, report: str | None = None, with_structur
     trials, epochs = load_study(study_dir)
     report = report or recorded_report(study_dir)
     done = trials[trials.status == "finished"] if len(trials) else trials
-    lines = [f"# Study: {study_dir.name}", "",
-             f"{len(trials)} trials: {len(done)} finished, {len(trials) - len(done)} not."]
+    lines = [
+        f"# Study: {study_dir.name}",
+        "",
+        f"{len(trials)} trials: {len(done)} finished, {len(trials) - len(done)} not.",
+    ]
     for _, t in missing_trials(trials).iterrows():
         lines.append(f"- not finished: trial {t.trial_id} ({t.status})" + (f": {t.error}" if t.get("error") else ""))
     lines.append("")

@@ -1,4 +1,5 @@
 """An Optuna search: parameter importance and optimisation history from its stored study."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,6 +23,7 @@ def analyse(study_dir: Path, out: Path) -> list[str]:
     if not db.exists():
         return lines + [f"No Optuna storage at {db}.", ""]
     import warnings
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     study = optuna.load_study(study_name=study_dir.name, storage=f"sqlite:///{db}")
@@ -33,14 +35,20 @@ def analyse(study_dir: Path, out: Path) -> list[str]:
         try:
             importance = optuna.importance.get_param_importances(study)
             _save(ovm.plot_param_importances(study), out / "search_importance.png")
-            lines += ["![parameter importance](search_importance.png)", "",
-                      pd.DataFrame({"parameter": list(importance), "importance": list(importance.values())})
-                      .round(3).to_markdown(index=False)]
-        except (RuntimeError, ValueError) as e:   # too few distinct results to rank parameters
+            lines += [
+                "![parameter importance](search_importance.png)",
+                "",
+                pd.DataFrame({"parameter": list(importance), "importance": list(importance.values())})
+                .round(3)
+                .to_markdown(index=False),
+            ]
+        except (RuntimeError, ValueError) as e:  # too few distinct results to rank parameters
             lines.append(f"Parameter importance not computed: {e}")
     best = study.best_trial if done else None
     if best is not None:
-        lines.append(f"- best objective {best.value:.3f} with " +
-                     ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
-                               for k, v in best.params.items()) + ".")
+        lines.append(
+            f"- best objective {best.value:.3f} with "
+            + ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in best.params.items())
+            + "."
+        )
     return lines + [""]

@@ -1,5 +1,6 @@
 """The statistics behind every figure and sentence: CIs over seeds, paired
 differences, a test across conditions, position effects, a Pareto front."""
+
 from __future__ import annotations
 
 import math
@@ -36,8 +37,9 @@ def summarise(trials: pd.DataFrame, by: str | list[str], metrics: list[str]) -> 
     return pd.DataFrame(rows)
 
 
-def paired_difference(trials: pd.DataFrame, condition: str, treated, baseline, metric: str,
-                      pair_on: str = "seed") -> tuple[float, float, float, int]:
+def paired_difference(
+    trials: pd.DataFrame, condition: str, treated, baseline, metric: str, pair_on: str = "seed"
+) -> tuple[float, float, float, int]:
     """Mean of (treated - baseline) over seeds present in both, with its 95 % CI, and n pairs."""
     a = trials[trials[condition] == treated].set_index(pair_on)[metric]
     b = trials[trials[condition] == baseline].set_index(pair_on)[metric]
@@ -73,21 +75,20 @@ def position_effects(trials: pd.DataFrame, order_col: str, metric: str, sep: str
     X1 = np.column_stack([np.ones(len(X)), X])
     dof = len(y) - X1.shape[1]
     if dof < 1 or np.linalg.matrix_rank(X1) < X1.shape[1]:
-        return pd.DataFrame({"op": ops[:-1], "per_step": math.nan, "lo": math.nan, "hi": math.nan,
-                             "p": math.nan})
+        return pd.DataFrame({"op": ops[:-1], "per_step": math.nan, "lo": math.nan, "hi": math.nan, "p": math.nan})
     beta, *_ = np.linalg.lstsq(X1, y, rcond=None)
     resid = y - X1 @ beta
     sigma2 = resid @ resid / dof
     se = np.sqrt(np.diag(sigma2 * np.linalg.inv(X1.T @ X1)))
     t = stats.t.ppf(0.975, dof)
     p = 2 * stats.t.sf(np.abs(beta / np.where(se > 0, se, np.inf)), dof)
-    return pd.DataFrame({"op": ops[:-1], "per_step": beta[1:], "lo": beta[1:] - t * se[1:],
-                         "hi": beta[1:] + t * se[1:], "p": p[1:]})
+    return pd.DataFrame(
+        {"op": ops[:-1], "per_step": beta[1:], "lo": beta[1:] - t * se[1:], "hi": beta[1:] + t * se[1:], "p": p[1:]}
+    )
 
 
 def pareto_front(x, y) -> np.ndarray:
     """Indices of points not dominated by another (both coordinates larger is better), by x."""
     x, y = np.asarray(x, float), np.asarray(y, float)
-    front = [i for i in range(len(x))
-             if not np.any((x >= x[i]) & (y >= y[i]) & ((x > x[i]) | (y > y[i])))]
+    front = [i for i in range(len(x)) if not np.any((x >= x[i]) & (y >= y[i]) & ((x > x[i]) | (y > y[i])))]
     return np.array(sorted(front, key=lambda i: x[i]), dtype=int)

@@ -10,6 +10,7 @@ training split); E-perp is its orthogonal complement. Probes from each part:
 if the information separates, objects are read from E-perp as well as from all
 of h, and views from E but not from E-perp.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -73,7 +74,7 @@ def variance_shares(h: torch.Tensor, objects, sessions, sequences) -> dict:
 
 def separation(h_tr, h_te, tr, te) -> dict:
     """Object accuracy and view R^2 from all of h, from E and from E-perp (see module docstring)."""
-    q, _ = torch.linalg.qr(ridge_directions(h_tr, tr.poses))          # orthonormal basis of E
+    q, _ = torch.linalg.qr(ridge_directions(h_tr, tr.poses))  # orthonormal basis of E
     part = {"all": lambda x: x, "E": lambda x: x @ q @ q.T, "E_perp": lambda x: x - x @ q @ q.T}
     out = {}
     for name, proj in part.items():
@@ -89,8 +90,14 @@ def analyse_checkpoint(path: Path, max_images: int = 2000) -> dict:
     tr = tr.subset(torch.randperm(len(tr), generator=g)[:max_images].sort().values)
     te = te.subset(torch.randperm(len(te), generator=g)[:max_images].sort().values)
     h_tr, h_te = encode(encoder, tr.images, "cpu"), encode(encoder, te.images, "cpu")
-    out = {"alpha": cfg.alpha, "seed": cfg.seed, "head_mode": cfg.head_mode, "head_input": cfg.head_input,
-           "latent_dim": cfg.latent_dim, "aug_order": ">".join(cfg.aug_order)}
+    out = {
+        "alpha": cfg.alpha,
+        "seed": cfg.seed,
+        "head_mode": cfg.head_mode,
+        "head_input": cfg.head_input,
+        "latent_dim": cfg.latent_dim,
+        "aug_order": ">".join(cfg.aug_order),
+    }
     out.update(variance_shares(h_te, te.objects, te.sessions, te.sequences))
     if tr.poses is not None:
         out.update(separation(h_tr, h_te, tr, te))
@@ -104,8 +111,11 @@ def analyse(study_dir: Path, trials: pd.DataFrame, out: Path, per_condition: int
     ray_dir = study_dir / "ray"
     if not ray_dir.is_dir() or trials.empty:
         return []
-    keys = [k for k in ("alpha", "head_mode", "head_input", "latent_dim", "aug_order")
-            if k in trials and trials[k].astype(str).nunique() > 1] or ["alpha"]
+    keys = [
+        k
+        for k in ("alpha", "head_mode", "head_input", "latent_dim", "aug_order")
+        if k in trials and trials[k].astype(str).nunique() > 1
+    ] or ["alpha"]
     rows = []
     for _, group in trials.sort_values([*keys, "seed"]).groupby(keys, sort=True):
         picked = 0
@@ -123,18 +133,24 @@ def analyse(study_dir: Path, trials: pd.DataFrame, out: Path, per_condition: int
     if not rows:
         return []
     table = pd.DataFrame(rows)
-    lines = ["## Representation structure", "",
-             "Variance shares of standardised h on held-out frames (between objects, between sessions, within "
-             "sequences = view changes), and probes from the equivariant subspace E (spanned by the view "
-             "read-out) and its complement E_perp. Separated information: object_acc[E_perp] close to "
-             "object_acc[all] while view_r2[E_perp] falls well below view_r2[E].", "",
-             table.round(3).to_markdown(index=False), ""]
+    lines = [
+        "## Representation structure",
+        "",
+        "Variance shares of standardised h on held-out frames (between objects, between sessions, within "
+        "sequences = view changes), and probes from the equivariant subspace E (spanned by the view "
+        "read-out) and its complement E_perp. Separated information: object_acc[E_perp] close to "
+        "object_acc[all] while view_r2[E_perp] falls well below view_r2[E].",
+        "",
+        table.round(3).to_markdown(index=False),
+        "",
+    ]
     if "view_r2[E_perp]" in table:
         for _, r in table.iterrows():
             cond = ", ".join(f"{k} = {r[k]}" for k in keys)
             sep = r["view_r2[E]"] - r["view_r2[E_perp]"]
-            lines.append(f"- {cond}: objects {r['object_acc[all]']:.3f} from all of h, "
-                         f"{r['object_acc[E_perp]']:.3f} from E_perp; views R² {r['view_r2[E]']:.3f} from E, "
-                         f"{r['view_r2[E_perp]']:.3f} from E_perp (gap {sep:+.3f}).")
+            lines.append(
+                f"- {cond}: objects {r['object_acc[all]']:.3f} from all of h, "
+                f"{r['object_acc[E_perp]']:.3f} from E_perp; views R² {r['view_r2[E]']:.3f} from E, "
+                f"{r['view_r2[E_perp]']:.3f} from E_perp (gap {sep:+.3f})."
+            )
     return lines + [""]
-

@@ -1,4 +1,5 @@
 """Shared helpers: timing, peak memory, the printed table and the JSON record."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,9 @@ def timed(fn, device, warmup: int = 2, repeats: int = 5) -> float:
     return median(times)
 
 
-def side_by_side(fns: dict, device, rounds: int = 9, calls: int = 10, settle: int = 2,
-                 warmup: int = 3) -> dict[str, list[float]]:
+def side_by_side(
+    fns: dict, device, rounds: int = 9, calls: int = 10, settle: int = 2, warmup: int = 3
+) -> dict[str, list[float]]:
     """Seconds per call of each fn, one entry per round: each round runs a block
     of every fn in turn, so the ratio of two fns pairs blocks run moments apart
     (these machines are shared, and their load drifts within a run). A block is

@@ -6,6 +6,7 @@ DataLoader workers); here it runs in this process, one worker.
 
     python benchmarks/augment.py [--batch 256] [--device cpu|cuda] [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,13 +23,15 @@ from ciper.world import generate_world
 def torchvision_pipeline(cfg: Config):
     s = cfg.jitter_strength
     k = max(3, 2 * round(0.05 * cfg.image_size) + 1)
-    return v2.Compose([
-        v2.RandomResizedCrop(cfg.image_size, scale=(cfg.crop_min_scale, 1.0)),
-        v2.RandomHorizontalFlip(cfg.flip_p),
-        v2.RandomApply([v2.ColorJitter(0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s)], p=cfg.jitter_p),
-        v2.RandomGrayscale(cfg.grayscale_p),
-        v2.RandomApply([v2.GaussianBlur(k, (0.1, cfg.blur_sigma_max))], p=cfg.blur_p),
-    ])
+    return v2.Compose(
+        [
+            v2.RandomResizedCrop(cfg.image_size, scale=(cfg.crop_min_scale, 1.0)),
+            v2.RandomHorizontalFlip(cfg.flip_p),
+            v2.RandomApply([v2.ColorJitter(0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s)], p=cfg.jitter_p),
+            v2.RandomGrayscale(cfg.grayscale_p),
+            v2.RandomApply([v2.GaussianBlur(k, (0.1, cfg.blur_sigma_max))], p=cfg.blur_p),
+        ]
+    )
 
 
 def main(argv=None):
@@ -44,10 +47,15 @@ def main(argv=None):
     theirs = torchvision_pipeline(cfg)
     t_ours = timed(lambda: ours(x, g), args.device)
     t_theirs = timed(lambda: torch.stack([theirs(img) for img in x]), args.device, warmup=1, repeats=3)
-    rows = [{"pipeline": "ciper batched", "device": args.device, "batch": args.batch,
-             "views_per_s": args.batch / t_ours},
-            {"pipeline": "torchvision v2 per sample", "device": args.device, "batch": args.batch,
-             "views_per_s": args.batch / t_theirs}]
+    rows = [
+        {"pipeline": "ciper batched", "device": args.device, "batch": args.batch, "views_per_s": args.batch / t_ours},
+        {
+            "pipeline": "torchvision v2 per sample",
+            "device": args.device,
+            "batch": args.batch,
+            "views_per_s": args.batch / t_theirs,
+        },
+    ]
     rows[0]["speedup"] = t_theirs / t_ours
     rows[0].update(peak_memory(args.device))
     report("augmentation throughput", rows, args.json)

@@ -7,6 +7,7 @@ small model leaves the GPU idle and packing trials onto it pays.
 
     python benchmarks/share.py [--processes 4] [--batch 128] [--encoder small_cnn] [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,6 +19,7 @@ from _common import peak_memory, report, sync
 
 def _worker(args, ready, start, results):
     from step import build_steps
+
     _, ciper_step, dev = build_steps(args.encoder, args.batch, args.device)
     for _ in range(5):
         ciper_step()
@@ -38,7 +40,7 @@ def run(args, n: int) -> tuple[float, dict]:
     procs = [ctx.Process(target=_worker, args=(args, ready, start, results)) for _ in range(n)]
     for p in procs:
         p.start()
-    ready.wait()      # every process has built its model and warmed up
+    ready.wait()  # every process has built its model and warmed up
     start.wait()
     out = [results.get() for _ in procs]
     for p in procs:
@@ -58,9 +60,10 @@ def main(argv=None):
     alone, mem1 = run(args, 1)
     shared, memn = run(args, args.processes)
     common = {"encoder": args.encoder, "batch": args.batch}
-    rows = [{"processes": 1, **common, "views_per_s_total": alone, **mem1},
-            {"processes": args.processes, **common, "views_per_s_total": shared,
-             "ratio_to_alone": shared / alone, **memn}]
+    rows = [
+        {"processes": 1, **common, "views_per_s_total": alone, **mem1},
+        {"processes": args.processes, **common, "views_per_s_total": shared, "ratio_to_alone": shared / alone, **memn},
+    ]
     report("CIPER trainings sharing one device", rows, args.json)
 
 

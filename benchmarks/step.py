@@ -11,6 +11,7 @@ and channels_last, as the training loop uses them; --compile adds torch.compile.
 
     python benchmarks/step.py [--encoder small_cnn|resnet18] [--batch 256] [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,13 +28,23 @@ from ciper.train import make_pair_batch, target_groups
 from ciper.world import generate_world
 
 
-def build_steps(encoder: str = "small_cnn", batch: int = 128, device: str | None = None,
-                compile: bool = False, latent_dim: int | None = None):
+def build_steps(
+    encoder: str = "small_cnn",
+    batch: int = 128,
+    device: str | None = None,
+    compile: bool = False,
+    latent_dim: int | None = None,
+):
     """(bare_step, ciper_step, device): two closures that each run one training step."""
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     latent = latent_dim or (512 if encoder == "resnet18" else 64)
-    cfg = Config(encoder=encoder, latent_dim=latent, batch_size=batch, device=dev.type,
-                 head_hidden=2048 if encoder == "resnet18" else 256)
+    cfg = Config(
+        encoder=encoder,
+        latent_dim=latent,
+        batch_size=batch,
+        device=dev.type,
+        head_hidden=2048 if encoder == "resnet18" else 256,
+    )
     data, _ = split(generate_world(), 0.2, 0)
     images = data.images.to(dev)
     pairs, pipeline = TimePairs(data, cfg.time_window), Pipeline.from_config(cfg)
@@ -47,7 +58,7 @@ def build_steps(encoder: str = "small_cnn", batch: int = 128, device: str | None
     if compile:
         model.encoder = torch.compile(model.encoder)
         bare = torch.compile(bare)
-    opt = torch.optim.AdamW(model.parameters(), 1e-3, **fast_kernels(dev))      # as the training loop
+    opt = torch.optim.AdamW(model.parameters(), 1e-3, **fast_kernels(dev))  # as the training loop
     opt_bare = torch.optim.AdamW(bare.parameters(), 1e-3, **fast_kernels(dev))
 
     def ciper_step():
@@ -59,8 +70,8 @@ def build_steps(encoder: str = "small_cnn", batch: int = 128, device: str | None
         loss.backward()
         opt.step()
 
-    def bare_step():   # gathers its 2B views from the same in-memory tensor, unaugmented
-        idx, = to_device([torch.randint(len(data), (2 * batch,), generator=g)], dev)
+    def bare_step():  # gathers its 2B views from the same in-memory tensor, unaugmented
+        (idx,) = to_device([torch.randint(len(data), (2 * batch,), generator=g)], dev)
         x = images[idx].float().div_(255).contiguous(memory_format=fmt)
         with amp:
             loss = bare(x).float().pow(2).mean()
@@ -87,9 +98,18 @@ def main(argv=None):
     ratios = [b / c for b, c in zip(t["bare"], t["ciper"])]
     views = 2 * args.batch
     common = {"encoder": args.encoder, "batch": args.batch, "compile": args.compile}
-    rows = [{"step": "bare encoder fwd+bwd", **common, "views_per_s": views / median(t["bare"])},
-            {"step": "full CIPER step", **common, "views_per_s": views / median(t["ciper"]),
-             "ratio_to_bare": median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios), **peak_memory(dev)}]
+    rows = [
+        {"step": "bare encoder fwd+bwd", **common, "views_per_s": views / median(t["bare"])},
+        {
+            "step": "full CIPER step",
+            **common,
+            "views_per_s": views / median(t["ciper"]),
+            "ratio_to_bare": median(ratios),
+            "ratio_min": min(ratios),
+            "ratio_max": max(ratios),
+            **peak_memory(dev),
+        },
+    ]
     report("CIPER step against the bare encoder", rows, args.json)
 
 

@@ -8,6 +8,7 @@ separately.
 
     python benchmarks/study.py --study alpha_sweep --preset smoke [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,10 +54,20 @@ def main(argv=None):
     fit = json.loads((study_dir / "run.json").read_text())["fit_seconds"]
     slots = min(len(trials), int(cpus // args.cpus_per_trial))
     busy = float(trials.train_time.sum())
-    rows = [{"study": args.study, "preset": args.preset, "trials": len(trials), "slots": slots,
-             "ray_start_s": ray_start, "fit_wall_s": fit, "tables_s": total - fit,
-             "trial_time_sum_s": busy, "efficiency": busy / (fit * slots),
-             "overhead_per_trial_s": (fit * slots - busy) / len(trials)}]
+    rows = [
+        {
+            "study": args.study,
+            "preset": args.preset,
+            "trials": len(trials),
+            "slots": slots,
+            "ray_start_s": ray_start,
+            "fit_wall_s": fit,
+            "tables_s": total - fit,
+            "trial_time_sum_s": busy,
+            "efficiency": busy / (fit * slots),
+            "overhead_per_trial_s": (fit * slots - busy) / len(trials),
+        }
+    ]
     shutil.rmtree(storage, ignore_errors=True)
     report("study efficiency", rows, args.json)
 

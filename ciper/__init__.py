@@ -2,6 +2,7 @@
 
 Data flows one way: config -> data -> augment -> model -> losses -> train -> probes.
 """
+
 from ciper.config import Config, ConfigError, preset
 
 __all__ = ["Config", "ConfigError", "preset"]

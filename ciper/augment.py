@@ -27,6 +27,7 @@ permutation of one set shares a schema). Normalisation, per column:
 Every column is 0 for the identity, so the change between two views,
 `r = params2 - params1`, is the target the prediction head regresses.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,7 +39,7 @@ import torch.nn.functional as F
 from ciper.config import AUGMENTATIONS, Config
 from ciper.device import to_device
 
-GRAY_WEIGHTS = (0.2989, 0.587, 0.114)   # torchvision's rgb_to_grayscale
+GRAY_WEIGHTS = (0.2989, 0.587, 0.114)  # torchvision's rgb_to_grayscale
 
 
 def _uniform(n, low, high, g):
@@ -77,7 +78,7 @@ def _blend_(x, y, factor):
     return x.sub_(y).mul_(_per_sample(factor)).add_(y).clamp_(0, 1)
 
 
-HUE_SECTOR = (5.0, 3.0, 1.0)   # where r, g, b sit on the hue circle, in sixths
+HUE_SECTOR = (5.0, 3.0, 1.0)  # where r, g, b sit on the hue circle, in sixths
 
 
 def shift_hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
@@ -95,7 +96,7 @@ def shift_hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     torch.maximum(maxc, blue, out=maxc)
     delta = torch.minimum(red, green)
     torch.minimum(delta, blue, out=delta)
-    delta.neg_().add_(maxc)                                          # max - min
+    delta.neg_().add_(maxc)  # max - min
     # which channel is largest, ties to r, then g, then b (as torchvision): 1 - sign(max - c)
     is_r = torch.sub(maxc, red).sign_().neg_().add_(1)
     is_g = torch.sub(maxc, green).sign_().neg_().add_(1).sub_(is_r).clamp_(min=0)
@@ -103,12 +104,12 @@ def shift_hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     # hue in sixths of a turn: (g - b) / d if r is largest, 2 + (b - r) / d if g, 4 + (r - g) / d if b
     hue6 = torch.sub(green, blue).mul_(is_r)
     hue6.addcmul_(torch.sub(blue, red), is_g).addcmul_(torch.sub(red, green), is_b)
-    hue6.div_(delta.clamp(min=1e-12))                                # grey pixels: d = 0 cancels any hue
+    hue6.div_(delta.clamp(min=1e-12))  # grey pixels: d = 0 cancels any hue
     hue6.add_(is_g, alpha=2.0).add_(is_b, alpha=4.0).add_(6.0 * shift[:, None, None])
     out = torch.empty_like(x)
     for c, sector in enumerate(HUE_SECTOR):
         k = hue6 + sector
-        k.sub_(torch.floor(k * (1 / 6)).mul_(6.0))                   # k mod 6
+        k.sub_(torch.floor(k * (1 / 6)).mul_(6.0))  # k mod 6
         ramp = torch.minimum(k, torch.neg(k).add_(4.0)).clamp_(0, 1)
         torch.addcmul(maxc, delta, ramp, value=-1.0, out=out[:, c])
     return out
@@ -120,6 +121,7 @@ def shift_hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
 #          encode(params) -> normalised columns.
 # Ops applied with a probability work on the chosen samples alone and write
 # them back in place: less memory traffic, and the others stay bit-identical.
+
 
 @dataclass
 class Crop:
@@ -165,6 +167,7 @@ class Crop:
 @dataclass
 class _Chance:
     """An op applied to each sample with probability p, whose one parameter is whether it was."""
+
     p: float = 0.5
 
     def sample(self, n, g, height, width):
@@ -185,6 +188,7 @@ class Flip(_Chance):
 @dataclass
 class ColorJitter:
     """brightness, contrast, saturation, hue, in that fixed order (one factor each)."""
+
     p: float = 0.8
     brightness: float = 0.4
     contrast: float = 0.4
@@ -195,15 +199,17 @@ class ColorJitter:
     def sample(self, n, g, height, width):
         chosen = _bernoulli_chosen(n, self.p, g)
         applied = chosen["applied"]
-        factors = {k: 1 + applied * _uniform(n, -getattr(self, k), getattr(self, k), g)
-                   for k in ("brightness", "contrast", "saturation")}
+        factors = {
+            k: 1 + applied * _uniform(n, -getattr(self, k), getattr(self, k), g)
+            for k in ("brightness", "contrast", "saturation")
+        }
         return dict(hue=applied * _uniform(n, -self.hue, self.hue, g), **factors, **chosen)
 
     def apply(self, x, params):
         return _on_chosen(x, params, self.jitter)
 
     def jitter(self, y, f):
-        y.mul_(_per_sample(f["brightness"])).clamp_(0, 1)                # blend with black
+        y.mul_(_per_sample(f["brightness"])).clamp_(0, 1)  # blend with black
         y = _blend_(y, grayscale(y).mean((1, 2, 3), keepdim=True), f["contrast"])
         y = _blend_(y, grayscale(y), f["saturation"])
         return shift_hue(y, f["hue"]) if self.hue > 0 else y
@@ -244,17 +250,17 @@ class GaussianBlur:
         half = (k - 1) * 0.5
         t = torch.linspace(-half, half, k, device=x.device, dtype=x.dtype)
         kern = torch.exp(-0.5 * (t[None] / sigma.to(x.dtype)[:, None]) ** 2)
-        kern = kern / kern.sum(1, keepdim=True)                                      # [n, k]
+        kern = kern / kern.sum(1, keepdim=True)  # [n, k]
         # separable: k shifted copies weighted per sample, rows then columns (cheaper
         # than a grouped convolution with one group per image channel at these sizes)
         padded = F.pad(x, [k // 2] * 4, mode="reflect")
         w = kern[:, :, None, None, None]
         rows = padded[..., :W] * w[:, 0]
         for i in range(1, k):
-            rows.addcmul_(padded[..., i:i + W], w[:, i])
+            rows.addcmul_(padded[..., i : i + W], w[:, i])
         y = rows[:, :, :H] * w[:, 0]
         for i in range(1, k):
-            y.addcmul_(rows[:, :, i:i + H], w[:, i])
+            y.addcmul_(rows[:, :, i : i + H], w[:, i])
         return y
 
     def encode(self, params):
@@ -283,8 +289,7 @@ class Rotation:
         ys = torch.linspace((1 - H) * 0.5, (H - 1) * 0.5, H, device=x.device, dtype=x.dtype)[None, :, None]
         gx = (cos * xs - sin * ys) / (0.5 * W)
         gy = (sin * xs + cos * ys) / (0.5 * H)
-        return F.grid_sample(x, torch.stack([gx, gy], -1), mode="bilinear", padding_mode="zeros",
-                             align_corners=False)
+        return F.grid_sample(x, torch.stack([gx, gy], -1), mode="bilinear", padding_mode="zeros", align_corners=False)
 
     def encode(self, params):
         return torch.stack([params["applied"], params["angle"] / self.degrees], 1)
@@ -295,11 +300,11 @@ def make_ops(cfg: Config) -> dict:
     return {
         "crop": Crop(min_scale=cfg.crop_min_scale),
         "flip": Flip(p=cfg.flip_p),
-        "jitter": ColorJitter(p=cfg.jitter_p, brightness=0.8 * s, contrast=0.8 * s,
-                              saturation=0.8 * s, hue=0.2 * s),
+        "jitter": ColorJitter(p=cfg.jitter_p, brightness=0.8 * s, contrast=0.8 * s, saturation=0.8 * s, hue=0.2 * s),
         "grayscale": Grayscale(p=cfg.grayscale_p),
-        "blur": GaussianBlur(p=cfg.blur_p, sigma_max=cfg.blur_sigma_max,
-                             kernel_size=max(3, 2 * round(0.05 * cfg.image_size) + 1)),
+        "blur": GaussianBlur(
+            p=cfg.blur_p, sigma_max=cfg.blur_sigma_max, kernel_size=max(3, 2 * round(0.05 * cfg.image_size) + 1)
+        ),
         "rotation": Rotation(p=cfg.rotation_p, degrees=cfg.rotation_degrees),
     }
 
@@ -341,5 +346,5 @@ class Pipeline:
         if not self.ops:
             return x, torch.zeros(x.shape[0], 0, device=x.device)
         raw = self.sample(x.shape[0], g, *x.shape[-2:])
-        params, = to_device([self.encode(raw)], x.device)
+        (params,) = to_device([self.encode(raw)], x.device)
         return self.apply(x.clone(), raw), params

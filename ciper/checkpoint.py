@@ -1,4 +1,5 @@
 """Checkpoints: written atomically, read back with weights_only=True (no code runs)."""
+
 from __future__ import annotations
 
 import io
@@ -8,7 +9,7 @@ import torch
 
 from ciper.records import atomic_write_bytes
 
-FILE_NAME = "checkpoint.pt"     # a run's (and a trial checkpoint folder's) checkpoint file
+FILE_NAME = "checkpoint.pt"  # a run's (and a trial checkpoint folder's) checkpoint file
 
 
 class CheckpointError(RuntimeError):
@@ -25,5 +26,6 @@ def load(path: str | Path) -> dict:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # truncated, corrupt, or not a checkpoint at all
-        raise CheckpointError(f"checkpoint {path} is unreadable ({type(e).__name__}); "
-                              f"delete it to start the run over") from e
+        raise CheckpointError(
+            f"checkpoint {path} is unreadable ({type(e).__name__}); delete it to start the run over"
+        ) from e

@@ -5,6 +5,7 @@ Everything a study may vary lives here, so a trial is fully described by one
 data is built or any Ray worker starts, and reports every problem as one line
 that says what is wrong and what is allowed.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,40 +35,40 @@ class ConfigError(ValueError):
 @dataclass
 class Config:
     # data
-    dataset: str = "world"          # world (built in) | cifar10 | core50 | tdw
-    data_dir: str | None = None     # folder of a real dataset; unused for the world
+    dataset: str = "world"  # world (built in) | cifar10 | core50 | tdw
+    data_dir: str | None = None  # folder of a real dataset; unused for the world
     image_size: int = 32
-    world_objects: int = 10         # built-in world: object classes
-    world_sessions: int = 5         # built-in world: lighting/background sessions
-    world_frames: int = 200         # built-in world: frames per (object, session) sequence
-    world_seed: int = 0             # built-in world: fixes the shapes and every frame
-    test_fraction: float = 0.2      # held out for evaluation (whole frames, never trained on)
-    pairs: str = "time+synthetic"   # synthetic | time | time+synthetic
-    time_window: int = 50           # time pairs: partner frame within +-window in the sequence
+    world_objects: int = 10  # built-in world: object classes
+    world_sessions: int = 5  # built-in world: lighting/background sessions
+    world_frames: int = 200  # built-in world: frames per (object, session) sequence
+    world_seed: int = 0  # built-in world: fixes the shapes and every frame
+    test_fraction: float = 0.2  # held out for evaluation (whole frames, never trained on)
+    pairs: str = "time+synthetic"  # synthetic | time | time+synthetic
+    time_window: int = 50  # time pairs: partner frame within +-window in the sequence
     # augmentations (the order is a study variable)
     # The default pairs two frames of a sequence (their view change is the geometric
     # "augmentation") and adds colour/blur ops; crop and flip would move the object
     # as well, blurring the view ground truth. CIFAR10 (paper preset) uses all five.
     aug_order: list[str] = field(default_factory=lambda: ["jitter", "grayscale", "blur"])
-    crop_min_scale: float = 0.3     # random resized crop: area fraction in [min, 1]
+    crop_min_scale: float = 0.3  # random resized crop: area fraction in [min, 1]
     flip_p: float = 0.5
     jitter_p: float = 0.8
-    jitter_strength: float = 0.5    # brightness/contrast/saturation = 0.8*s, hue = 0.2*s (SimCLR)
+    jitter_strength: float = 0.5  # brightness/contrast/saturation = 0.8*s, hue = 0.2*s (SimCLR)
     grayscale_p: float = 0.2
     blur_p: float = 0.5
     blur_sigma_max: float = 1.5
     rotation_p: float = 0.5
     rotation_degrees: float = 90.0
     # model
-    encoder: str = "small_cnn"      # small_cnn | resnet18 (CIFAR variant)
-    width: float = 1.0              # channel width multiplier of the encoder
-    latent_dim: int = 64            # size of the representation h used downstream
-    proj_dim: int = 64              # contrastive embedding size
-    head_hidden: int = 256          # hidden width of both heads
-    head_mode: str = "both"         # both | contrastive (no prediction head) | predictive (no InfoNCE)
-    head_input: str = "diff"        # diff: h2 - h1 (the paper) | concat: [h1, h2] (AugSelf)
+    encoder: str = "small_cnn"  # small_cnn | resnet18 (CIFAR variant)
+    width: float = 1.0  # channel width multiplier of the encoder
+    latent_dim: int = 64  # size of the representation h used downstream
+    proj_dim: int = 64  # contrastive embedding size
+    head_hidden: int = 256  # hidden width of both heads
+    head_mode: str = "both"  # both | contrastive (no prediction head) | predictive (no InfoNCE)
+    head_input: str = "diff"  # diff: h2 - h1 (the paper) | concat: [h1, h2] (AugSelf)
     # objective
-    alpha: float = 1.0              # L = L_con + alpha * L_pred
+    alpha: float = 1.0  # L = L_con + alpha * L_pred
     temperature: float = 0.2
     # optimisation
     optimizer: str = "adamw"
@@ -75,15 +76,15 @@ class Config:
     weight_decay: float = 1e-4
     batch_size: int = 128
     epochs: int = 6
-    max_train_images: int = 0       # 0 = all; a cap keeps smoke runs to seconds
+    max_train_images: int = 0  # 0 = all; a cap keeps smoke runs to seconds
     # evaluation
-    eval_images: int = 2000         # held-out images used by the probes (0 = all)
+    eval_images: int = 2000  # held-out images used by the probes (0 = all)
     knn_k: int = 20
     # run
     seed: int = 0
-    device: str = "auto"            # auto | cpu | cuda
-    threads: int = 0                # torch CPU threads; 0 = leave torch's default
-    compile: bool = False           # torch.compile the encoder (measured in benchmarks, off by default)
+    device: str = "auto"  # auto | cpu | cuda
+    threads: int = 0  # torch CPU threads; 0 = leave torch's default
+    compile: bool = False  # torch.compile the encoder (measured in benchmarks, off by default)
 
     # ---- construction -------------------------------------------------
     @classmethod
@@ -116,17 +117,33 @@ class Config:
             if getattr(self, name) not in allowed:
                 p.append(f"{name}={getattr(self, name)!r} is not one of {', '.join(allowed)}")
 
-        for name, allowed in [("dataset", DATASETS), ("encoder", ENCODERS), ("head_mode", HEAD_MODES),
-                              ("head_input", HEAD_INPUTS), ("pairs", PAIR_SOURCES),
-                              ("optimizer", OPTIMIZERS), ("device", DEVICES)]:
+        for name, allowed in [
+            ("dataset", DATASETS),
+            ("encoder", ENCODERS),
+            ("head_mode", HEAD_MODES),
+            ("head_input", HEAD_INPUTS),
+            ("pairs", PAIR_SOURCES),
+            ("optimizer", OPTIMIZERS),
+            ("device", DEVICES),
+        ]:
             choice(name, allowed)
         if not (isinstance(self.alpha, (int, float)) and math.isfinite(self.alpha) and self.alpha >= 0):
             p.append(f"alpha={self.alpha} must be a finite number >= 0 (0 = contrastive only)")
         if not self.temperature > 0:
             p.append(f"temperature={self.temperature} must be > 0 (typical 0.1-0.5)")
-        for name, low in [("latent_dim", 1), ("proj_dim", 1), ("head_hidden", 1), ("epochs", 1),
-                          ("batch_size", 2), ("image_size", 8), ("world_objects", 2),
-                          ("world_sessions", 1), ("world_frames", 2), ("knn_k", 1), ("time_window", 1)]:
+        for name, low in [
+            ("latent_dim", 1),
+            ("proj_dim", 1),
+            ("head_hidden", 1),
+            ("epochs", 1),
+            ("batch_size", 2),
+            ("image_size", 8),
+            ("world_objects", 2),
+            ("world_sessions", 1),
+            ("world_frames", 2),
+            ("knn_k", 1),
+            ("time_window", 1),
+        ]:
             if getattr(self, name) < low:
                 p.append(f"{name}={getattr(self, name)} must be >= {low}")
         for name in ["max_train_images", "eval_images", "threads", "seed", "world_seed"]:
@@ -149,8 +166,10 @@ class Config:
             p.append(f"blur_sigma_max={self.blur_sigma_max} must be >= 0.1")
         unknown = [a for a in self.aug_order if a not in AUGMENTATIONS]
         if unknown:
-            p.append(f"unknown augmentation {', '.join(map(repr, unknown))} in aug_order; "
-                     f"allowed: {', '.join(AUGMENTATIONS)}")
+            p.append(
+                f"unknown augmentation {', '.join(map(repr, unknown))} in aug_order; "
+                f"allowed: {', '.join(AUGMENTATIONS)}"
+            )
         dupes = sorted({a for a in self.aug_order if self.aug_order.count(a) > 1})
         if dupes:
             p.append(f"augmentation {', '.join(map(repr, dupes))} appears twice in aug_order; list each op once")
@@ -164,6 +183,7 @@ class Config:
             p.append("head_mode=predictive with alpha=0 trains nothing; set alpha > 0")
         if self.device == "cuda":
             import torch
+
             if not torch.cuda.is_available():
                 p.append("device=cuda but CUDA is not available on this machine; use device=cpu or auto")
         return p
@@ -241,17 +261,42 @@ def _coerce(name: str, value, hint):
 # ---- presets -------------------------------------------------------------
 PRESETS: dict[str, dict] = {
     # seconds: a tiny world, one short epoch; for tests and smoke studies
-    "smoke": dict(world_objects=4, world_sessions=2, world_frames=40, epochs=2, batch_size=64,
-                  latent_dim=32, proj_dim=32, head_hidden=64, eval_images=200, knn_k=5,
-                  time_window=10),
+    "smoke": dict(
+        world_objects=4,
+        world_sessions=2,
+        world_frames=40,
+        epochs=2,
+        batch_size=64,
+        latent_dim=32,
+        proj_dim=32,
+        head_hidden=64,
+        eval_images=200,
+        knn_k=5,
+        time_window=10,
+    ),
     # the built-in world on a 2-core CPU in a couple of minutes (the default)
     "cpu": dict(),
     # CIFAR10 + CIFAR ResNet18 at GPU scale (see ../shared/ANCHORS.md)
-    "paper": dict(dataset="cifar10", data_dir="data/cifar10", pairs="synthetic", encoder="resnet18",
-                  aug_order=["crop", "flip", "jitter", "grayscale", "blur"],
-                  latent_dim=512, proj_dim=128, head_hidden=2048, batch_size=512, epochs=200,
-                  lr=1e-3, weight_decay=1e-6, temperature=0.2, crop_min_scale=0.2,
-                  jitter_strength=1.0, eval_images=0, knn_k=200, device="auto"),
+    "paper": dict(
+        dataset="cifar10",
+        data_dir="data/cifar10",
+        pairs="synthetic",
+        encoder="resnet18",
+        aug_order=["crop", "flip", "jitter", "grayscale", "blur"],
+        latent_dim=512,
+        proj_dim=128,
+        head_hidden=2048,
+        batch_size=512,
+        epochs=200,
+        lr=1e-3,
+        weight_decay=1e-6,
+        temperature=0.2,
+        crop_min_scale=0.2,
+        jitter_strength=1.0,
+        eval_images=0,
+        knn_k=200,
+        device="auto",
+    ),
 }
 
 

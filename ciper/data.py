@@ -5,6 +5,7 @@ frame of the same sequence (one object in one session) at most `time_window`
 frames away. Their view change is the "augmentation" the prediction head
 regresses.
 """
+
 from __future__ import annotations
 
 import torch
@@ -38,9 +39,9 @@ class TimePairs:
         if not data.has_time:
             raise ConfigError(f"pairs=time needs sequences, and {data.name} has none; use pairs=synthetic")
         order = torch.argsort(data.sequences * (int(data.frames.max()) + 1) + data.frames)
-        self.order = order                                   # positions sorted by (sequence, frame)
+        self.order = order  # positions sorted by (sequence, frame)
         self.rank = torch.empty_like(order)
-        self.rank[order] = torch.arange(len(order))          # where each frame sits in that order
+        self.rank[order] = torch.arange(len(order))  # where each frame sits in that order
         seq_sorted = data.sequences[order]
         starts = torch.searchsorted(seq_sorted, seq_sorted, right=False)
         ends = torch.searchsorted(seq_sorted, seq_sorted, right=True) - 1
@@ -58,5 +59,5 @@ class TimePairs:
         offset = (torch.rand(len(index), generator=generator) * span).long()
         pick = lo + offset
         pick = torch.where(pick >= rank, pick + 1, pick).clamp(max=hi)
-        pick = torch.where(hi == lo, rank, pick)             # a one-frame sequence pairs with itself
+        pick = torch.where(hi == lo, rank, pick)  # a one-frame sequence pairs with itself
         return self.order[pick]

@@ -4,6 +4,7 @@ Loaders build an `ImageSet` (ciper/imageset.py); this module is the only place
 that knows them all, so adding a dataset is one entry here (see README,
 "Extending"). A layout check reads no images: studies run it before Ray starts.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -16,22 +17,30 @@ from ciper.imageset import ImageSet
 @dataclass(frozen=True)
 class DatasetEntry:
     load: Callable[[Config], ImageSet]
-    check: Callable[[Config], None]     # raises ConfigError (one line) if the data is not usable
+    check: Callable[[Config], None]  # raises ConfigError (one line) if the data is not usable
 
 
 def _world(cfg: Config) -> ImageSet:
     from ciper.world import generate_world
-    return generate_world(objects=cfg.world_objects, sessions=cfg.world_sessions, frames=cfg.world_frames,
-                          size=cfg.image_size, seed=cfg.world_seed)
+
+    return generate_world(
+        objects=cfg.world_objects,
+        sessions=cfg.world_sessions,
+        frames=cfg.world_frames,
+        size=cfg.image_size,
+        seed=cfg.world_seed,
+    )
 
 
 def _folder(loader_name: str, check_name: str) -> DatasetEntry:
     def load(cfg: Config) -> ImageSet:
         from ciper import folders
+
         return getattr(folders, loader_name)(cfg.data_dir, cfg.image_size)
 
     def check(cfg: Config) -> None:
         from ciper import folders
+
         getattr(folders, check_name)(cfg.data_dir)
 
     return DatasetEntry(load, check)

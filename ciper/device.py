@@ -1,4 +1,5 @@
 """Where tensors live: the device a run uses, and moving small CPU tensors there in one copy."""
+
 from __future__ import annotations
 
 import torch

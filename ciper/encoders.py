@@ -5,6 +5,7 @@ average-pooling it away: a pooled encoder cannot linearly expose where things
 are or how they are turned, which is exactly the equivariant information CIPER
 is meant to keep (see ../shared/ANCHORS.md, "quick prototype").
 """
+
 from __future__ import annotations
 
 from torch import nn
@@ -21,8 +22,14 @@ class SmallCNN(nn.Module):
     def __init__(self, latent_dim: int = 128, width: float = 1.0, image_size: int = 32):
         super().__init__()
         c = [max(4, round(k * width)) for k in (16, 32, 64, 64)]
-        self.features = nn.Sequential(_conv(3, c[0], 1), _conv(c[0], c[1], 2), _conv(c[1], c[2], 2),
-                                      _conv(c[2], c[3], 2), nn.AdaptiveAvgPool2d(4), nn.Flatten())
+        self.features = nn.Sequential(
+            _conv(3, c[0], 1),
+            _conv(c[0], c[1], 2),
+            _conv(c[1], c[2], 2),
+            _conv(c[2], c[3], 2),
+            nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(),
+        )
         self.fc = nn.Linear(c[3] * 16, latent_dim)
         self.latent_dim = latent_dim
 

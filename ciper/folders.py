@@ -15,6 +15,7 @@ TDW       <data_dir>/labels.csv with columns file, object, azimuth, elevation, d
           azimuth (degrees) becomes az_sin, az_cos; elevation and distance are min-max
           scaled to [-1, 1]
 """
+
 from __future__ import annotations
 
 import csv
@@ -36,13 +37,18 @@ class DataError(ConfigError):
 
 def _read_image(path: Path, size: int) -> torch.Tensor:
     from torchvision.io import ImageReadMode, decode_image
+
     try:
         img = decode_image(str(path), mode=ImageReadMode.RGB)
     except Exception as e:
         raise DataError(f"cannot read image {path} ({type(e).__name__}); expected a PNG or JPEG file") from e
     if img.shape[-2:] != (size, size):
-        img = F.interpolate(img[None].float(), size=(size, size), mode="bilinear", antialias=True,
-                            align_corners=False)[0].round().clamp(0, 255).to(torch.uint8)
+        img = (
+            F.interpolate(img[None].float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)[0]
+            .round()
+            .clamp(0, 255)
+            .to(torch.uint8)
+        )
     return img
 
 
@@ -85,6 +91,7 @@ def load_cifar10(data_dir, size: int = 32) -> ImageSet:
 
         def _load_meta(self) -> None:
             import pickle
+
             with open(folder / self.meta["filename"], "rb") as f:
                 self.classes = pickle.load(f, encoding="latin1")[self.meta["key"]]
             self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
@@ -94,12 +101,18 @@ def load_cifar10(data_dir, size: int = 32) -> ImageSet:
         try:
             ds = LocalCIFAR10(str(root), train=train, download=False)
         except Exception as e:
-            raise DataError(f"cifar10 files in {folder} are not in torchvision's format "
-                            f"({type(e).__name__}: {e}); expected {CIFAR_LAYOUT}") from e
+            raise DataError(
+                f"cifar10 files in {folder} are not in torchvision's format "
+                f"({type(e).__name__}: {e}); expected {CIFAR_LAYOUT}"
+            ) from e
         images = torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous()
         if size != images.shape[-1]:
-            images = F.interpolate(images.float(), size=(size, size), mode="bilinear", antialias=True,
-                                   align_corners=False).round().clamp(0, 255).to(torch.uint8)
+            images = (
+                F.interpolate(images.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+                .round()
+                .clamp(0, 255)
+                .to(torch.uint8)
+            )
         parts.append((images, torch.tensor(ds.targets), torch.full((len(images),), not train)))
     images, labels, is_test = (torch.cat(t) for t in zip(*parts))
     return ImageSet(images=images, objects=labels, is_test=is_test, name="cifar10")
@@ -111,8 +124,9 @@ CORE50_LAYOUT = "<data_dir>/s1..s11/o1..o50/<frames>.png|jpg"
 
 def check_core50(data_dir) -> tuple[Path, list[Path]]:
     root = _need_dir(data_dir, "core50", CORE50_LAYOUT)
-    sessions = sorted((p for p in root.iterdir() if p.is_dir() and re.fullmatch(r"s\d+", p.name)),
-                      key=lambda p: int(p.name[1:]))
+    sessions = sorted(
+        (p for p in root.iterdir() if p.is_dir() and re.fullmatch(r"s\d+", p.name)), key=lambda p: int(p.name[1:])
+    )
     if not sessions:
         raise DataError(f"core50 folder {root} has no session folders s1..s11; expected {CORE50_LAYOUT}")
     return root, sessions
@@ -122,8 +136,9 @@ def load_core50(data_dir, size: int = 32) -> ImageSet:
     root, sessions = check_core50(data_dir)
     images, obj, ses, seq, frame, t = [], [], [], [], [], []
     for s_dir in sessions:
-        for o_dir in sorted((p for p in s_dir.iterdir() if p.is_dir() and re.fullmatch(r"o\d+", p.name)),
-                            key=lambda p: int(p.name[1:])):
+        for o_dir in sorted(
+            (p for p in s_dir.iterdir() if p.is_dir() and re.fullmatch(r"o\d+", p.name)), key=lambda p: int(p.name[1:])
+        ):
             files = sorted(p for p in o_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
             if not files:
                 continue
@@ -136,11 +151,19 @@ def load_core50(data_dir, size: int = 32) -> ImageSet:
                 frame.append(i)
                 t.append(2 * i / max(1, len(files) - 1) - 1)
     if not images:
-        raise DataError(f"core50 folder {root} has session folders but no o<N>/ image folders in them; "
-                        f"expected {CORE50_LAYOUT}")
-    return ImageSet(images=torch.stack(images), objects=torch.tensor(obj), sessions=torch.tensor(ses),
-                    poses=torch.tensor(t)[:, None], pose_names=["time"], sequences=torch.tensor(seq),
-                    frames=torch.tensor(frame), name="core50")
+        raise DataError(
+            f"core50 folder {root} has session folders but no o<N>/ image folders in them; expected {CORE50_LAYOUT}"
+        )
+    return ImageSet(
+        images=torch.stack(images),
+        objects=torch.tensor(obj),
+        sessions=torch.tensor(ses),
+        poses=torch.tensor(t)[:, None],
+        pose_names=["time"],
+        sequences=torch.tensor(seq),
+        frames=torch.tensor(frame),
+        name="core50",
+    )
 
 
 def core50_category(objects: torch.Tensor) -> torch.Tensor:
@@ -150,8 +173,10 @@ def core50_category(objects: torch.Tensor) -> torch.Tensor:
 
 # ---- TDW -----------------------------------------------------------------
 TDW_COLUMNS = ("file", "object", "azimuth", "elevation", "distance")
-TDW_LAYOUT = (f"<data_dir>/labels.csv with columns {', '.join(TDW_COLUMNS)} (optional session, sequence, "
-              f"frame) and images under <data_dir>/images/")
+TDW_LAYOUT = (
+    f"<data_dir>/labels.csv with columns {', '.join(TDW_COLUMNS)} (optional session, sequence, "
+    f"frame) and images under <data_dir>/images/"
+)
 
 
 def check_tdw(data_dir) -> tuple[Path, Path, list[dict]]:
@@ -203,14 +228,20 @@ def load_tdw(data_dir, size: int = 64) -> ImageSet:
     sequences = torch.tensor([seq_id[k] for k in keys])
     if "frame" in rows[0]:
         frames = torch.tensor([int(number(r, "frame", i)) for i, r in enumerate(rows)])
-    else:   # row order within each sequence
+    else:  # row order within each sequence
         count: dict = {}
         order = []
         for k in keys:
             order.append(count.get(k, 0))
             count[k] = order[-1] + 1
         frames = torch.tensor(order)
-    return ImageSet(images=torch.stack(images), objects=objects,
-                    sessions=sessions if len(session_names) > 1 else None, poses=poses,
-                    pose_names=["az_sin", "az_cos", "elevation", "distance"], sequences=sequences,
-                    frames=frames, name="tdw")
+    return ImageSet(
+        images=torch.stack(images),
+        objects=objects,
+        sessions=sessions if len(session_names) > 1 else None,
+        poses=poses,
+        pose_names=["az_sin", "az_cos", "elevation", "distance"],
+        sequences=sequences,
+        frames=frames,
+        name="tdw",
+    )

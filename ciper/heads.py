@@ -5,6 +5,7 @@ PredictionHead -> predicted parameter change r between two views (MSE:
 equivariant features). Its input is either the difference h2 - h1 (the CIPER
 paper) or the concatenation [h1, h2] (AugSelf; the authors' later code).
 """
+
 from __future__ import annotations
 
 import torch
@@ -12,8 +13,7 @@ from torch import nn
 
 
 def mlp(cin: int, hidden: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(cin, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True),
-                         nn.Linear(hidden, cout))
+    return nn.Sequential(nn.Linear(cin, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True), nn.Linear(hidden, cout))
 
 
 class ProjectionHead(nn.Module):

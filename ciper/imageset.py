@@ -3,6 +3,7 @@
 Keeping images as one uint8 tensor lets the training step index a batch and
 augment it on the device without any per-image Python work.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,14 +13,14 @@ import torch
 
 @dataclass
 class ImageSet:
-    images: torch.Tensor                  # uint8 [N, 3, H, W]
-    objects: torch.Tensor                 # long [N]: the class a probe predicts
+    images: torch.Tensor  # uint8 [N, 3, H, W]
+    objects: torch.Tensor  # long [N]: the class a probe predicts
     sessions: torch.Tensor | None = None  # long [N]: background/lighting condition
-    poses: torch.Tensor | None = None     # float [N, P]: pose (view) parameters, normalised to about [-1, 1]
+    poses: torch.Tensor | None = None  # float [N, P]: pose (view) parameters, normalised to about [-1, 1]
     pose_names: list[str] = field(default_factory=list)
     sequences: torch.Tensor | None = None  # long [N]: which sequence a frame belongs to
-    frames: torch.Tensor | None = None    # long [N]: position of the frame in its sequence
-    is_test: torch.Tensor | None = None   # bool [N]: an official test split, when the data has one
+    frames: torch.Tensor | None = None  # long [N]: position of the frame in its sequence
+    is_test: torch.Tensor | None = None  # bool [N]: an official test split, when the data has one
     name: str = "dataset"
 
     def __len__(self) -> int:
@@ -41,6 +42,14 @@ class ImageSet:
         def pick(t):
             return None if t is None else t[index]
 
-        return ImageSet(self.images[index], self.objects[index], pick(self.sessions), pick(self.poses),
-                        list(self.pose_names), pick(self.sequences), pick(self.frames),
-                        pick(self.is_test), self.name)
+        return ImageSet(
+            self.images[index],
+            self.objects[index],
+            pick(self.sessions),
+            pick(self.poses),
+            list(self.pose_names),
+            pick(self.sequences),
+            pick(self.frames),
+            pick(self.is_test),
+            self.name,
+        )

@@ -1,4 +1,5 @@
 """The CIPER objective as small pure functions: L = L_con + alpha * L_pred."""
+
 from __future__ import annotations
 
 import torch
@@ -11,7 +12,7 @@ def info_nce(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> torch.Te
     logits = z @ z.T / temperature
     logits.fill_diagonal_(float("-inf"))
     n = z1.shape[0]
-    targets = torch.arange(2 * n, device=z.device).roll(n)   # view i's partner is i + n (mod 2n)
+    targets = torch.arange(2 * n, device=z.device).roll(n)  # view i's partner is i + n (mod 2n)
     return F.cross_entropy(logits, targets)
 
 

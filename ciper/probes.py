@@ -16,6 +16,7 @@ plus a cosine kNN classifier:
 
 Probe training data comes from the training split, test data from the held-out split.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,17 +28,18 @@ from ciper.heads import pair_features
 
 # every metric a trial reports, in the order tables and plots show them
 METRICS = ("object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc")
-EVAL_SEED = 1234          # the fresh augmentations are the same for every model
+EVAL_SEED = 1234  # the fresh augmentations are the same for every model
 PROBE_TRAIN_IMAGES = 5000
-RIDGE = 1e-3              # relative to the (standardised) feature variance
+RIDGE = 1e-3  # relative to the (standardised) feature variance
 
 
 @torch.no_grad()
 def encode(encoder: torch.nn.Module, images: torch.Tensor, device, batch: int = 512) -> torch.Tensor:
     """h for uint8 images, in eval mode, in float32 on the CPU."""
     encoder.eval()
-    out = [encoder(images[i:i + batch].to(device).float().div_(255)).float().cpu()
-           for i in range(0, len(images), batch)]
+    out = [
+        encoder(images[i : i + batch].to(device).float().div_(255)).float().cpu() for i in range(0, len(images), batch)
+    ]
     return torch.cat(out)
 
 
@@ -47,7 +49,7 @@ def _ridge(x: torch.Tensor, y: torch.Tensor, lam: float = RIDGE):
     mu, sd = x.mean(0), x.std(0).clamp(min=1e-8)
     xs = torch.cat([(x - mu) / sd, torch.ones(len(x), 1, dtype=x.dtype)], 1)
     reg = lam * len(x) * torch.eye(xs.shape[1], dtype=x.dtype)
-    reg[-1, -1] = 0   # no penalty on the bias
+    reg[-1, -1] = 0  # no penalty on the bias
     return mu, sd, torch.linalg.solve(xs.T @ xs + reg, xs.T @ y)
 
 
@@ -78,8 +80,7 @@ def linear_accuracy(x_tr, y_tr, x_te, y_te, weight_decay: float = 1e-4, steps: i
     classes = int(max(y_tr.max(), y_te.max())) + 1
     lin = torch.nn.Linear(a.shape[1], classes, dtype=torch.float64)
     torch.nn.init.zeros_(lin.weight), torch.nn.init.zeros_(lin.bias)
-    opt = torch.optim.LBFGS(lin.parameters(), lr=1, max_iter=steps, history_size=20,
-                            line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(lin.parameters(), lr=1, max_iter=steps, history_size=20, line_search_fn="strong_wolfe")
 
     def closure():
         opt.zero_grad()
@@ -123,7 +124,7 @@ def aug_pair_features(encoder, images, cfg, device):
     feats, targets = [], []
     encoder.eval()
     for i in range(0, len(images), 512):
-        x = images[i:i + 512].to(device).float().div_(255)
+        x = images[i : i + 512].to(device).float().div_(255)
         v1, p1 = pipeline(x, g)
         v2, p2 = pipeline(x, g)
         h1, h2 = encoder(v1).float(), encoder(v2).float()
@@ -140,10 +141,15 @@ def evaluate(trained) -> dict:
     te = _sample(trained.test_set, cfg.eval_images, cfg.seed)
     h_tr, h_te = encode(encoder, tr.images, device), encode(encoder, te.images, device)
 
-    m = {"object_acc": linear_accuracy(h_tr, tr.objects, h_te, te.objects),
-         "knn_acc": knn_accuracy(h_tr, tr.objects, h_te, te.objects, cfg.knn_k)}
-    m["session_acc"] = (linear_accuracy(h_tr, tr.sessions, h_te, te.sessions)
-                        if tr.sessions is not None and tr.num_sessions > 1 else math.nan)
+    m = {
+        "object_acc": linear_accuracy(h_tr, tr.objects, h_te, te.objects),
+        "knn_acc": knn_accuracy(h_tr, tr.objects, h_te, te.objects, cfg.knn_k),
+    }
+    m["session_acc"] = (
+        linear_accuracy(h_tr, tr.sessions, h_te, te.sessions)
+        if tr.sessions is not None and tr.num_sessions > 1
+        else math.nan
+    )
     if tr.poses is not None:
         m.update(regression_r2(h_tr, tr.poses, h_te, te.poses, tr.pose_names, "view_r2"))
     else:

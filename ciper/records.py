@@ -1,4 +1,5 @@
 """Writing results safely and stamping them with the code version."""
+
 from __future__ import annotations
 
 import json
@@ -51,13 +52,25 @@ def code_version() -> str:
     global _VERSION
     if _VERSION is None:
         try:
-            sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=_REPO, capture_output=True,
-                                 text=True, timeout=10, check=True).stdout.strip()
-            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=_REPO,
-                                   capture_output=True, text=True, timeout=10).stdout.strip()
+            sha = subprocess.run(
+                ["git", "rev-parse", "--short=12", "HEAD"],
+                cwd=_REPO,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            ).stdout.strip()
+            dirty = subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=_REPO,
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout.strip()
             _VERSION = sha + ("+dirty" if dirty else "")
         except (OSError, subprocess.SubprocessError):
             from importlib.metadata import PackageNotFoundError, version
+
             try:
                 _VERSION = "ciper-" + version("ciper")
             except PackageNotFoundError:

@@ -6,6 +6,7 @@ writes runs/a03/config.json, runs/a03/metrics.json and runs/a03/checkpoint.pt.
 Rerunning the same command resumes from the checkpoint. Studies (Ray Tune)
 call `train(...)` with their own `on_epoch` and evaluate on the last epoch.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,6 +37,7 @@ class TrainingDiverged(RuntimeError):
 @dataclass
 class Trained:
     """What a finished (or interrupted) run hands to evaluation."""
+
     cfg: Config
     model: CIPER
     train_set: ImageSet
@@ -55,8 +57,14 @@ def target_groups(cfg: Config, data: ImageSet) -> dict[str, list[str]]:
     return groups
 
 
-def make_pair_batch(images: torch.Tensor, poses: torch.Tensor | None, idx: torch.Tensor, partner: torch.Tensor,
-                    pipeline: Pipeline | None, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def make_pair_batch(
+    images: torch.Tensor,
+    poses: torch.Tensor | None,
+    idx: torch.Tensor,
+    partner: torch.Tensor,
+    pipeline: Pipeline | None,
+    g: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Both views of each pair as one batch x [2B, 3, H, W] (rows :B view 1, B: view 2) and
     r [B, target_dim] = params(view 2) - params(view 1).
 
@@ -84,8 +92,12 @@ def make_pair_batch(images: torch.Tensor, poses: torch.Tensor | None, idx: torch
     return x, r
 
 
-def train(cfg: Config, workdir: str | Path | None = None,
-          on_epoch: Callable[[dict, Trained], None] | None = None, progress: bool = False) -> Trained:
+def train(
+    cfg: Config,
+    workdir: str | Path | None = None,
+    on_epoch: Callable[[dict, Trained], None] | None = None,
+    progress: bool = False,
+) -> Trained:
     """Train for cfg.epochs, checkpointing to workdir each epoch (resuming if one is there).
 
     on_epoch(metrics, trained) runs after every epoch's checkpoint is written.
@@ -116,15 +128,22 @@ def train(cfg: Config, workdir: str | Path | None = None,
     total_steps = steps_per_epoch * cfg.epochs
     warmup = min(100, total_steps // 10)
     decay, no_decay = [], []
-    for p in model.parameters():   # BatchNorm and biases get no weight decay
+    for p in model.parameters():  # BatchNorm and biases get no weight decay
         (no_decay if p.ndim <= 1 else decay).append(p)
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     fast = fast_kernels(device)
-    opt = (torch.optim.AdamW(groups, lr=cfg.lr, **fast) if cfg.optimizer == "adamw"
-           else torch.optim.SGD(groups, lr=cfg.lr, momentum=0.9, nesterov=True, **fast))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(1, warmup)) * 0.5 * (
-        1 + math.cos(math.pi * min(s, total_steps) / total_steps)))
-    g = torch.Generator().manual_seed(cfg.seed)   # batch order, partners, augmentation parameters
+    opt = (
+        torch.optim.AdamW(groups, lr=cfg.lr, **fast)
+        if cfg.optimizer == "adamw"
+        else torch.optim.SGD(groups, lr=cfg.lr, momentum=0.9, nesterov=True, **fast)
+    )
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt,
+        lambda s: (
+            min(1.0, (s + 1) / max(1, warmup)) * 0.5 * (1 + math.cos(math.pi * min(s, total_steps) / total_steps))
+        ),
+    )
+    g = torch.Generator().manual_seed(cfg.seed)  # batch order, partners, augmentation parameters
     trained = Trained(cfg, model, train_set, test_set, device)
 
     ckpt_path = Path(workdir) / checkpoint.FILE_NAME if workdir is not None else None
@@ -137,8 +156,9 @@ def train(cfg: Config, workdir: str | Path | None = None,
         g.set_state(state["generator"])
         start, trained.history = state["epoch"], state["history"]
 
-    amp = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda"
-           else torch.autocast("cpu", enabled=False))
+    amp = (
+        torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+    )
     for epoch in range(start, cfg.epochs):
         model.train()
         t0 = time.perf_counter()
@@ -146,7 +166,7 @@ def train(cfg: Config, workdir: str | Path | None = None,
         order = torch.randperm(len(train_set), generator=g)
         bar = _progress(range(steps_per_epoch), f"epoch {epoch + 1}/{cfg.epochs}", progress)
         for step in bar:
-            idx = order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
+            idx = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
             partner = time_pairs.partners(idx, g) if time_pairs is not None else idx
             x, r = make_pair_batch(images, poses, idx, partner, pipeline, g)
             if device.type == "cuda":
@@ -157,21 +177,31 @@ def train(cfg: Config, workdir: str | Path | None = None,
             losses["loss"].backward()
             opt.step()
             sched.step()
-            for k, v in losses.items():   # summed on the device: no host-device sync per step
+            for k, v in losses.items():  # summed on the device: no host-device sync per step
                 sums[k] = sums.get(k, 0.0) + v.detach()
             if progress and step % 10 == 0:
                 bar.set_postfix(loss=f"{losses['loss'].item():.3f}")
         metrics = {k: float(v) / steps_per_epoch for k, v in sums.items()}
         if not all(math.isfinite(v) for v in metrics.values()):
-            raise TrainingDiverged(f"loss became {metrics['loss']} in epoch {epoch + 1}; "
-                                   f"lower lr (now {cfg.lr}) or alpha (now {cfg.alpha})")
+            raise TrainingDiverged(
+                f"loss became {metrics['loss']} in epoch {epoch + 1}; "
+                f"lower lr (now {cfg.lr}) or alpha (now {cfg.alpha})"
+            )
         metrics.update(epoch=epoch + 1, lr=sched.get_last_lr()[0], epoch_time=time.perf_counter() - t0)
         trained.history.append(metrics)
         if ckpt_path is not None:
-            checkpoint.save(ckpt_path, {"model": model.state_dict(), "optimizer": opt.state_dict(),
-                                        "scheduler": sched.state_dict(), "generator": g.get_state(),
-                                        "epoch": epoch + 1, "history": trained.history,
-                                        "config": cfg.to_dict()})
+            checkpoint.save(
+                ckpt_path,
+                {
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "generator": g.get_state(),
+                    "epoch": epoch + 1,
+                    "history": trained.history,
+                    "config": cfg.to_dict(),
+                },
+            )
         if on_epoch is not None:
             on_epoch(dict(metrics), trained)
     return trained
@@ -181,6 +211,7 @@ def _progress(iterable, desc, enabled):
     if not enabled:
         return iterable
     from tqdm import tqdm
+
     return tqdm(iterable, desc=desc, leave=False, dynamic_ncols=True, file=sys.stderr)
 
 
@@ -193,27 +224,41 @@ def run(cfg: Config, out: str | Path, progress: bool = False) -> dict:
     old = out / "config.json"
     if old.exists() and (out / checkpoint.FILE_NAME).exists():
         import json
+
         if json.loads(old.read_text()) != cfg.to_dict():
-            raise ConfigError(f"{out} holds a run with a different config; use another --out, "
-                              f"or delete {out / checkpoint.FILE_NAME} to start over")
+            raise ConfigError(
+                f"{out} holds a run with a different config; use another --out, "
+                f"or delete {out / checkpoint.FILE_NAME} to start over"
+            )
     write_json(out / "config.json", cfg.to_dict())
     t0 = time.perf_counter()
     trained = train(cfg, out, progress=progress)
     train_time = time.perf_counter() - t0
     metrics = evaluate(trained)
     metrics.update(trained.history[-1])
-    metrics.update(train_time=train_time, eval_time=time.perf_counter() - t0 - train_time,
-                   seed=cfg.seed, code_version=code_version())
+    metrics.update(
+        train_time=train_time,
+        eval_time=time.perf_counter() - t0 - train_time,
+        seed=cfg.seed,
+        code_version=code_version(),
+    )
     write_json(out / "metrics.json", {"metrics": metrics, "history": trained.history, "config": cfg.to_dict()})
     return metrics
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ciper.train", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m ciper.train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--preset", default="cpu", help="smoke | cpu | paper (default: cpu)")
-    ap.add_argument("--set", nargs="*", action="extend", default=[], metavar="KEY=VALUE",
-                    help="override config fields (may be given several times; they add up)")
+    ap.add_argument(
+        "--set",
+        nargs="*",
+        action="extend",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override config fields (may be given several times; they add up)",
+    )
     ap.add_argument("--out", required=True, help="output folder")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
@@ -229,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: training diverged: {e}", file=sys.stderr)
         return 1
     from ciper.probes import METRICS
+
     keys = [*METRICS, "loss", "train_time"]
     print("  ".join(f"{k}={metrics[k]:.3f}" for k in keys if isinstance(metrics.get(k), float)))
     print(f"wrote {Path(args.out) / 'metrics.json'}")

@@ -3,6 +3,7 @@
 `main(STUDY)` is every study file's entry point: it runs (or resumes) the study
 with the library's runner, then builds its report with the analysis package.
 """
+
 from __future__ import annotations
 
 import sys

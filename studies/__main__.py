@@ -1,4 +1,5 @@
 """python -m studies <name> [options]: run a study by its name (same options as its file)."""
+
 import importlib
 import sys
 

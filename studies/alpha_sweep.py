@@ -7,6 +7,7 @@ Measured: object_acc and knn_acc (invariant), session_acc, view_r2 and aug_r2
     (equivariant), per seed; the report shows mean and 95 % CI per alpha.
 Seeds: 3 by default.
 """
+
 from ciper.study import Study
 from studies import main
 

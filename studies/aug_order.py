@@ -10,11 +10,12 @@ Measured: all metrics; the report ranks permutations and tests across them
     (Kruskal-Wallis) whether order matters beyond seed noise.
 Seeds: 3.
 """
+
 from ciper.study import Study, permutations_sample
 from studies import main
 
 OPS = ["crop", "jitter", "grayscale", "blur"]
-SAMPLE = {"smoke": 3, "cpu": 6, "paper": None}   # None: all 24 permutations
+SAMPLE = {"smoke": 3, "cpu": 6, "paper": None}  # None: all 24 permutations
 
 STUDY = Study(
     name="aug_order",

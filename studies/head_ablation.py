@@ -7,6 +7,7 @@ Held fixed: alpha = 1 where the prediction head is used; the rest of the preset.
 Measured: all metrics; the report pairs every variant with contrastive-only by seed.
 Seeds: 3.
 """
+
 from ciper.study import Study
 from studies import main
 

@@ -6,6 +6,7 @@ Held fixed: the rest of the preset.
 Measured: all metrics against log2(latent_dim), one line per alpha.
 Seeds: 3.
 """
+
 from ciper.study import Study
 from studies import main
 

@@ -7,24 +7,31 @@ Objective (--objective): object_acc, view_r2, or balanced = 0.5 object_acc + 0.5
 The Optuna study is stored next to the results (optuna.db), so Optuna's
 importance and history plots read it; ASHA stops weak trials after an epoch.
 """
+
 from ciper.study import Study
 from studies import main
 
 
 def space(preset):
     from optuna.distributions import CategoricalDistribution, FloatDistribution
-    return {"alpha": FloatDistribution(0.01, 10.0, log=True),
-            "temperature": FloatDistribution(0.05, 1.0),
-            "lr": FloatDistribution(1e-4, 1e-2, log=True),
-            "latent_dim": CategoricalDistribution([16, 32, 64, 128, 256])}
+
+    return {
+        "alpha": FloatDistribution(0.01, 10.0, log=True),
+        "temperature": FloatDistribution(0.05, 1.0),
+        "lr": FloatDistribution(1e-4, 1e-2, log=True),
+        "latent_dim": CategoricalDistribution([16, 32, 64, 128, 256]),
+    }
 
 
 STUDY = Study(
     name="search",
     question=__doc__.splitlines()[0],
     space=space,
-    objectives={"object_acc": {"object_acc": 1.0}, "view_r2": {"view_r2": 1.0},
-                "balanced": {"object_acc": 0.5, "view_r2": 0.5}},
+    objectives={
+        "object_acc": {"object_acc": 1.0},
+        "view_r2": {"view_r2": 1.0},
+        "balanced": {"object_acc": 0.5, "view_r2": 0.5},
+    },
     report="search",
     seeds=1,
 )

@@ -1,4 +1,5 @@
 """Statistics against hand-computed cases, and reports of a real smoke study."""
+
 import math
 import os
 import struct
@@ -15,7 +16,7 @@ from analysis.stats import across_conditions, mean_ci, paired_difference, pareto
 from ciper.study import Study
 from studies import main as run_and_report
 
-pytestmark = pytest.mark.slow   # a real Ray and real trials: make test-fast leaves these out
+pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,10 +30,11 @@ def test_mean_ci_of_a_known_sample():
 
 
 def test_paired_difference_pairs_by_seed():
-    t = pd.DataFrame({"cond": ["a", "a", "a", "b", "b", "b"], "seed": [0, 1, 2, 2, 1, 0],
-                      "m": [1.0, 2.0, 3.0, 3.5, 2.5, 1.5]})
+    t = pd.DataFrame(
+        {"cond": ["a", "a", "a", "b", "b", "b"], "seed": [0, 1, 2, 2, 1, 0], "m": [1.0, 2.0, 3.0, 3.5, 2.5, 1.5]}
+    )
     d, lo, hi, n = paired_difference(t, "cond", "b", "a", "m")
-    assert n == 3 and abs(d - 0.5) < 1e-12 and lo == hi == 0.5     # every pair differs by exactly 0.5
+    assert n == 3 and abs(d - 0.5) < 1e-12 and lo == hi == 0.5  # every pair differs by exactly 0.5
 
 
 def test_across_conditions_detects_a_real_difference_only():
@@ -44,6 +46,7 @@ def test_across_conditions_detects_a_real_difference_only():
 
 def test_position_effects_recover_a_planted_slope():
     import itertools
+
     orders = [">".join(p) for p in itertools.permutations(["crop", "blur", "jitter"])]
     t = pd.DataFrame({"aug_order": orders * 2})
     # the metric falls by 0.1 for each position crop moves later; nothing else matters
@@ -68,10 +71,22 @@ def smoke_alpha_study(tmp_path_factory):
     storage = tmp_path_factory.mktemp("results")
     ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
     try:
-        study = Study(name="alpha_sweep", question="tiny", space=lambda p: {"alpha": [0.0, 0.3, 3.0]},
-                      report="alpha")
-        path = run_and_report(study, ["--preset", "smoke", "--seeds", "2", "--set", "epochs=1", "world_frames=20",
-                                 "eval_images=100", "--storage", str(storage)]).study_dir
+        study = Study(name="alpha_sweep", question="tiny", space=lambda p: {"alpha": [0.0, 0.3, 3.0]}, report="alpha")
+        path = run_and_report(
+            study,
+            [
+                "--preset",
+                "smoke",
+                "--seeds",
+                "2",
+                "--set",
+                "epochs=1",
+                "world_frames=20",
+                "eval_images=100",
+                "--storage",
+                str(storage),
+            ],
+        ).study_dir
     finally:
         ray.shutdown()
     return path
@@ -88,6 +103,7 @@ def test_report_of_a_real_smoke_study(smoke_alpha_study):
 
 def test_report_names_missing_trials(smoke_alpha_study, tmp_path):
     import shutil
+
     copy = tmp_path / "alpha_sweep"
     shutil.copytree(smoke_alpha_study, copy)
     trials = pd.read_parquet(copy / "trials.parquet")
@@ -100,9 +116,10 @@ def test_report_names_missing_trials(smoke_alpha_study, tmp_path):
 
 def test_running_study_loads_from_ray_folders(smoke_alpha_study, tmp_path):
     import shutil
+
     copy = tmp_path / "alpha_sweep"
     shutil.copytree(smoke_alpha_study, copy)
-    (copy / "trials.parquet").unlink()          # as if the study were still running
+    (copy / "trials.parquet").unlink()  # as if the study were still running
     trials, epochs = load_study(copy)
     assert len(trials) == 6 and set(trials.status) == {"finished"} and len(epochs) == 6
 
@@ -110,6 +127,7 @@ def test_running_study_loads_from_ray_folders(smoke_alpha_study, tmp_path):
 def test_notebook_runs_against_a_smoke_study(smoke_alpha_study, tmp_path):
     import nbformat
     from nbclient import NotebookClient
+
     nb = nbformat.read(ROOT / "analysis" / "example.ipynb", as_version=4)
     os.environ["CIPER_STUDY"], os.environ["CIPER_FIGURES"] = str(smoke_alpha_study), str(tmp_path)
     NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
@@ -121,26 +139,45 @@ def test_order_latent_and_ablation_analyses_on_known_tables(tmp_path):
     import itertools
 
     from analysis import ablation, latent, order
+
     rows = []
     for seed in range(3):
         for perm in itertools.permutations(["crop", "jitter", "blur"]):
             # blur later in the order -> +0.05 per position; noise by seed only
-            rows.append({"aug_order": ">".join(perm), "seed": seed,
-                         "aug_r2": 0.3 + 0.05 * perm.index("blur") + 0.01 * seed, "object_acc": 0.5 + 0.01 * seed})
+            rows.append(
+                {
+                    "aug_order": ">".join(perm),
+                    "seed": seed,
+                    "aug_r2": 0.3 + 0.05 * perm.index("blur") + 0.01 * seed,
+                    "object_acc": 0.5 + 0.01 * seed,
+                }
+            )
     lines = "\n".join(order.analyse(pd.DataFrame(rows), pd.DataFrame(), tmp_path))
     _png_ok(tmp_path / "order_ranked.png")
     _png_ok(tmp_path / "order_positions.png")
     assert "aug_r2 differs across orders beyond seed noise" in lines
 
-    rows = [{"latent_dim": d, "alpha": a, "seed": s, "view_r2": 0.2 + 0.1 * a + 0.05 * math.log2(d) + 0.001 * s}
-            for d in (16, 32, 64) for a in (0.0, 1.0) for s in range(3)]
+    rows = [
+        {"latent_dim": d, "alpha": a, "seed": s, "view_r2": 0.2 + 0.1 * a + 0.05 * math.log2(d) + 0.001 * s}
+        for d in (16, 32, 64)
+        for a in (0.0, 1.0)
+        for s in range(3)
+    ]
     lines = "\n".join(latent.analyse(pd.DataFrame(rows), pd.DataFrame(), tmp_path))
     _png_ok(tmp_path / "latent_dim.png")
     assert "view_r2, alpha = 1: +0.050 per doubling" in lines
 
-    rows = [{"head_mode": m, "head_input": i, "seed": s, "object_acc": {"contrastive": 0.5, "both": 0.6,
-             "predictive": 0.4}[m] + 0.01 * s} for m in ("contrastive", "both", "predictive")
-            for i in ("diff", "concat") for s in range(3)]
+    rows = [
+        {
+            "head_mode": m,
+            "head_input": i,
+            "seed": s,
+            "object_acc": {"contrastive": 0.5, "both": 0.6, "predictive": 0.4}[m] + 0.01 * s,
+        }
+        for m in ("contrastive", "both", "predictive")
+        for i in ("diff", "concat")
+        for s in range(3)
+    ]
     tab = ablation.table(pd.DataFrame(rows)).set_index("variant")
     assert tab.loc["both / diff", "object_acc"] == "+0.100 [+0.100, +0.100]"
     assert tab.loc["predictive / concat", "baseline"] == "contrastive / concat"

@@ -5,6 +5,7 @@ floating-point operations (about 1e-7 per op here); one uint8 grey level is
 1/255 = 3.9e-3, so 1e-5 is 400x finer than any stored image can resolve,
 while a wrong parameter (a pixel off, a flipped sign) moves values by >1e-2.
 """
+
 import pytest
 import torch
 from torchvision.transforms.v2 import functional as TF
@@ -35,15 +36,25 @@ def _jitter(im, p):
 
 
 REFERENCES = {
-    "crop": (Crop(min_scale=0.08), lambda im, p: TF.resized_crop(
-        im, int(p["top"]), int(p["left"]), int(p["height"]), int(p["width"]), list(im.shape[-2:]))),
+    "crop": (
+        Crop(min_scale=0.08),
+        lambda im, p: TF.resized_crop(
+            im, int(p["top"]), int(p["left"]), int(p["height"]), int(p["width"]), list(im.shape[-2:])
+        ),
+    ),
     "flip": (Flip(p=0.5), lambda im, p: TF.horizontal_flip(im) if p["applied"] else im),
     "jitter": (ColorJitter(p=0.8, brightness=0.5, contrast=0.5, saturation=0.5, hue=0.2), _jitter),
     "grayscale": (Grayscale(p=0.5), lambda im, p: TF.rgb_to_grayscale(im, 3) if p["applied"] else im),
-    "blur": (GaussianBlur(p=0.7, sigma_max=2.0, kernel_size=5), lambda im, p: TF.gaussian_blur(
-        im, [5, 5], [float(p["sigma"])] * 2) if p["applied"] else im),
-    "rotation": (Rotation(p=0.7, degrees=170), lambda im, p: TF.rotate(
-        im, float(p["angle"]), interpolation=TF.InterpolationMode.BILINEAR) if p["applied"] else im),
+    "blur": (
+        GaussianBlur(p=0.7, sigma_max=2.0, kernel_size=5),
+        lambda im, p: TF.gaussian_blur(im, [5, 5], [float(p["sigma"])] * 2) if p["applied"] else im,
+    ),
+    "rotation": (
+        Rotation(p=0.7, degrees=170),
+        lambda im, p: (
+            TF.rotate(im, float(p["angle"]), interpolation=TF.InterpolationMode.BILINEAR) if p["applied"] else im
+        ),
+    ),
 }
 
 
@@ -88,8 +99,14 @@ def test_schema_depends_on_the_set_of_ops_not_their_order(batch):
 
 
 def test_identity_parameters_encode_to_zero():
-    cfg = Config(aug_order=["flip", "jitter", "grayscale", "blur", "rotation"], flip_p=0, jitter_p=0,
-                 grayscale_p=0, blur_p=0, rotation_p=0)
+    cfg = Config(
+        aug_order=["flip", "jitter", "grayscale", "blur", "rotation"],
+        flip_p=0,
+        jitter_p=0,
+        grayscale_p=0,
+        blur_p=0,
+        rotation_p=0,
+    )
     pipe = Pipeline.from_config(cfg)
     x = torch.rand(8, 3, 16, 16)
     out, params = pipe(x, torch.Generator().manual_seed(0))

@@ -3,6 +3,7 @@
 No timing is asserted here (speed targets live in the benchmarks themselves);
 these only keep the commands that produced the README's figures working.
 """
+
 import json
 import subprocess
 import sys
@@ -10,15 +11,20 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow   # a real Ray and real trials: make test-fast leaves these out
+pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(script, *args, tmp_path):
     out = tmp_path / f"{script}.json"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"{script}.py"), *args, "--json", str(out)],
-                   check=True, cwd=ROOT, capture_output=True, timeout=1200)
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / f"{script}.py"), *args, "--json", str(out)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=1200,
+    )
     return json.loads(out.read_text())
 
 
@@ -37,8 +43,7 @@ def test_augment_benchmark_reports_a_speedup(tmp_path):
 
 
 def test_share_benchmark_runs_several_processes(tmp_path):
-    res = _run("share", "--processes", "2", "--batch", "8", "--seconds", "1", "--device", "cpu",
-               tmp_path=tmp_path)
+    res = _run("share", "--processes", "2", "--batch", "8", "--seconds", "1", "--device", "cpu", tmp_path=tmp_path)
     alone, shared = res["rows"]
     assert alone["processes"] == 1 and shared["processes"] == 2
     assert alone["views_per_s_total"] > 0 and shared["ratio_to_alone"] > 0

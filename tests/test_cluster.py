@@ -1,4 +1,5 @@
 """The cluster path for real: two Ray nodes on this machine, a smoke study with --address."""
+
 import os
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ import pytest
 
 from ciper.study import load_results
 
-pytestmark = pytest.mark.slow   # a real Ray and real trials: make test-fast leaves these out
+pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = "6391"
@@ -24,8 +25,9 @@ def _ray(*args, env):
 @pytest.fixture
 def two_nodes(tmp_path):
     env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
-    head = _ray("start", "--head", f"--port={PORT}", "--num-cpus=1", "--num-gpus=0",
-                "--include-dashboard=false", env=env)
+    head = _ray(
+        "start", "--head", f"--port={PORT}", "--num-cpus=1", "--num-gpus=0", "--include-dashboard=false", env=env
+    )
     assert head.returncode == 0, head.stderr[-2000:]
     try:
         worker = _ray("start", f"--address=127.0.0.1:{PORT}", "--num-cpus=1", "--num-gpus=0", env=env)
@@ -37,11 +39,24 @@ def two_nodes(tmp_path):
 
 def test_smoke_study_on_two_nodes(two_nodes, tmp_path):
     address, env = two_nodes
-    cmd = [sys.executable, "studies/alpha_sweep.py", "--preset", "smoke", "--seeds", "1",
-           "--set", "epochs=1", "world_frames=20", "eval_images=100",
-           "--address", address, "--storage", str(tmp_path / "results")]
+    cmd = [
+        sys.executable,
+        "studies/alpha_sweep.py",
+        "--preset",
+        "smoke",
+        "--seeds",
+        "1",
+        "--set",
+        "epochs=1",
+        "world_frames=20",
+        "eval_images=100",
+        "--address",
+        address,
+        "--storage",
+        str(tmp_path / "results"),
+    ]
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=1800)
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
     trials, _ = load_results(tmp_path / "results" / "alpha_sweep")
     assert len(trials) == 7 and set(trials.status) == {"finished"}
-    assert trials.node_id.nunique() == 2          # trials ran on both nodes
+    assert trials.node_id.nunique() == 2  # trials ran on both nodes

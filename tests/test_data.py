@@ -33,7 +33,7 @@ def test_world_objects_are_asymmetric():
 def test_sessions_differ_by_lighting_and_colour():
     w = generate_world(objects=2, sessions=4, frames=50, seed=0)
     means = torch.stack([w.images[w.sessions == s].float().mean((0, 2, 3)) for s in range(4)])
-    assert (means.max(0).values - means.min(0).values).max() > 10   # visible colour/brightness shifts
+    assert (means.max(0).values - means.min(0).values).max() > 10  # visible colour/brightness shifts
 
 
 def test_split_holds_out_sequence_tails():
@@ -59,8 +59,13 @@ def test_load_dataset_uses_the_world_by_default():
 
 
 def test_to_device_moves_many_tensors_in_one_copy_exactly():
-    tensors = [torch.tensor([0, 2**40 + 1, 49_999]), torch.rand(3, 4), torch.zeros(0, dtype=torch.long),
-               torch.tensor([True, False]), torch.rand(2, 1, dtype=torch.float64)]
+    tensors = [
+        torch.tensor([0, 2**40 + 1, 49_999]),
+        torch.rand(3, 4),
+        torch.zeros(0, dtype=torch.long),
+        torch.tensor([True, False]),
+        torch.rand(2, 1, dtype=torch.float64),
+    ]
     moved = to_device(tensors, "cpu")
     for a, b in zip(tensors, moved):
         assert a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b)

@@ -2,6 +2,7 @@
 
 Every test waits for the state it needs (a record, a checkpoint file), never for a time.
 """
+
 import json
 import os
 import shutil
@@ -21,18 +22,34 @@ from ciper.records import atomic_write_bytes
 from ciper.study import Study, load_results
 from studies import main as run_and_report
 
-pytestmark = pytest.mark.slow   # a real Ray and real trials: make test-fast leaves these out
+pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "RAY_AUTH_MODE": "disabled"}
 
 
 def test_diverging_trial_is_recorded_and_the_others_go_on(tmp_path):
-    study = Study(name="diverge", question="one trial diverges", space=lambda p: {"lr": [2e-3, 1e9]},
-                  fixed={"optimizer": "sgd"}, seeds=1)
+    study = Study(
+        name="diverge",
+        question="one trial diverges",
+        space=lambda p: {"lr": [2e-3, 1e9]},
+        fixed={"optimizer": "sgd"},
+        seeds=1,
+    )
     ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
     try:
-        study_dir = run_and_report(study, ["--preset", "smoke", "--set", "epochs=2", "world_frames=20",
-                                      "eval_images=100", "--storage", str(tmp_path)])
+        study_dir = run_and_report(
+            study,
+            [
+                "--preset",
+                "smoke",
+                "--set",
+                "epochs=2",
+                "world_frames=20",
+                "eval_images=100",
+                "--storage",
+                str(tmp_path),
+            ],
+        )
     finally:
         ray.shutdown()
     trials, _ = load_results(study_dir)
@@ -44,8 +61,20 @@ def test_diverging_trial_is_recorded_and_the_others_go_on(tmp_path):
 
 
 def _study_cmd(storage, epochs):
-    return [sys.executable, "studies/alpha_sweep.py", "--preset", "smoke", "--seeds", "1",
-            "--set", f"epochs={epochs}", "world_frames=20", "eval_images=100", "--storage", str(storage)]
+    return [
+        sys.executable,
+        "studies/alpha_sweep.py",
+        "--preset",
+        "smoke",
+        "--seeds",
+        "1",
+        "--set",
+        f"epochs={epochs}",
+        "world_frames=20",
+        "eval_images=100",
+        "--storage",
+        str(storage),
+    ]
 
 
 def _kill_session(p):
@@ -54,10 +83,14 @@ def _kill_session(p):
     Ray puts each trial worker in a process group of its own, so killing the driver's group
     leaves workers writing checkpoints until they notice; kill the whole session instead.
     """
+
     def alive():
         out = subprocess.run(["ps", "-eo", "pid,sid,stat"], capture_output=True, text=True).stdout
-        return [int(pid) for pid, sid, stat in (line.split()[:3] for line in out.splitlines()[1:])
-                if int(sid) == p.pid and not stat.startswith("Z")]
+        return [
+            int(pid)
+            for pid, sid, stat in (line.split()[:3] for line in out.splitlines()[1:])
+            if int(sid) == p.pid and not stat.startswith("Z")
+        ]
 
     deadline = time.time() + 30
     while (pids := alive()) and time.time() < deadline:
@@ -78,7 +111,7 @@ def _checkpointed_running_trial(ray_dir):
         lines = records.read_text().splitlines()
         try:
             last = json.loads(lines[-1]) if lines else {}
-        except json.JSONDecodeError:          # a line still being written
+        except json.JSONDecodeError:  # a line still being written
             continue
         if last.get("epoch", 0) >= 2 and not last.get("finished") and list(records.parent.glob("checkpoint_*")):
             return last["trial_id"], last["pid"]
@@ -88,8 +121,15 @@ def _checkpointed_running_trial(ray_dir):
 def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
     """Kill a trial's worker once Ray has recorded a checkpoint for it (whatever the machine's
     speed): the trial goes on from that checkpoint instead of starting over."""
-    p = subprocess.Popen(_study_cmd(tmp_path, 30), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True, env=ENV, start_new_session=True)
+    p = subprocess.Popen(
+        _study_cmd(tmp_path, 30),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=ENV,
+        start_new_session=True,
+    )
     ray_dir = tmp_path / "alpha_sweep" / "ray"
     victim = None
     while victim is None and p.poll() is None:
@@ -109,8 +149,9 @@ def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
 
 def test_corrupt_checkpoint_in_a_study_restarts_that_trial(tmp_path):
     cmd = _study_cmd(tmp_path, 6)
-    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV,
-                         start_new_session=True)
+    p = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV, start_new_session=True
+    )
     for line in p.stdout:
         if " done " in line:
             break
@@ -118,7 +159,7 @@ def test_corrupt_checkpoint_in_a_study_restarts_that_trial(tmp_path):
     _kill_session(p)
     ckpts = sorted((tmp_path / "alpha_sweep" / "ray").glob("*/checkpoint_*/checkpoint.pt"))
     assert ckpts
-    for c in ckpts:                                  # truncate every checkpoint on disk
+    for c in ckpts:  # truncate every checkpoint on disk
         c.write_bytes(c.read_bytes()[:100])
     second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=1800)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
@@ -135,12 +176,12 @@ def test_corrupt_checkpoint_on_the_command_line_is_one_line_exit_2(tmp_path):
     ckpt.write_bytes(ckpt.read_bytes()[: len(ckpt.read_bytes()) // 2])
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV)
     assert p.returncode == 2 and str(ckpt) in p.stderr and len(p.stderr.strip().splitlines()) == 1
-    assert (out / "metrics.json").read_bytes() == metrics          # finished results untouched
+    assert (out / "metrics.json").read_bytes() == metrics  # finished results untouched
 
 
 def test_checkpoints_never_unpickle_code(tmp_path):
     evil = tmp_path / "evil.pt"
-    torch.save({"model": {}, "payload": pd.Timestamp("2020-01-01")}, evil)   # an arbitrary Python object
+    torch.save({"model": {}, "payload": pd.Timestamp("2020-01-01")}, evil)  # an arbitrary Python object
     with pytest.raises(checkpoint.CheckpointError, match=str(evil)):
         checkpoint.load(evil)
 
@@ -166,29 +207,50 @@ def test_a_crash_mid_write_leaves_the_old_file_whole(tmp_path):
 
 
 def test_unknown_study_name_exit_2():
-    p = subprocess.run([sys.executable, "-m", "studies", "alpha_sweeep"], cwd=ROOT, capture_output=True,
-                       text=True, env=ENV)
+    p = subprocess.run(
+        [sys.executable, "-m", "studies", "alpha_sweeep"], cwd=ROOT, capture_output=True, text=True, env=ENV
+    )
     assert p.returncode == 2 and "unknown study 'alpha_sweeep'" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("sets, needle", [
-    (["dataset=cifar10", "pairs=synthetic", "data_dir=/nonexistent/cifar"], "/nonexistent/cifar does not exist"),
-    (["dataset=tdw", "data_dir=/tmp"], "has no labels.csv"),
-    (["latent_dim=1.5"], "latent_dim='1.5' must be a whole number"),
-    (["epochs=0"], "epochs=0 must be >= 1"),
-])
+@pytest.mark.parametrize(
+    "sets, needle",
+    [
+        (["dataset=cifar10", "pairs=synthetic", "data_dir=/nonexistent/cifar"], "/nonexistent/cifar does not exist"),
+        (["dataset=tdw", "data_dir=/tmp"], "has no labels.csv"),
+        (["latent_dim=1.5"], "latent_dim='1.5' must be a whole number"),
+        (["epochs=0"], "epochs=0 must be >= 1"),
+    ],
+)
 def test_study_rejects_bad_data_and_types_before_ray_starts(tmp_path, sets, needle):
-    p = subprocess.run([sys.executable, "-m", "studies", "alpha_sweep", "--preset", "smoke", "--set", *sets,
-                        "--storage", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, env=ENV)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "studies",
+            "alpha_sweep",
+            "--preset",
+            "smoke",
+            "--set",
+            *sets,
+            "--storage",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
     assert p.returncode == 2 and needle in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
     assert not (tmp_path / "alpha_sweep").exists()
 
 
 def _start_then_kill(cmd, trials_done):
     """Start a study in its own session; SIGKILL the driver and its whole Ray after n trials finish."""
-    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         env=ENV, start_new_session=True)
+    p = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV, start_new_session=True
+    )
     done, deadline = [], time.time() + 1800
     for line in p.stdout:
         if " done " in line:
@@ -202,14 +264,20 @@ def _start_then_kill(cmd, trials_done):
 def _snapshot(ray_dir):
     """What Ray's experiment snapshot says: trial_id -> (status, checkpoint folder or None)."""
     from ray import tune
-    return {t.trial_id: (t.status, Path(t.checkpoint.path) if t.checkpoint else None)
-            for t in tune.ExperimentAnalysis(str(ray_dir)).trials}
+
+    return {
+        t.trial_id: (t.status, Path(t.checkpoint.path) if t.checkpoint else None)
+        for t in tune.ExperimentAnalysis(str(ray_dir)).trials
+    }
 
 
 def _interrupted(ray_dir):
     """Trials the snapshot records as unfinished, with the checkpoint folder it names for each."""
-    return {tid: named for tid, (status, named) in _snapshot(ray_dir).items()
-            if status != "TERMINATED" and named is not None}
+    return {
+        tid: named
+        for tid, (status, named) in _snapshot(ray_dir).items()
+        if status != "TERMINATED" and named is not None
+    }
 
 
 def _rerun_finishes(cmd, storage, resumes_at, epochs_per_trial):
@@ -258,6 +326,7 @@ def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
     assert len(trials) == 7 and trials.alpha.is_unique, trials[["trial_id", "alpha"]]
     # ... and, by Ray's raw records, trained no epoch before it a second time
     from analysis.load import _from_ray_folders
+
     _, raw = _from_ray_folders(ray_dir)
     for tid, e in raw.groupby("trial_id").epoch:
         e = list(e)
@@ -268,8 +337,14 @@ def _kill_at_epoch_3(cmd, storage):
     """Kill a study (driver and Ray) while its first trials are at epoch 3, with Ray snapshotting
     its experiment state after every event, so that the snapshot names each trial's latest checkpoint."""
     ray_dir = storage / "alpha_sweep" / "ray"
-    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         env={**ENV, "TUNE_GLOBAL_CHECKPOINT_S": "0"}, start_new_session=True)
+    p = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**ENV, "TUNE_GLOBAL_CHECKPOINT_S": "0"},
+        start_new_session=True,
+    )
     deadline = time.time() + 1800
     while not list(ray_dir.glob("*/checkpoint_000002")) and time.time() < deadline:
         time.sleep(0.02)
@@ -306,10 +381,10 @@ def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tm
         newer = trial_dir / f"checkpoint_{int(max(trial_dir.glob('checkpoint_*')).name[11:]) + 1:06d}"
         newer.mkdir()
         checkpoint.save(newer / "checkpoint.pt", checkpoint.load(source / "checkpoint.pt"))
-        for c in trial_dir.glob("checkpoint_*"):        # Ray deleted the others, the named one too
+        for c in trial_dir.glob("checkpoint_*"):  # Ray deleted the others, the named one too
             if c != newer:
                 shutil.rmtree(c)
-        records = trial_dir / "result.json"             # and its records end at epoch 1
+        records = trial_dir / "result.json"  # and its records end at epoch 1
         records.write_text(records.read_text().splitlines(keepends=True)[0])
         expected[tid] = epoch
     assert any(2 <= e < 6 for e in expected.values()), expected

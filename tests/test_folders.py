@@ -1,4 +1,5 @@
 """Real-format loaders on small files that the tests write themselves."""
+
 import csv
 import pickle
 
@@ -23,9 +24,12 @@ def write_cifar(root, per_batch=6):
     folder.mkdir(parents=True)
     rng = np.random.default_rng(0)
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        batch = {"data": rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8),
-                 "labels": list(rng.integers(0, 10, per_batch)), "batch_label": name,
-                 "filenames": [f"{name}_{i}.png" for i in range(per_batch)]}
+        batch = {
+            "data": rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8),
+            "labels": list(rng.integers(0, 10, per_batch)),
+            "batch_label": name,
+            "filenames": [f"{name}_{i}.png" for i in range(per_batch)],
+        }
         with open(folder / name, "wb") as f:
             pickle.dump(batch, f)
     with open(folder / "batches.meta", "wb") as f:
@@ -63,8 +67,15 @@ def test_tdw_layout(tmp_path):
     for i in range(6):
         name = f"img{i}.png"
         _png(tmp_path / "images" / name, (i * 30, 0, 0), size=24)
-        rows.append({"file": name, "object": "chair" if i < 3 else "table", "azimuth": 60 * i,
-                     "elevation": 10 + 10 * i, "distance": 0.3 + 0.05 * i})
+        rows.append(
+            {
+                "file": name,
+                "object": "chair" if i < 3 else "table",
+                "azimuth": 60 * i,
+                "elevation": 10 + 10 * i,
+                "distance": 0.3 + 0.05 * i,
+            }
+        )
     with open(tmp_path / "labels.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
@@ -87,8 +98,19 @@ def test_tdw_bad_csv_named(tmp_path):
 def test_missing_folder_is_one_line_exit_2(tmp_path, capsys, dataset):
     missing = tmp_path / "nowhere"
     pairs = "synthetic" if dataset == "cifar10" else "time"
-    code = main(["--preset", "smoke", "--set", f"dataset={dataset}", f"data_dir={missing}", f"pairs={pairs}",
-                 "--out", str(tmp_path / "out"), "--no-progress"])
+    code = main(
+        [
+            "--preset",
+            "smoke",
+            "--set",
+            f"dataset={dataset}",
+            f"data_dir={missing}",
+            f"pairs={pairs}",
+            "--out",
+            str(tmp_path / "out"),
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1
     assert str(missing) in err and "expected" in err

@@ -6,6 +6,7 @@ tables), studies (experiment definitions, whose entry point runs a study and
 then asks analysis for its report); tests and benchmarks sit on top and are
 not checked.
 """
+
 import ast
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
             if nxt.startswith(node + "."):
                 continue
             if state.get(nxt) == "open":
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state and (cycle := visit(nxt)):
                 return cycle
         state[node] = "done"
@@ -84,12 +85,11 @@ def test_no_import_cycle():
 
 
 def test_nothing_imports_a_layer_above_it():
-    upward = [(a, b) for a, deps in graph().items() for b in deps
-              if LAYER[b.split(".")[0]] > LAYER[a.split(".")[0]]]
+    upward = [(a, b) for a, deps in graph().items() for b in deps if LAYER[b.split(".")[0]] > LAYER[a.split(".")[0]]]
     assert not upward, f"upward imports: {upward}"
 
 
 def test_the_checker_sees_lazy_and_relative_imports():
     edges = graph()
-    assert "ciper.train" in edges["ciper.study.trainable"]       # a lazy import inside trainable()
+    assert "ciper.train" in edges["ciper.study.trainable"]  # a lazy import inside trainable()
     assert "ciper.imageset" in edges["ciper.data"]

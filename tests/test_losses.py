@@ -36,10 +36,10 @@ def test_prediction_loss_weighs_groups_equally():
     perfect = standardise(r)
     assert prediction_loss(perfect, r, [1, 2]).item() < 1e-10
     wrong = perfect.clone()
-    wrong[:, 0] += 1.0             # a one-column group off by 1 costs 1
+    wrong[:, 0] += 1.0  # a one-column group off by 1 costs 1
     assert abs(prediction_loss(wrong, r, [1, 2]).item() - 1.0) < 1e-5
     wrong = perfect.clone()
-    wrong[:, 1:] += 1.0            # a two-column group off by 1 costs 1 as well
+    wrong[:, 1:] += 1.0  # a two-column group off by 1 costs 1 as well
     assert abs(prediction_loss(wrong, r, [1, 2]).item() - 1.0) < 1e-5
 
 

@@ -1,4 +1,5 @@
 """Studies on a real local Ray (2 CPUs, one cluster for this module) with real tiny trials."""
+
 import json
 import struct
 from pathlib import Path
@@ -11,12 +12,11 @@ from ciper.study import Study, load_results, run_study
 from studies import alpha_sweep, aug_order, head_ablation, latent_dim, search
 from studies import main as run_and_report
 
-pytestmark = pytest.mark.slow   # a real Ray and real trials: make test-fast leaves these out
+pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--preset", "smoke", "--seeds", "2", "--set", "epochs=1", "world_frames=20", "eval_images=100"]
-SMALL = Study(name="alpha_pair", question="tiny alpha study", space=lambda p: {"alpha": [0.0, 1.0]},
-              report="alpha")
+SMALL = Study(name="alpha_pair", question="tiny alpha study", space=lambda p: {"alpha": [0.0, 1.0]}, report="alpha")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -54,9 +54,10 @@ def test_rerun_resumes_without_training_again(tmp_path, capsys):
     capsys.readouterr()
     second, _ = load_results(run_study(SMALL, args).study_dir)
     out = capsys.readouterr().out
-    assert "resuming alpha_pair" in out and " done " not in out      # nothing was trained again
-    pd.testing.assert_frame_equal(first.sort_values("trial_id").reset_index(drop=True),
-                                  second.sort_values("trial_id").reset_index(drop=True))
+    assert "resuming alpha_pair" in out and " done " not in out  # nothing was trained again
+    pd.testing.assert_frame_equal(
+        first.sort_values("trial_id").reset_index(drop=True), second.sort_values("trial_id").reset_index(drop=True)
+    )
     fresh, _ = load_results(run_study(SMALL, [*args, "--fresh"]).study_dir)
     assert set(fresh.trial_id).isdisjoint(first.trial_id)
     # same study, same seeds: same configs and, on CPU, the same final metrics
@@ -67,13 +68,16 @@ def test_rerun_resumes_without_training_again(tmp_path, capsys):
         assert a[col].tolist() == b[col].tolist(), col
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["--preset", "huge"], "unknown preset 'huge'"),
-    (["--seeds", "0"], "--seeds 0 must be >= 1"),
-    (["--gpus-per-trial", "1"], "no CUDA GPU"),
-    (["--set", "alpha=-2"], "alpha=-2.0 must be"),
-    (["--set", "aug_order=jitter,jitter"], "appears twice"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--preset", "huge"], "unknown preset 'huge'"),
+        (["--seeds", "0"], "--seeds 0 must be >= 1"),
+        (["--gpus-per-trial", "1"], "no CUDA GPU"),
+        (["--set", "alpha=-2"], "alpha=-2.0 must be"),
+        (["--set", "aug_order=jitter,jitter"], "appears twice"),
+    ],
+)
 def test_bad_arguments_exit_2_before_any_trial(tmp_path, capsys, argv, needle):
     with pytest.raises(SystemExit) as e:
         run_study(SMALL, [*argv, "--storage", str(tmp_path / "r")])
@@ -93,7 +97,7 @@ def test_unwritable_storage_exit_2(tmp_path, capsys):
 def test_study_files_describe_their_grids():
     assert 0.0 in alpha_sweep.STUDY.space("cpu")["alpha"] and max(alpha_sweep.STUDY.space("cpu")["alpha"]) >= 10
     assert len(aug_order.STUDY.space("paper")["aug_order"]) == 24
-    assert aug_order.STUDY.space("smoke") == aug_order.STUDY.space("smoke")   # seeded sample
+    assert aug_order.STUDY.space("smoke") == aug_order.STUDY.space("smoke")  # seeded sample
     assert len(aug_order.STUDY.space("smoke")["aug_order"]) == 3
     assert set(head_ablation.STUDY.space("cpu")["head_mode"]) == {"contrastive", "predictive", "both"}
     assert latent_dim.STUDY.space("cpu")["alpha"] == [0.0, 1.0]
@@ -102,12 +106,26 @@ def test_study_files_describe_their_grids():
 def test_search_study_persists_an_optuna_study(tmp_path):
     import optuna
 
-    study_dir = run_and_report(search.STUDY, ["--preset", "smoke", "--num-samples", "3", "--objective", "balanced",
-                                         "--set", "epochs=2", "world_frames=20", "eval_images=100",
-                                         "--storage", str(tmp_path)]).study_dir
+    study_dir = run_and_report(
+        search.STUDY,
+        [
+            "--preset",
+            "smoke",
+            "--num-samples",
+            "3",
+            "--objective",
+            "balanced",
+            "--set",
+            "epochs=2",
+            "world_frames=20",
+            "eval_images=100",
+            "--storage",
+            str(tmp_path),
+        ],
+    ).study_dir
     trials, epochs = load_results(study_dir)
     assert len(trials) == 3 and trials.objective.notna().all()
     assert trials.alpha.nunique() == 3 and trials.alpha.between(0.01, 10).all()
     stored = optuna.load_study(study_name="search", storage=f"sqlite:///{study_dir / 'optuna.db'}")
     assert len(stored.trials) == 3
-    assert "objective" in epochs          # reported every epoch, so ASHA can stop weak trials early
+    assert "objective" in epochs  # reported every epoch, so ASHA can stop weak trials early

@@ -13,8 +13,9 @@ KEYS = ["object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc", "loss", "lo
 
 
 def _cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "ciper.train", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=1200)
+    return subprocess.run(
+        [sys.executable, "-m", "ciper.train", *args], cwd=cwd, capture_output=True, text=True, timeout=1200
+    )
 
 
 def test_smoke_cli_writes_config_and_metrics(tmp_path):
@@ -51,12 +52,13 @@ def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
     def stop_after_first(metrics, trained):
         if metrics["epoch"] == 1:
             raise Interrupt
+
     with pytest.raises(Interrupt):
         train(cfg, tmp_path / "cut", on_epoch=stop_after_first)
     epochs_seen = []
     resumed = evaluate(train(cfg, tmp_path / "cut", on_epoch=lambda m, t: epochs_seen.append(m["epoch"])))
-    assert epochs_seen == [2, 3]          # only the missing epochs were trained
-    assert resumed == whole               # bit-identical on CPU
+    assert epochs_seen == [2, 3]  # only the missing epochs were trained
+    assert resumed == whole  # bit-identical on CPU
 
 
 def test_contrastive_only_and_predictive_only_run():
@@ -66,23 +68,26 @@ def test_contrastive_only_and_predictive_only_run():
     assert "loss_con" not in p and p["loss_pred"] > 0
 
 
-@pytest.mark.parametrize("sets, needle", [
-    (["aug_order=crop,spin"], "unknown augmentation 'spin'"),
-    (["aug_order=crop,blur,crop"], "appears twice"),
-    (["alpha=-1"], "alpha=-1.0 must be"),
-    (["alpha=nan"], "alpha=nan must be"),
-    (["latent_dim=0"], "latent_dim=0 must be >= 1"),
-    (["temperature=0"], "temperature=0.0 must be > 0"),
-    (["batch_size=1"], "batch_size=1 must be >= 2"),
-    (["encoder=vit"], "encoder='vit' is not one of"),
-    (["alpah=1"], "unknown config key 'alpah'"),
-    (["latent_dim=abc"], "latent_dim='abc' must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "sets, needle",
+    [
+        (["aug_order=crop,spin"], "unknown augmentation 'spin'"),
+        (["aug_order=crop,blur,crop"], "appears twice"),
+        (["alpha=-1"], "alpha=-1.0 must be"),
+        (["alpha=nan"], "alpha=nan must be"),
+        (["latent_dim=0"], "latent_dim=0 must be >= 1"),
+        (["temperature=0"], "temperature=0.0 must be > 0"),
+        (["batch_size=1"], "batch_size=1 must be >= 2"),
+        (["encoder=vit"], "encoder='vit' is not one of"),
+        (["alpah=1"], "unknown config key 'alpah'"),
+        (["latent_dim=abc"], "latent_dim='abc' must be a whole number"),
+    ],
+)
 def test_bad_config_is_one_line_exit_2(tmp_path, capsys, sets, needle):
     code = main(["--preset", "smoke", "--set", *sets, "--out", str(tmp_path / "o"), "--no-progress"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and needle in err, err
-    assert not (tmp_path / "o").exists()          # rejected before anything was written
+    assert not (tmp_path / "o").exists()  # rejected before anything was written
 
 
 def test_unknown_preset_exit_2(tmp_path):

@@ -1,13 +1,14 @@
 """Studies: many CIPER trials run by Ray Tune, resumable, with tidy result tables.
 
-    spec.py       Study: the question, its space (a grid or an Optuna search), seeds
-    cli.py        a study's command line and its checks before Ray starts
-    runner.py     Ray set-up, the Tuner (new or restored), the tables at the end
-    trainable.py  one trial: train, report and checkpoint per epoch, evaluate
-    recovery.py   which checkpoint an interrupted trial goes on from
-    progress.py   what a running study prints
-    tables.py     trials.parquet / epochs.parquet, and load_results for notebooks
+spec.py       Study: the question, its space (a grid or an Optuna search), seeds
+cli.py        a study's command line and its checks before Ray starts
+runner.py     Ray set-up, the Tuner (new or restored), the tables at the end
+trainable.py  one trial: train, report and checkpoint per epoch, evaluate
+recovery.py   which checkpoint an interrupted trial goes on from
+progress.py   what a running study prints
+tables.py     trials.parquet / epochs.parquet, and load_results for notebooks
 """
+
 from ciper.study.runner import StudyRun, run_study
 from ciper.study.spec import Study, permutations_sample
 from ciper.study.tables import load_results

@@ -1,4 +1,5 @@
 """A study's command line, and every problem with it found before Ray starts."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,14 @@ def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--address", default=None, help="join an existing Ray cluster (ray start --head ...)")
     ap.add_argument("--storage", default="results", help="results root: a path or a URI (default results/)")
     ap.add_argument("--fresh", action="store_true", help="discard earlier results of this study")
-    ap.add_argument("--set", nargs="*", action="extend", default=[], metavar="KEY=VALUE",
-                    help="extra fixed config values (may be given several times; they add up)")
+    ap.add_argument(
+        "--set",
+        nargs="*",
+        action="extend",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra fixed config values (may be given several times; they add up)",
+    )
     ap.add_argument("--dashboard", action="store_true", help="start Ray's dashboard on 127.0.0.1")
     if study.objectives:
         ap.add_argument("--num-samples", type=int, default=12)
@@ -57,10 +64,13 @@ def check_args(study: Study, args) -> list[str]:
         problems.append(f"--gpus-per-trial {args.gpus_per_trial} must be >= 0")
     if args.gpus_per_trial > 0 and args.address is None:
         import torch
+
         have = torch.cuda.device_count()
         if have == 0:
-            problems.append(f"--gpus-per-trial {args.gpus_per_trial} but this machine has no CUDA GPU; "
-                            f"leave it at 0 or pass --address of a cluster with GPUs")
+            problems.append(
+                f"--gpus-per-trial {args.gpus_per_trial} but this machine has no CUDA GPU; "
+                f"leave it at 0 or pass --address of a cluster with GPUs"
+            )
         elif args.gpus_per_trial > have:
             problems.append(f"--gpus-per-trial {args.gpus_per_trial} exceeds the {have} GPU(s) here")
     if args.max_concurrent < 0:
@@ -84,7 +94,7 @@ def check_args(study: Study, args) -> list[str]:
         base = base_config(study, args)
         if not study.is_search(args.preset):
             for combo in study.grid(args.preset):
-                base.replace(**combo)                     # every grid point must be a valid config
+                base.replace(**combo)  # every grid point must be a valid config
         check_dataset(base)
     except ConfigError as e:
         problems.append(str(e))

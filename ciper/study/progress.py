@@ -1,4 +1,5 @@
 """What a running study prints: a line per finished or failed trial, instead of Ray's status tables."""
+
 from __future__ import annotations
 
 from ray.tune import Callback

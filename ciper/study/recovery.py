@@ -4,6 +4,7 @@ A killed worker or driver can leave a checkpoint folder without a readable file,
 or an experiment snapshot that names a checkpoint Ray has since deleted. Both
 are repaired here so that every trial goes on (or starts over) instead of failing.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,11 @@ def checkpoint_folders(fs, ckpt_path: str) -> list[str]:
         infos = fs.get_file_info(pyarrow.fs.FileSelector(os.path.dirname(ckpt_path.rstrip("/"))))
     except OSError:
         return []
-    return sorted(i.path.rstrip("/") for i in infos
-                  if i.type == pyarrow.fs.FileType.Directory and i.base_name.startswith("checkpoint_"))
+    return sorted(
+        i.path.rstrip("/")
+        for i in infos
+        if i.type == pyarrow.fs.FileType.Directory and i.base_name.startswith("checkpoint_")
+    )
 
 
 def restore_checkpoint(ckpt, workdir: Path) -> int:
@@ -72,7 +76,7 @@ def mend_missing_checkpoints(exp_path: str) -> None:
 
     quiet = logging.getLogger("ray.tune.analysis.experiment_analysis")
     level = quiet.level
-    quiet.setLevel(logging.ERROR)                       # pending trials have no results yet: not news
+    quiet.setLevel(logging.ERROR)  # pending trials have no results yet: not news
     try:
         trials = tune.ExperimentAnalysis(exp_path).trials
     finally:
@@ -88,8 +92,11 @@ def mend_missing_checkpoints(exp_path: str) -> None:
         fs.create_dir(path)
         if siblings:
             pyarrow.fs.copy_files(siblings[-1], path, source_filesystem=fs, destination_filesystem=fs)
-        print(f"warning: trial {trial.trial_id}: Ray's snapshot names {path}, which is gone; "
-              f"{'going on from ' + siblings[-1] if siblings else 'it starts over'}", file=sys.stderr)
+        print(
+            f"warning: trial {trial.trial_id}: Ray's snapshot names {path}, which is gone; "
+            f"{'going on from ' + siblings[-1] if siblings else 'it starts over'}",
+            file=sys.stderr,
+        )
 
 
 def history_from_checkpoint(result) -> list[dict]:

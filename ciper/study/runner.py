@@ -5,6 +5,7 @@ kept, interrupted ones continue from their last checkpoint, errored ones are
 retried. `--fresh` starts over. The report is built by the study's entry point
 (studies/), above this library.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,9 +23,10 @@ from ciper.study.spec import Study
 @dataclass
 class StudyRun:
     """What a finished `run_study` call leaves: where its results are, and its tables."""
-    study_dir: Path | None          # None when the storage is a URI
-    trials: object                  # pandas DataFrame, one row per trial
-    epochs: object                  # pandas DataFrame, one row per trial epoch
+
+    study_dir: Path | None  # None when the storage is a URI
+    trials: object  # pandas DataFrame, one row per trial
+    epochs: object  # pandas DataFrame, one row per trial epoch
 
     @property
     def finished(self) -> int:
@@ -60,14 +62,16 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
     if args.fresh and study_dir is not None and study_dir.exists():
         shutil.rmtree(study_dir)
 
-    owns_ray = not ray.is_initialized()      # a notebook or test may have started Ray already
+    owns_ray = not ray.is_initialized()  # a notebook or test may have started Ray already
     if owns_ray:
         _start_ray(args)
     try:
         cluster_gpus = ray.cluster_resources().get("GPU", 0)
         if args.gpus_per_trial > cluster_gpus:
-            print(f"error: --gpus-per-trial {args.gpus_per_trial} exceeds the cluster's {cluster_gpus} GPU(s)",
-                  file=sys.stderr)
+            print(
+                f"error: --gpus-per-trial {args.gpus_per_trial} exceeds the cluster's {cluster_gpus} GPU(s)",
+                file=sys.stderr,
+            )
             raise SystemExit(2)
         tuner = _tuner(study, args, base, storage)
         started = time.time()
@@ -76,11 +80,18 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
         trials, epochs = tables(grid)
         if study_dir is not None:
             write_tables(study_dir, trials, epochs)
-            write_json(study_dir / "run.json", {"study": study.name, "report": study.report,
-                                                "argv": sys.argv[1:] if argv is None else argv,
-                                                "fit_seconds": wall, "trials": len(trials),
-                                                "code_version": code_version(),
-                                                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+            write_json(
+                study_dir / "run.json",
+                {
+                    "study": study.name,
+                    "report": study.report,
+                    "argv": sys.argv[1:] if argv is None else argv,
+                    "fit_seconds": wall,
+                    "trials": len(trials),
+                    "code_version": code_version(),
+                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                },
+            )
         _summary(study, trials, wall)
     finally:
         if owns_ray:
@@ -91,8 +102,7 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
 def _start_ray(args) -> None:
     import ray
 
-    init = dict(include_dashboard=args.dashboard, configure_logging=True, logging_level="ERROR",
-                log_to_driver=False)
+    init = dict(include_dashboard=args.dashboard, configure_logging=True, logging_level="ERROR", log_to_driver=False)
     if args.dashboard:
         init["dashboard_host"] = "127.0.0.1"
     if args.address:
@@ -109,8 +119,9 @@ def _tuner(study: Study, args, base: Config, storage: str):
     from ciper.study.trainable import trainable
 
     search = study.is_search(args.preset)
-    bound = tune.with_parameters(trainable, objective=study.objectives[args.objective] if search else None,
-                                 eval_every_epoch=search)
+    bound = tune.with_parameters(
+        trainable, objective=study.objectives[args.objective] if search else None, eval_every_epoch=search
+    )
     fn = tune.with_resources(bound, {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial})
     exp_path = os.path.join(storage, study.name, "ray")
     if tune.Tuner.can_restore(exp_path):
@@ -131,10 +142,13 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str):
     # reuse_actors: a finished trial's worker process runs the next trial, so each slot
     # imports torch once instead of once per trial (seconds per trial on a small machine)
     run_config = tune.RunConfig(
-        name="ray", storage_path=os.path.join(storage, study.name), verbose=0,
+        name="ray",
+        storage_path=os.path.join(storage, study.name),
+        verbose=0,
         callbacks=[TrialLines(study.name, [*study_space, "seed"])],
         failure_config=tune.FailureConfig(max_failures=2),
-        checkpoint_config=tune.CheckpointConfig(num_to_keep=2))
+        checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
+    )
     if not study.is_search(args.preset):
         for key, values in study_space.items():
             space[key] = tune.grid_search(values)
@@ -149,18 +163,29 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str):
         db.parent.mkdir(parents=True, exist_ok=True)
         for key in study_space:
             space.pop(key, None)
-        searcher = OptunaSearch(space=study_space, metric="objective", mode="max", seed=seeds[0],
-                                study_name=study.name, storage=RDBStorage(f"sqlite:///{db}"))
+        searcher = OptunaSearch(
+            space=study_space,
+            metric="objective",
+            mode="max",
+            seed=seeds[0],
+            study_name=study.name,
+            storage=RDBStorage(f"sqlite:///{db}"),
+        )
         tune_config = tune.TuneConfig(
-            search_alg=searcher, num_samples=args.num_samples,
+            search_alg=searcher,
+            num_samples=args.num_samples,
             scheduler=ASHAScheduler(metric="objective", mode="max", max_t=base.epochs, grace_period=1),
-            max_concurrent_trials=args.max_concurrent or None, reuse_actors=True)
+            max_concurrent_trials=args.max_concurrent or None,
+            reuse_actors=True,
+        )
     return tune.Tuner(fn, param_space=space, tune_config=tune_config, run_config=run_config)
 
 
 def _summary(study: Study, trials, wall: float) -> None:
     counts = trials["status"].value_counts().to_dict() if len(trials) else {}
-    print(f"[{study.name}] {len(trials)} trials ({', '.join(f'{v} {k}' for k, v in counts.items())}) "
-          f"in {wall / 60:.1f} min")
+    print(
+        f"[{study.name}] {len(trials)} trials ({', '.join(f'{v} {k}' for k, v in counts.items())}) "
+        f"in {wall / 60:.1f} min"
+    )
     for _, row in trials[trials["status"] == "error"].iterrows():
         print(f"[{study.name}] failed trial {row['trial_id']}: {row['error']}")

@@ -4,6 +4,7 @@
 the seeds) or Optuna distributions (a search: Optuna proposes, ASHA stops weak
 trials). A study is one or the other; a search also names its objectives.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -17,12 +18,12 @@ REPORTS = ("alpha", "order", "latent", "ablation", "search")
 @dataclass
 class Study:
     name: str
-    question: str                                   # what the study answers, in a sentence
-    space: Callable[[str], dict]                    # preset -> {config key: list (grid) | distribution (search)}
-    fixed: dict = field(default_factory=dict)       # config held fixed on top of the preset
+    question: str  # what the study answers, in a sentence
+    space: Callable[[str], dict]  # preset -> {config key: list (grid) | distribution (search)}
+    fixed: dict = field(default_factory=dict)  # config held fixed on top of the preset
     seeds: int = 3
-    objectives: dict[str, dict[str, float]] = field(default_factory=dict)   # search: name -> metric weights
-    report: str | None = None                       # which analysis writes its report (one of REPORTS)
+    objectives: dict[str, dict[str, float]] = field(default_factory=dict)  # search: name -> metric weights
+    report: str | None = None  # which analysis writes its report (one of REPORTS)
 
     def __post_init__(self):
         if self.report is not None and self.report not in REPORTS:

@@ -1,9 +1,10 @@
 """A study's results as two tidy tables, written atomically and read back for notebooks.
 
-    <storage>/<study>/trials.parquet   one row per trial: config, seed, final metrics,
-                                       status, error, wall time, code version
-    <storage>/<study>/epochs.parquet   one row per trial epoch
+<storage>/<study>/trials.parquet   one row per trial: config, seed, final metrics,
+                                   status, error, wall time, code version
+<storage>/<study>/epochs.parquet   one row per trial epoch
 """
+
 from __future__ import annotations
 
 import io
@@ -32,17 +33,28 @@ def tables(grid):
         metrics = dict(result.metrics or {})
         trial_id = metrics.get("trial_id") or (result.path and Path(result.path).name) or str(i)
         finished = bool(metrics.get("finished")) and result.error is None
-        failure = (str(result.error).strip().splitlines()[-1][:500] if result.error is not None
-                   else metrics.get("failure"))
-        row = {"trial_id": trial_id, **config,
-               # a trial that neither finished nor failed was stopped by the scheduler (ASHA)
-               "status": "finished" if finished else ("error" if failure else "stopped early"),
-               "error": failure,
-               "wall_time": metrics.get("time_total_s"), "code_version": metrics.get("code_version"),
-               "epochs_done": metrics.get("epoch"), "node_id": metrics.get("node_id")}
+        failure = (
+            str(result.error).strip().splitlines()[-1][:500] if result.error is not None else metrics.get("failure")
+        )
+        row = {
+            "trial_id": trial_id,
+            **config,
+            # a trial that neither finished nor failed was stopped by the scheduler (ASHA)
+            "status": "finished" if finished else ("error" if failure else "stopped early"),
+            "error": failure,
+            "wall_time": metrics.get("time_total_s"),
+            "code_version": metrics.get("code_version"),
+            "epochs_done": metrics.get("epoch"),
+            "node_id": metrics.get("node_id"),
+        }
         for k, v in metrics.items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in row and k != "seed" \
-                    and not k.startswith(("time_", "timestamp", "training_iteration", "pid")):
+            if (
+                isinstance(v, (int, float))
+                and not isinstance(v, bool)
+                and k not in row
+                and k != "seed"
+                and not k.startswith(("time_", "timestamp", "training_iteration", "pid"))
+            ):
                 row[k] = v
         rows.append(row)
         history = result.metrics_dataframe
@@ -52,13 +64,21 @@ def tables(grid):
             h.insert(0, "trial_id", trial_id)
             epochs.append(h)
     trials = pd.DataFrame(rows)
-    front = ["trial_id", *[k for k in Config.__dataclass_fields__ if k in trials], "status", "error",
-             "wall_time", "code_version", "epochs_done", "node_id"]
+    front = [
+        "trial_id",
+        *[k for k in Config.__dataclass_fields__ if k in trials],
+        "status",
+        "error",
+        "wall_time",
+        "code_version",
+        "epochs_done",
+        "node_id",
+    ]
     trials = trials[[c for c in front if c in trials] + sorted(c for c in trials if c not in front)]
     epochs = pd.concat(epochs, ignore_index=True) if epochs else pd.DataFrame(columns=["trial_id", "epoch"])
     # a trial resumed at its final checkpoint is evaluated again, not trained: keep its last report
     epochs = epochs.drop_duplicates(["trial_id", "epoch"], keep="last", ignore_index=True)
-    if len(trials):   # the config columns that vary across trials travel with every epoch row
+    if len(trials):  # the config columns that vary across trials travel with every epoch row
         config_keys = {k for r in grid for k in (r.config or {})}
         varying = [c for c in trials.columns if c in config_keys and trials[c].astype(str).nunique() > 1]
         epochs = epochs.merge(trials[["trial_id", *varying]], on="trial_id", how="left")
@@ -80,12 +100,16 @@ def _fill_gaps(h, result):
     done = set(h["epoch"].dropna().astype(int)) if "epoch" in h else set()
     if not done or done >= set(range(1, max(done) + 1)):
         return h
-    missing = [{k: v for k, v in m.items() if k in h.columns}
-               for m in history_from_checkpoint(result) if m.get("epoch") not in done]
+    missing = [
+        {k: v for k, v in m.items() if k in h.columns}
+        for m in history_from_checkpoint(result)
+        if m.get("epoch") not in done
+    ]
     if not missing:
         return h
-    return pd.concat([h, pd.DataFrame(missing)], ignore_index=True).sort_values("epoch", kind="stable",
-                                                                               ignore_index=True)
+    return pd.concat([h, pd.DataFrame(missing)], ignore_index=True).sort_values(
+        "epoch", kind="stable", ignore_index=True
+    )
 
 
 def write_tables(study_dir: Path, trials, epochs) -> None:
@@ -103,6 +127,7 @@ def load_results(study_dir: str | Path):
     study_dir = Path(study_dir)
     missing = [f"{n}.parquet" for n in TABLES if not (study_dir / f"{n}.parquet").exists()]
     if missing:
-        raise FileNotFoundError(f"{study_dir} has no {', '.join(missing)}; run the study first "
-                                f"(rerunning its command resumes it)")
+        raise FileNotFoundError(
+            f"{study_dir} has no {', '.join(missing)}; run the study first (rerunning its command resumes it)"
+        )
     return tuple(pd.read_parquet(study_dir / f"{n}.parquet") for n in TABLES)

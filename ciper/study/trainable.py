@@ -1,4 +1,5 @@
 """One trial as Ray Tune runs it: train with a report and a checkpoint per epoch, evaluate at the end."""
+
 from __future__ import annotations
 
 import math
@@ -28,7 +29,7 @@ def trainable(config: dict, objective: dict[str, float] | None = None, eval_ever
     node_id = ray.get_runtime_context().get_node_id()
     workdir = Path(tempfile.mkdtemp(prefix="ciper-trial-"))
     try:
-        restored_from = restore_checkpoint(tune.get_checkpoint(), workdir)   # the epoch this run goes on from
+        restored_from = restore_checkpoint(tune.get_checkpoint(), workdir)  # the epoch this run goes on from
         t0 = time.perf_counter()
         reported = []
 
@@ -38,17 +39,31 @@ def trainable(config: dict, objective: dict[str, float] | None = None, eval_ever
                 metrics.update(evaluate(trained))
             if objective and "object_acc" in metrics:
                 metrics["objective"] = sum(w * _finite(metrics.get(k)) for k, w in objective.items())
-            metrics.update(train_time=time.perf_counter() - t0, seed=cfg.seed, code_version=code_version(),
-                           finished=metrics["epoch"] == cfg.epochs, node_id=node_id, restored_from=restored_from)
+            metrics.update(
+                train_time=time.perf_counter() - t0,
+                seed=cfg.seed,
+                code_version=code_version(),
+                finished=metrics["epoch"] == cfg.epochs,
+                node_id=node_id,
+                restored_from=restored_from,
+            )
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(workdir)))
 
         try:
             trained = train(cfg, workdir, on_epoch=on_epoch)
         except TrainingDiverged as e:
             # a diverged trial is a result, not a crash: record why, stop it, let the others go on
-            tune.report({"failure": f"TrainingDiverged: {e}", "finished": False, "seed": cfg.seed,
-                         "code_version": code_version(), "epoch": len(reported) + 1, "node_id": node_id,
-                         **({"objective": float("nan")} if objective else {})})
+            tune.report(
+                {
+                    "failure": f"TrainingDiverged: {e}",
+                    "finished": False,
+                    "seed": cfg.seed,
+                    "code_version": code_version(),
+                    "epoch": len(reported) + 1,
+                    "node_id": node_id,
+                    **({"objective": float("nan")} if objective else {}),
+                }
+            )
             return
         if not reported:
             # restored from the last epoch's checkpoint: the trial had finished training but the
