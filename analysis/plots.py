@@ -15,6 +15,7 @@ LABELS = {
     "object_acc": "object accuracy (linear probe)",
     "session_acc": "session accuracy (linear probe)",
     "view_r2": "view-parameter R² (linear read-out)",
+    "rot_r2": "relative 3D rotation R² (pair features)",
     "aug_r2": "augmentation-parameter R² (linear)",
     "knn_acc": "object accuracy (kNN)",
 }

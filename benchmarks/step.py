@@ -63,7 +63,7 @@ def build_steps(
 
     def ciper_step():
         idx = torch.randint(len(data), (batch,), generator=g)
-        x, r = make_pair_batch(images, data.poses, idx, pairs.partners(idx, g), pipeline, g)
+        x, r = make_pair_batch(images, data, idx, pairs.partners(idx, g), pipeline, g)
         with amp:
             loss = model.losses(x.contiguous(memory_format=fmt), r)["loss"]
         opt.zero_grad(set_to_none=True)

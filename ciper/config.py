@@ -18,7 +18,23 @@ from dataclasses import dataclass, field
 # every augmentation op, in the canonical order: parameters are drawn and the prediction
 # target's columns laid out in this order, whatever order the ops are applied in
 AUGMENTATIONS = ("crop", "flip", "jitter", "grayscale", "blur", "rotation")
-DATASETS = ("world", "cifar10", "core50", "tdw")
+DATASETS = ("world", "flatworld", "cifar10", "core50", "tdw")
+BUILT_IN = ("world", "flatworld")  # generated, never read from a folder
+# sizes beyond these would not fit a machine's memory (or would take days): a bound with a message
+# beats a traceback from the allocator
+SIZE_LIMITS = {
+    "latent_dim": 65536,
+    "proj_dim": 65536,
+    "head_hidden": 65536,
+    "batch_size": 65536,
+    "image_size": 512,
+    "world_objects": 1000,
+    "world_sessions": 100,
+    "world_frames": 100000,
+    "epochs": 100000,
+    "knn_k": 100000,
+}
+MAX_WORLD_BYTES = 8 * 2**30  # a built-in world's images must fit in 8 GiB
 ENCODERS = ("small_cnn", "resnet18")
 HEAD_MODES = ("both", "contrastive", "predictive")
 HEAD_INPUTS = ("diff", "concat")
@@ -35,7 +51,7 @@ class ConfigError(ValueError):
 @dataclass
 class Config:
     # data
-    dataset: str = "world"  # world (built in) | cifar10 | core50 | tdw
+    dataset: str = "world"  # world (built-in, 3D) | flatworld (built-in, 2D) | cifar10 | core50 | tdw
     data_dir: str | None = None  # folder of a real dataset; unused for the world
     image_size: int = 32
     world_objects: int = 10  # built-in world: object classes
@@ -127,6 +143,10 @@ class Config:
             ("device", DEVICES),
         ]:
             choice(name, allowed)
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                p.append(f"{f.name}={value} must be a finite number")
         if not (isinstance(self.alpha, (int, float)) and math.isfinite(self.alpha) and self.alpha >= 0):
             p.append(f"alpha={self.alpha} must be a finite number >= 0 (0 = contrastive only)")
         if not self.temperature > 0:
@@ -146,6 +166,23 @@ class Config:
         ]:
             if getattr(self, name) < low:
                 p.append(f"{name}={getattr(self, name)} must be >= {low}")
+        for name, high in SIZE_LIMITS.items():
+            if getattr(self, name) > high:
+                p.append(f"{name}={getattr(self, name)} must be <= {high} (larger would not fit a machine's memory)")
+        if self.dataset in BUILT_IN and not any(f"{n}=" in line for line in p for n in SIZE_LIMITS):
+            images = self.world_objects * self.world_sessions * self.world_frames
+            if images * 3 * self.image_size**2 > MAX_WORLD_BYTES:
+                p.append(
+                    f"a world of {images} images of {self.image_size}x{self.image_size} needs "
+                    f"{images * 3 * self.image_size**2 / 2**30:.0f} GiB (at most {MAX_WORLD_BYTES // 2**30}); "
+                    f"lower world_objects, world_sessions, world_frames or image_size"
+                )
+        if self.max_train_images == 1:
+            p.append("max_train_images=1 leaves one training image (batch norm needs two); use 0 (all) or >= 2")
+        if self.weight_decay < 0:
+            p.append(f"weight_decay={self.weight_decay} must be >= 0")
+        if not 0 <= self.rotation_degrees <= 180:
+            p.append(f"rotation_degrees={self.rotation_degrees} must be in [0, 180]")
         for name in ["max_train_images", "eval_images", "threads", "seed", "world_seed"]:
             if getattr(self, name) < 0:
                 p.append(f"{name}={getattr(self, name)} must be >= 0")
@@ -177,7 +214,7 @@ class Config:
             p.append(f"pairs={self.pairs!r} needs at least one augmentation in aug_order")
         if self.dataset == "cifar10" and self.pairs != "synthetic":
             p.append("cifar10 has no time sequences: use pairs=synthetic")
-        if self.dataset != "world" and not self.data_dir:
+        if self.dataset not in BUILT_IN and not self.data_dir:
             p.append(f"dataset={self.dataset!r} needs data_dir=<folder> (see README, 'Real datasets')")
         if self.head_mode == "predictive" and self.alpha == 0:
             p.append("head_mode=predictive with alpha=0 trains nothing; set alpha > 0")
@@ -274,8 +311,24 @@ PRESETS: dict[str, dict] = {
         knn_k=5,
         time_window=10,
     ),
-    # the built-in world on a 2-core CPU in a couple of minutes (the default)
-    "cpu": dict(),
+    # the built-in 3D world on a 2-core CPU in about a minute a trial (the default)
+    "cpu": dict(latent_dim=128),
+    # the 3D world at 64x64 with 50 objects and the CIFAR ResNet18: clear effects on one GPU in minutes
+    "gpu": dict(
+        image_size=64,
+        world_objects=50,
+        world_frames=100,
+        encoder="resnet18",
+        latent_dim=512,
+        proj_dim=128,
+        head_hidden=1024,
+        batch_size=512,
+        epochs=30,
+        lr=1e-3,
+        weight_decay=1e-6,
+        eval_images=5000,
+        device="auto",
+    ),
     # CIFAR10 + CIFAR ResNet18 at GPU scale (see ../shared/ANCHORS.md)
     "paper": dict(
         dataset="cifar10",

@@ -38,11 +38,21 @@ class TimePairs:
     def __init__(self, data: ImageSet, window: int):
         if not data.has_time:
             raise ConfigError(f"pairs=time needs sequences, and {data.name} has none; use pairs=synthetic")
-        order = torch.argsort(data.sequences * (int(data.frames.max()) + 1) + data.frames)
+        self._index(data.sequences, data.frames, window)
+
+    @classmethod
+    def of_frames(cls, sequences: torch.Tensor, frames: torch.Tensor, window: int) -> "TimePairs":
+        """Pairs over frames given by their sequence and position alone (e.g. two splits together)."""
+        pairs = cls.__new__(cls)
+        pairs._index(sequences, frames, window)
+        return pairs
+
+    def _index(self, sequences: torch.Tensor, frames: torch.Tensor, window: int) -> None:
+        order = torch.argsort(sequences * (int(frames.max()) + 1) + frames)
         self.order = order  # positions sorted by (sequence, frame)
         self.rank = torch.empty_like(order)
         self.rank[order] = torch.arange(len(order))  # where each frame sits in that order
-        seq_sorted = data.sequences[order]
+        seq_sorted = sequences[order]
         starts = torch.searchsorted(seq_sorted, seq_sorted, right=False)
         ends = torch.searchsorted(seq_sorted, seq_sorted, right=True) - 1
         self.lo = torch.empty_like(order)

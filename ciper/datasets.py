@@ -20,16 +20,30 @@ class DatasetEntry:
     check: Callable[[Config], None]  # raises ConfigError (one line) if the data is not usable
 
 
-def _world(cfg: Config) -> ImageSet:
-    from ciper.world import generate_world
-
-    return generate_world(
+def _world_params(cfg: Config) -> dict:
+    return dict(
         objects=cfg.world_objects,
         sessions=cfg.world_sessions,
         frames=cfg.world_frames,
         size=cfg.image_size,
         seed=cfg.world_seed,
     )
+
+
+def _world(cfg: Config) -> ImageSet:
+    """The 3D world, generated once per machine and cached (ciper/worldcache.py)."""
+    from ciper import rotations, world
+    from ciper.worldcache import cached_world
+
+    return cached_world("world", world.generate_world, _world_params(cfg), code=[world, rotations])
+
+
+def _flatworld(cfg: Config) -> ImageSet:
+    """The flat (2D) world of the first round, cached the same way."""
+    from ciper import flatworld
+    from ciper.worldcache import cached_world
+
+    return cached_world("flatworld", flatworld.generate_world, _world_params(cfg), code=[flatworld])
 
 
 def _folder(loader_name: str, check_name: str) -> DatasetEntry:
@@ -52,6 +66,7 @@ def _nothing_to_check(cfg: Config) -> None:
 
 REGISTRY: dict[str, DatasetEntry] = {
     "world": DatasetEntry(_world, _nothing_to_check),
+    "flatworld": DatasetEntry(_flatworld, _nothing_to_check),
     "cifar10": _folder("load_cifar10", "check_cifar10"),
     "core50": _folder("load_core50", "check_core50"),
     "tdw": _folder("load_tdw", "check_tdw"),

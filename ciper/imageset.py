@@ -6,9 +6,11 @@ augment it on the device without any per-image Python work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import torch
+
+from ciper import rotations
 
 
 @dataclass
@@ -22,6 +24,7 @@ class ImageSet:
     frames: torch.Tensor | None = None  # long [N]: position of the frame in its sequence
     is_test: torch.Tensor | None = None  # bool [N]: an official test split, when the data has one
     name: str = "dataset"
+    rotations: torch.Tensor | None = None  # float [N, 4]: 3D pose as a unit quaternion (w >= 0), if any
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -38,18 +41,25 @@ class ImageSet:
     def has_time(self) -> bool:
         return self.sequences is not None
 
-    def subset(self, index: torch.Tensor) -> "ImageSet":
-        def pick(t):
-            return None if t is None else t[index]
+    @property
+    def pose_change_names(self) -> list[str]:
+        """Columns of pose_change: the relative rotation (if any), then the other pose columns."""
+        if self.rotations is None:
+            return list(self.pose_names)
+        return ["drot_x", "drot_y", "drot_z", *(n for n in self.pose_names if not n.startswith("rot_"))]
 
-        return ImageSet(
-            self.images[index],
-            self.objects[index],
-            pick(self.sessions),
-            pick(self.poses),
-            list(self.pose_names),
-            pick(self.sequences),
-            pick(self.frames),
-            pick(self.is_test),
-            self.name,
-        )
+    def pose_change(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+        """How the pose changes from frame `first` to frame `second` [B, len(pose_change_names)]:
+        the difference of pose columns; with 3D rotations, their rotation part is the relative
+        rotation R2 R1^T as axis * angle (radians) instead."""
+        diff = self.poses[second] - self.poses[first]
+        if self.rotations is None:
+            return diff
+        keep = [i for i, n in enumerate(self.pose_names) if not n.startswith("rot_")]
+        return torch.cat([rotations.relative(self.rotations[first], self.rotations[second]), diff[:, keep]], 1)
+
+    def subset(self, index: torch.Tensor) -> "ImageSet":
+        """The frames at `index`, with every per-frame field picked alike."""
+        picked = {f.name: getattr(self, f.name) for f in fields(self)}
+        picked = {k: v[index] if torch.is_tensor(v) else v for k, v in picked.items()}
+        return ImageSet(**{**picked, "pose_names": list(self.pose_names)})

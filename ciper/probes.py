@@ -8,6 +8,10 @@ plus a cosine kNN classifier:
   object_acc   object class from h
   session_acc  session (lighting/background) from h, where the data has sessions
   view_r2      pose (view) parameters from h (R^2 per parameter, and their mean)
+  rot_r2       the relative 3D rotation R2 R1^T (axis * angle) between two frames of a
+               sequence, from their pair features (h2 - h1 or [h1, h2]): the 3DIEBench
+               protocol, with the mean of the three columns' R^2; data with 3D poses only.
+               Test pairs start at a held-out frame (see rotation_r2)
   aug_r2       augmentation-parameter change from the pair features of two
                fresh augmentations of one image (h2 - h1 or [h1, h2], as the
                model was configured): the equivariance measure. It uses the
@@ -23,11 +27,13 @@ import math
 
 import torch
 
+from ciper import rotations
 from ciper.augment import Pipeline
+from ciper.data import TimePairs
 from ciper.heads import pair_features
 
 # every metric a trial reports, in the order tables and plots show them
-METRICS = ("object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc")
+METRICS = ("object_acc", "session_acc", "view_r2", "rot_r2", "aug_r2", "knn_acc")
 EVAL_SEED = 1234  # the fresh augmentations are the same for every model
 PROBE_TRAIN_IMAGES = 5000
 RIDGE = 1e-3  # relative to the (standardised) feature variance
@@ -133,6 +139,27 @@ def aug_pair_features(encoder, images, cfg, device):
     return torch.cat(feats), torch.cat(targets).double(), pipeline.schema
 
 
+def rotation_r2(h_tr, tr, h_te, te, head_input: str, window: int) -> dict:
+    """rot_r2: ridge read-out of the relative rotation of time pairs from their pair features.
+
+    Fit on pairs of training frames; tested on pairs that start at a held-out frame and
+    end at a frame of its sequence within the window (held out or not), so the test
+    pairs span the same range of rotations as the training pairs. Pairs are drawn with
+    a fixed seed: the same frames for every model."""
+    g = torch.Generator().manual_seed(EVAL_SEED)
+    idx = torch.arange(len(tr))
+    partner = TimePairs(tr, window).partners(idx, g)
+    x_tr = pair_features(h_tr[idx], h_tr[partner], head_input)
+    y_tr = rotations.relative(tr.rotations[idx], tr.rotations[partner])
+    both = TimePairs.of_frames(torch.cat([tr.sequences, te.sequences]), torch.cat([tr.frames, te.frames]), window)
+    h, rot = torch.cat([h_tr, h_te]), torch.cat([tr.rotations, te.rotations])
+    start = torch.arange(len(tr), len(tr) + len(te))
+    end = both.partners(start, g)
+    x_te = pair_features(h[start], h[end], head_input)
+    y_te = rotations.relative(rot[start], rot[end])
+    return regression_r2(x_tr, y_tr, x_te, y_te, ["drot_x", "drot_y", "drot_z"], "rot_r2")
+
+
 def evaluate(trained) -> dict:
     """Every probe on a trained model (see module docstring); a flat dict of floats."""
     cfg, device = trained.cfg, trained.device
@@ -154,6 +181,10 @@ def evaluate(trained) -> dict:
         m.update(regression_r2(h_tr, tr.poses, h_te, te.poses, tr.pose_names, "view_r2"))
     else:
         m["view_r2"] = math.nan
+    if tr.rotations is not None and tr.has_time:
+        m.update(rotation_r2(h_tr, tr, h_te, te, cfg.head_input, cfg.time_window))
+    else:
+        m["rot_r2"] = math.nan
     if cfg.aug_order:
         f_tr, r_tr, schema = aug_pair_features(encoder, tr.images, cfg, device)
         f_te, r_te, _ = aug_pair_features(encoder, te.images, cfg, device)

@@ -51,7 +51,11 @@ def target_groups(cfg: Config, data: ImageSet) -> dict[str, list[str]]:
     regresses), grouped: the pose change of time pairs, then one group per augmentation op."""
     groups = {}
     if cfg.time_pairs:
-        groups["view"] = [f"view/{n}" for n in data.pose_names]
+        names = data.pose_change_names
+        turn = [n for n in names if n.startswith("drot_")]
+        if turn:  # a 3D rotation is a group of its own, weighed like an augmentation op
+            groups["rotation"] = [f"view/{n}" for n in turn]
+        groups["view"] = [f"view/{n}" for n in names if n not in turn]
     if cfg.synthetic_pairs:
         groups.update(Pipeline.from_config(cfg).groups)
     return groups
@@ -59,7 +63,7 @@ def target_groups(cfg: Config, data: ImageSet) -> dict[str, list[str]]:
 
 def make_pair_batch(
     images: torch.Tensor,
-    poses: torch.Tensor | None,
+    frames: ImageSet | None,
     idx: torch.Tensor,
     partner: torch.Tensor,
     pipeline: Pipeline | None,
@@ -68,7 +72,8 @@ def make_pair_batch(
     """Both views of each pair as one batch x [2B, 3, H, W] (rows :B view 1, B: view 2) and
     r [B, target_dim] = params(view 2) - params(view 1).
 
-    Time pairs take the partner frame (r gets its pose change); synthetic pairs
+    Time pairs take the partner frame and r gets its pose change (`frames`, the data the
+    indices point into; None for synthetic pairs only); synthetic pairs
     augment each view (r gets the change of augmentation parameters); both can combine.
     Everything random is drawn on the CPU first and moved in two non-blocking
     copies (indices and targets here, augmentation parameters in the pipeline),
@@ -77,8 +82,8 @@ def make_pair_batch(
     n = len(idx)
     pair = torch.cat([idx, partner])
     r = []
-    if poses is not None:
-        r.append(poses[partner] - poses[idx])
+    if frames is not None:
+        r.append(frames.pose_change(idx, partner))
     raw = None
     if pipeline is not None:
         raw = pipeline.sample(2 * n, g, *images.shape[-2:])
@@ -116,7 +121,7 @@ def train(
     time_pairs = TimePairs(train_set, cfg.time_window) if cfg.time_pairs else None
     pipeline = Pipeline.from_config(cfg) if cfg.synthetic_pairs else None
     images = train_set.images.to(device)
-    poses = train_set.poses if time_pairs is not None else None
+    frames = train_set if time_pairs is not None else None
 
     # model, optimiser, cosine schedule with a short warm-up
     model = CIPER(cfg, target_groups(cfg, train_set)).to(device)
@@ -168,7 +173,7 @@ def train(
         for step in bar:
             idx = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
             partner = time_pairs.partners(idx, g) if time_pairs is not None else idx
-            x, r = make_pair_batch(images, poses, idx, partner, pipeline, g)
+            x, r = make_pair_batch(images, frames, idx, partner, pipeline, g)
             if device.type == "cuda":
                 x = x.contiguous(memory_format=torch.channels_last)
             with amp:

@@ -1,36 +1,66 @@
-"""The built-in world: procedurally drawn objects filmed in sessions, no download.
+"""The built-in 3D world: objects that turn in depth, filmed in lit sessions, rendered by ray casting.
 
 Why it looks the way it does (each choice keeps a downstream task informative):
-- Objects are asymmetric star-shaped silhouettes with a marker at their top, so
-  tilt and flips are decidable; they lean at most 60 degrees from upright, so a
-  tilt means the same thing for every object (a full turn of ten different
-  shapes is not linearly readable from any features: R^2 < 0 for every model);
-  an object's colour is random per sequence, so only the shape tells the class.
-- Sessions (like CORe50's) differ by lighting brightness, saturation and a
-  colour tint -- exactly what colour jitter removes -- plus per-frame lighting
-  noise, so session classification is neither trivial nor impossible.
-- Each (object, session) pair is one sequence of frames whose view (rotation,
-  scale, position) drifts as a random walk: neighbouring frames are
-  time-augmented positive pairs, and every frame has ground-truth view
-  parameters for view regression.
+- An object class is a composition of solid parts (ellipsoids and boxes with
+  random sizes, offsets and orientations) plus two small marker spheres that
+  break its symmetry, so its pose can be read from an image: a dark one on the
+  object's top (+y) and a light one on its front (-z, towards the camera in the
+  canonical pose). As in the flat world, the markers sit at the same places on
+  every object, so a pose looks alike across classes. Its body colour
+  is random per sequence: only the shape tells the class.
+- A pose is a full 3D rotation, at most MAX_ANGLE (90 degrees) from the
+  object's canonical pose (3DIEBench keeps each Euler angle within 90 degrees),
+  plus a scale and a position in the image. A sequence is one object in one
+  session; its pose drifts smoothly, by small random rotations composed frame
+  after frame (a step that would leave the range is reflected), and its scale
+  and position drift as reflected random walks. Two frames of a sequence are a
+  time-augmented pair whose rotation no 2D augmentation can produce.
+- Sessions (like CORe50's) differ by the light's direction, colour and
+  intensity, the ambient level and the backdrop's tint (its brightness varies
+  per frame), with per-frame flicker and sensor noise: colour jitter removes part
+  of that, the direction of the shading it cannot.
+- Rendering: orthographic rays from every pixel (2x2 supersampled, then
+  averaged: anti-aliased edges), intersected analytically with every part in
+  the part's own frame; Lambertian shading plus ambient. Vectorised in torch
+  over images, parts and pixels, on the CPU or the GPU.
 
-Poses are normalised to [-1, 1]: tilt, scale, pos_x, pos_y.
+Ground truth per image: object, session, sequence, frame, the rotation as a
+unit quaternion (w >= 0, `ImageSet.rotations`) and the pose columns
+
+  rot_x, rot_y, rot_z   the quaternion's vector part / sin(MAX_ANGLE / 2), in [-1, 1]
+  scale                 object size, -1 (smallest) .. 1 (largest)
+  pos_x, pos_y          object centre, -1 .. 1 (left/top .. right/bottom of its range)
+
+For a time pair the prediction target is the pose change (ImageSet.pose_change):
+the relative rotation R2 R1^T as axis * angle (drot_x, drot_y, drot_z, radians)
+and the change of scale and position.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
+import sys
 
 import torch
+import torch.nn.functional as F
 
+from ciper import rotations
 from ciper.imageset import ImageSet
 
-POSE_NAMES = ["tilt", "scale", "pos_x", "pos_y"]
-TILT_MAX = math.pi / 3  # objects lean at most 60 degrees either way
-SCALE_RANGE = (0.55, 1.0)  # object radius as a fraction of RADIUS_PX
-RADIUS_PX = 0.38  # of the image size
-SHIFT_PX = 0.19  # largest centre offset, as a fraction of the image size
-HARMONICS = 4
+POSE_NAMES = ["rot_x", "rot_y", "rot_z", "scale", "pos_x", "pos_y"]
+MAX_ANGLE = math.radians(60)  # geodesic distance of a pose from the canonical one
+STEP_SD = 0.08  # per-frame rotation: axis-angle with this sd per axis (radians)
+SCALE_RANGE = (0.65, 1.0)  # object radius, as a fraction of OBJECT_RADIUS
+OBJECT_RADIUS = 0.7  # of the half image
+SHIFT = 0.18  # largest centre offset, of the half image
+TINT_JITTER = 0.03  # per-frame sd of the colour balance, around the session's
+LIGHT_JITTER = 0.6  # per-frame sd of the light's azimuth (radians; a quarter of it for its tilt)
+SUPERSAMPLE = 2  # rays per pixel side
+# part slots of every object: which primitive each slot is; absent slots never hit
+ELLIPSOIDS, BOXES, MARKERS = (0, 1), (2, 3), (4, 5)
+MARKER_PLACES = ((0.0, -1.0, 0.0), (0.0, 0.0, -1.0))  # top (image y points down), front
+MARKER_COLOURS = ((0.08, 0.08, 0.1), (0.95, 0.95, 0.9))
 
 
 def _reflect(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
@@ -45,82 +75,243 @@ def _hsv_to_rgb(h, s, v):
     return v[..., None] - v[..., None] * s[..., None] * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
 
 
-def generate_world(objects: int = 10, sessions: int = 5, frames: int = 200, size: int = 32, seed: int = 0) -> ImageSet:
+def make_objects(n: int, g: torch.Generator) -> dict[str, torch.Tensor]:
+    """n object classes: per part slot a centre, an orientation, a size (radii or half
+    extents) and whether it is present; the markers are the MARKERS slots. Fits the unit sphere."""
+    slots = len(ELLIPSOIDS) + len(BOXES) + len(MARKERS)
+    body = list(ELLIPSOIDS) + list(BOXES)
+    centre = rotations.random_unit(n * slots, g).view(n, slots, 3) * 0.4 * torch.rand(n, slots, 1, generator=g)
+    turn = rotations.canonical(torch.randn(n, slots, 4, generator=g))
+    size = torch.empty(n, slots, 3)
+    size[:, list(ELLIPSOIDS)] = 0.15 + 0.4 * torch.rand(n, len(ELLIPSOIDS), 3, generator=g)
+    size[:, list(BOXES)] = 0.1 + 0.3 * torch.rand(n, len(BOXES), 3, generator=g)
+    present = torch.ones(n, slots, dtype=torch.bool)
+    present[:, ELLIPSOIDS[1]] = torch.rand(n, generator=g) < 0.7
+    present[:, BOXES[1]] = torch.rand(n, generator=g) < 0.6
+    # the markers: small spheres sticking out of the body at its top and its front
+    extent = (centre.norm(dim=-1) + size.amax(-1))[:, body].masked_fill(~present[:, body], 0).amax(1)
+    for slot, place in zip(MARKERS, MARKER_PLACES):
+        centre[:, slot] = torch.tensor(place) * (0.85 * extent)[:, None]
+        size[:, slot] = 0.13 * extent[:, None]
+        turn[:, slot] = torch.tensor([1.0, 0, 0, 0])
+    fit = (centre.norm(dim=-1) + size.amax(-1)).masked_fill(~present, 0).amax(1)  # bounding sphere
+    return dict(centre=centre / fit[:, None, None], turn=turn, size=size / fit[:, None, None], present=present)
+
+
+def make_sessions(n: int, g: torch.Generator) -> dict[str, torch.Tensor]:
+    """Light direction (azimuth and tilt off the viewing axis; each frame jitters them), colour,
+    intensity, ambient, and the backdrop's tint (its brightness varies per frame, so it does not
+    give the session away)."""
+    azimuth = 2 * math.pi * (torch.arange(n) + torch.rand(n, generator=g)) / max(n, 1)
+    return dict(
+        azimuth=azimuth[torch.randperm(n, generator=g)],
+        tilt=0.3 + 0.2 * torch.rand(n, generator=g),
+        colour=1 + 0.14 * (torch.rand(n, 3, generator=g) - 0.5),
+        intensity=0.65 + 0.3 * torch.rand(n, generator=g),
+        ambient=0.2 + 0.12 * torch.rand(n, generator=g),
+        tint=1 + 0.08 * (torch.rand(n, 3, generator=g) - 0.5),
+    )
+
+
+def drift_rotations(start: torch.Tensor, frames: int, g: torch.Generator) -> torch.Tensor:
+    """[S, 4] start poses -> [S, frames, 4]: each frame composes a small random rotation with
+    the last; a step that would leave MAX_ANGLE is taken backwards instead, or not at all."""
+    out = [start]
+    for _ in range(frames - 1):
+        q = out[-1]
+        step = STEP_SD * torch.randn(len(q), 3, generator=g)
+        ahead = rotations.multiply(rotations.from_axis_angle(step), q)
+        back = rotations.multiply(rotations.from_axis_angle(-step), q)
+        ok_ahead = (rotations.angle(ahead) <= MAX_ANGLE)[:, None]
+        ok_back = (rotations.angle(back) <= MAX_ANGLE)[:, None]
+        out.append(rotations.canonical(torch.where(ok_ahead, ahead, torch.where(ok_back, back, q))))
+    return torch.stack(out, 1)
+
+
+def _axis(vec: torch.Tensor, k: int, parts: list[int]) -> torch.Tensor:
+    """Component k of a per-(image, part) vector, for the given parts: [n, p, 1, 1]."""
+    return vec[:, parts, k, None, None]
+
+
+def _ray_origin(frame: tuple, k: int, parts: list[int], scale_by: torch.Tensor | None = None) -> torch.Tensor:
+    """Component k of every window ray's origin in each part's frame (optionally / scale_by): [n, p, W, W]."""
+    a, b, u, v, w = frame
+    point = a * _axis(u, k, parts) + b * _axis(v, k, parts) + _axis(w, k, parts)
+    return point if scale_by is None else point / _axis(scale_by, k, parts)
+
+
+def render(
+    objects: dict,
+    sessions: dict,
+    obj: torch.Tensor,
+    ses: torch.Tensor,
+    quat: torch.Tensor,
+    scale: torch.Tensor,
+    shift: torch.Tensor,
+    body: torch.Tensor,
+    backdrop: torch.Tensor,
+    light_dir: torch.Tensor,
+    size: int,
+    device: str | torch.device = "cpu",
+    chunk: int = 256,
+) -> torch.Tensor:
+    """Float images [N, 3, size, size] in [0, 1] (before session flicker and noise).
+
+    obj, ses: [N] indices; quat [N, 4] object -> camera rotation; scale [N] (radius, of the
+    half image); shift [N, 2] (centre, of the half image); body [N, 3] RGB albedo;
+    backdrop [N, 3] the backdrop's colour (lit from below: brighter towards the bottom);
+    light_dir [N, 3] unit vectors towards the light (facing the camera: negative z).
+
+    Rays are cast only inside each object's bounding square (a window of the supersampled
+    pixel grid); the rest of the image is backdrop. A ray at image point (a, b) (object units,
+    camera frame) reaches part p's frame as q = a u + b v + w along d, with u, v, w, d
+    three-vectors per (image, part), so every intersection is a few scalar passes.
+    """
+    device = torch.device(device)
+    objects = {k: v.to(device) for k, v in objects.items()}
+    sessions = {k: v.to(device) for k, v in sessions.items()}
+    part_rot = rotations.to_matrix(objects["turn"])  # [K, P, 3, 3] part -> object
+    n_side = size * SUPERSAMPLE
+    coords = (torch.arange(n_side, device=device) + 0.5) / n_side * 2 - 1  # pixel centres in [-1, 1]
+    ell, box = [*ELLIPSOIDS, *MARKERS], list(BOXES)
+    marker_colours = torch.tensor(MARKER_COLOURS, device=device)
+    out = []
+    for lo in range(0, len(obj), chunk):
+        sl = slice(lo, lo + chunk)
+        o_i, s_i = obj[sl].to(device), ses[sl].to(device)
+        n = len(o_i)
+        rot = rotations.to_matrix(quat[sl].to(device))  # [n, 3, 3] object -> camera
+        s, t = scale[sl].to(device), shift[sl].to(device)
+        # the window: pixels whose centre can see the object (its bounding circle)
+        side = int(math.ceil(2 * float(s.max()) * n_side / 2)) + 2
+        start = torch.round((t + 1) / 2 * n_side - 0.5 - side / 2).long()  # [n, 2] first column, row
+        steps = torch.arange(side, device=device)
+        ix, iy = start[:, :1] + steps, start[:, 1:] + steps  # [n, W] pixel indices
+        px, py = (ix + 0.5) / n_side * 2 - 1, (iy + 0.5) / n_side * 2 - 1
+        a = ((px - t[:, :1]) / s[:, None])[:, None, None, :]  # [n, 1, 1, W] columns
+        b = ((py - t[:, 1:]) / s[:, None])[:, None, :, None]  # [n, 1, W, 1] rows
+        # per (image, part): the ray's frame vectors in the part's frame (Rp^T R^T ...)
+        rp = part_rot[o_i]  # [n, P, 3, 3]
+        to_part = rp.transpose(-1, -2) @ rot.transpose(-1, -2)[:, None]  # [n, P, 3, 3] camera -> part
+        centre = (rp.transpose(-1, -2) @ objects["centre"][o_i][..., None])[..., 0]
+        u, v, d = to_part[..., 0], to_part[..., 1], to_part[..., 2]  # [n, P, 3]
+        w = -3.0 * d - centre
+        light = (to_part @ light_dir[sl].to(device)[:, None, :, None])[..., 0]  # light in part frames
+        half = objects["size"][o_i]  # [n, P, 3]
+        frame = (a, b, u, v, w)
+
+        # ellipsoids (and the marker spheres): |q / half + t d / half| = 1
+        qs = [_ray_origin(frame, k, ell, half) for k in range(3)]
+        ds = [_axis(d, k, ell) / _axis(half, k, ell) for k in range(3)]
+        qa = sum(x * x for x in ds)
+        qb = sum(x * y for x, y in zip(qs, ds))
+        disc = qb * qb - qa * (sum(x * x for x in qs) - 1)
+        t_ell = (-qb - disc.clamp(min=0).sqrt()) / qa
+        normal = [(x + t_ell * y) / _axis(half, k, ell) for k, (x, y) in enumerate(zip(qs, ds))]
+        lit_ell = sum(m * _axis(light, k, ell) for k, m in enumerate(normal)) / sum(m * m for m in normal).sqrt().clamp(
+            min=1e-8
+        )
+        t_ell = torch.where(disc > 0, t_ell, math.inf)
+        # boxes: slabs |q_k + t d_k| <= half_k; the entry face is the axis entered last
+        near, far, lit_box = None, None, None
+        for k in range(3):
+            dk = _axis(d, k, box)
+            dk = torch.where(dk.abs() < 1e-9, torch.full_like(dk, 1e-9), dk)
+            qk, hk = _ray_origin(frame, k, box), _axis(half, k, box)
+            t1, t2 = (-hk - qk) / dk, (hk - qk) / dk
+            enter, leave = torch.minimum(t1, t2), torch.maximum(t1, t2)
+            face_lit = -torch.sign(dk) * _axis(light, k, box)
+            if near is None:
+                near, far, lit_box = enter, leave, face_lit.expand_as(enter)
+            else:
+                lit_box = torch.where(enter > near, face_lit, lit_box)
+                near, far = torch.maximum(near, enter), torch.minimum(far, leave)
+        t_box = torch.where(near < far, near, math.inf)
+        t_hit = torch.cat([t_ell, t_box], 1)  # parts in the order ell + box
+        lit = torch.cat([lit_ell, lit_box], 1)
+        order = ell + box
+        present = objects["present"][o_i][:, order][..., None, None]
+        first, part = t_hit.masked_fill(~present, math.inf).min(1)  # [n, W, W]
+        lambert = lit.gather(1, part[:, None]).squeeze(1).clamp(min=0)
+        shade = sessions["ambient"][s_i][:, None, None] + sessions["intensity"][s_i][:, None, None] * lambert
+        albedo = body[sl].to(device)[:, None, None].expand(*part.shape, 3)
+        for slot, colour_of_marker in zip(MARKERS, marker_colours):
+            albedo = torch.where((part == order.index(slot))[..., None], colour_of_marker, albedo)
+        colour = albedo * shade[..., None] * sessions["colour"][s_i][:, None, None]
+        back = backdrop[sl].to(device)[:, None, None]  # [n, 1, 1, 3]
+        window_back = back * (1 + 0.2 * py)[:, :, None, None]
+        window = torch.where(torch.isfinite(first)[..., None], colour, window_back)  # [n, W, W, 3]
+        # paste the windows into backdrop canvases (padded so that every window fits)
+        canvas = back * (1 + 0.2 * coords)[None, :, None, None]
+        canvas = F.pad(canvas.expand(n, n_side, n_side, 3), (0, 0, side, side, side, side))
+        rows = (iy + side)[:, :, None]
+        cols = (ix + side)[:, None, :]
+        canvas[torch.arange(n, device=device)[:, None, None], rows, cols] = window
+        img = canvas[:, side : side + n_side, side : side + n_side].permute(0, 3, 1, 2)
+        out.append(F.avg_pool2d(img, SUPERSAMPLE).cpu())
+    return torch.cat(out)
+
+
+def generate_world(
+    objects: int = 10,
+    sessions: int = 5,
+    frames: int = 200,
+    size: int = 32,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+) -> ImageSet:
+    """Every frame of every (object, session) sequence, with its ground truth; deterministic in seed
+    (all randomness is drawn on the CPU; the device only renders)."""
     g = torch.Generator().manual_seed(seed)
-    rand = lambda *shape: torch.rand(*shape, generator=g)
-    randn = lambda *shape: torch.randn(*shape, generator=g)
-
-    # --- objects: radius(phi) = 1 + sum_m a_m cos(m phi + b_m), plus a marker dot
-    amp = 0.10 + 0.22 * rand(objects, HARMONICS)
-    phase = 2 * math.pi * rand(objects, HARMONICS)
-    marker_phi = torch.full((objects,), -math.pi / 2)  # every object's marker marks its top
-    marker_rho = 0.35 + 0.25 * rand(objects)
-
-    # --- sessions: lighting, saturation and tint (what colour jitter removes)
-    light = torch.linspace(0.7, 1.1, sessions)[torch.randperm(sessions, generator=g)] if sessions > 1 else torch.ones(1)
-    saturation = 0.5 + 0.6 * rand(sessions)
-    tint = 1 + 0.2 * (rand(sessions, 3) - 0.5)
-
-    # --- sequences: one per (object, session); views drift as a random walk
+    shapes, looks = make_objects(objects, g), make_sessions(sessions, g)
     n_seq = objects * sessions
     seq_object = torch.arange(n_seq) // sessions
     seq_session = torch.arange(n_seq) % sessions
-    theta = _reflect(
-        TILT_MAX * (2 * rand(n_seq, 1) - 1) + torch.cumsum(0.12 * randn(n_seq, frames), 1), -TILT_MAX, TILT_MAX
-    )
+    axis = rotations.random_unit(n_seq, g)
+    start = rotations.from_axis_angle(axis * MAX_ANGLE * torch.rand(n_seq, 1, generator=g) ** (1 / 3))
+    quat = drift_rotations(start, frames, g)  # [S, F, 4]
     lo, hi = SCALE_RANGE
-    scale = _reflect(lo + (hi - lo) * rand(n_seq, 1) + torch.cumsum(0.04 * randn(n_seq, frames), 1), lo, hi)
-    pos = _reflect(2 * rand(n_seq, 1, 2) - 1 + torch.cumsum(0.12 * randn(n_seq, frames, 2), 1), -1.0, 1.0)
-    hue = rand(n_seq)  # the object's colour: constant per sequence
-    body = _hsv_to_rgb(hue, 0.55 + 0.4 * rand(n_seq), 0.75 + 0.25 * rand(n_seq))  # [S, 3]
+    scale = _reflect(
+        lo
+        + (hi - lo) * torch.rand(n_seq, 1, generator=g)
+        + torch.cumsum(0.015 * torch.randn(n_seq, frames, generator=g), 1),
+        lo,
+        hi,
+    )
+    pos = _reflect(
+        2 * torch.rand(n_seq, 1, 2, generator=g)
+        - 1
+        + torch.cumsum(0.05 * torch.randn(n_seq, frames, 2, generator=g), 1),
+        -1.0,
+        1.0,
+    )
+    body = _hsv_to_rgb(
+        torch.rand(n_seq, generator=g),
+        0.45 + 0.45 * torch.rand(n_seq, generator=g),
+        0.7 + 0.3 * torch.rand(n_seq, generator=g),
+    )
+    flicker = 1 + 0.1 * torch.randn(n_seq * frames, generator=g)
+    backdrop_level = 0.25 + 0.3 * torch.rand(n_seq * frames, generator=g)  # per frame, not per session
+    light_jitter = torch.randn(n_seq * frames, 2, generator=g) * torch.tensor([LIGHT_JITTER, LIGHT_JITTER / 4])
+    noise_seed = int(torch.randint(2**31 - 1, (1,), generator=g))
 
-    # flatten sequences x frames into images
-    obj = seq_object.repeat_interleave(frames)
-    ses = seq_session.repeat_interleave(frames)
+    obj, ses = seq_object.repeat_interleave(frames), seq_session.repeat_interleave(frames)
     seq = torch.arange(n_seq).repeat_interleave(frames)
     frame = torch.arange(frames).repeat(n_seq)
-    theta, scale, pos = theta.reshape(-1), scale.reshape(-1), pos.reshape(-1, 2)
-    n = len(obj)
-
-    # --- render: pixel -> object frame -> polar -> inside the silhouette?
-    c = (torch.arange(size) + 0.5) / size * 2 - 1  # pixel centres in [-1, 1]
-    yy, xx = torch.meshgrid(c, c, indexing="ij")
-    radius = RADIUS_PX * 2 * scale  # in [-1, 1] units
-    dx = xx[None] - (SHIFT_PX * 2 * pos[:, 0])[:, None, None]
-    dy = yy[None] - (SHIFT_PX * 2 * pos[:, 1])[:, None, None]
-    cos_t, sin_t = torch.cos(theta)[:, None, None], torch.sin(theta)[:, None, None]
-    u = (cos_t * dx + sin_t * dy) / radius[:, None, None]
-    v = (-sin_t * dx + cos_t * dy) / radius[:, None, None]
-    rho, phi = torch.sqrt(u**2 + v**2), torch.atan2(v, u)
-    m = torch.arange(1, HARMONICS + 1, dtype=torch.float32)
-    outline = 1 + (amp[obj][:, None, None, :] * torch.cos(m * phi[..., None] + phase[obj][:, None, None, :])).sum(-1)
-    outline = outline / (1 + amp[obj].sum(1))[:, None, None]  # the silhouette fits its radius
-    px = radius[:, None, None] * size / 2  # object units -> pixels
-    inside = torch.clamp((outline - rho) * px + 0.5, 0, 1)  # anti-aliased edge
-    mu = marker_rho[obj] * torch.cos(marker_phi[obj])
-    mv = marker_rho[obj] * torch.sin(marker_phi[obj])
-    marker = (
-        torch.clamp((0.2 - torch.sqrt((u - mu[:, None, None]) ** 2 + (v - mv[:, None, None]) ** 2)) * px + 0.5, 0, 1)
-        * inside
+    quat, scale, pos = quat.reshape(-1, 4), scale.reshape(-1), pos.reshape(-1, 2)
+    # colours wander per frame around the session's (a camera's white balance drifting; applied below)
+    tint_jitter = 1 + TINT_JITTER * torch.randn(n_seq * frames, 3, generator=g)
+    backdrop = backdrop_level[:, None] * looks["tint"][ses]
+    azimuth = looks["azimuth"][ses] + light_jitter[:, 0]
+    tilt = (looks["tilt"][ses] + light_jitter[:, 1]).clamp(0.05, 1.2)
+    light_dir = torch.stack([tilt.sin() * azimuth.cos(), tilt.sin() * azimuth.sin(), -tilt.cos()], 1)
+    img = render(
+        shapes, looks, obj, ses, quat, scale * OBJECT_RADIUS, pos * SHIFT, body[seq], backdrop, light_dir, size, device
     )
-
-    # background with a lighting gradient, then the body, then the dark marker
-    grad_dir = 2 * math.pi * rand(n)
-    gradient = 1 + 0.25 * (torch.cos(grad_dir)[:, None, None] * xx + torch.sin(grad_dir)[:, None, None] * yy)
-    background = 0.32 + 0.2 * rand(n)  # per frame, not per session
-    img = (background[:, None, None] * gradient)[:, None].expand(n, 3, size, size)
-    img = img * (1 - inside[:, None]) + body[seq][:, :, None, None] * inside[:, None]
-    img = img * (1 - marker[:, None]) + 0.08 * marker[:, None]
-
-    # session look: saturation, tint and lighting (with per-frame flicker), then sensor noise
-    gray = (0.299 * img[:, 0] + 0.587 * img[:, 1] + 0.114 * img[:, 2])[:, None]
-    img = gray + saturation[ses][:, None, None, None] * (img - gray)
-    flicker = 1 + 0.1 * randn(n)
-    img = img * (tint[ses] * (light[ses] * flicker)[:, None])[:, :, None, None]
-    img = img + 0.02 * randn(n, 3, size, size)
+    noise = torch.randn(img.shape, generator=torch.Generator().manual_seed(noise_seed))
+    img = img * (flicker[:, None] * tint_jitter)[:, :, None, None] + 0.02 * noise
     images = (img.clamp(0, 1) * 255).round().to(torch.uint8)
-
-    poses = torch.stack([theta / TILT_MAX, (scale - lo) / (hi - lo) * 2 - 1, pos[:, 0], pos[:, 1]], 1)
+    poses = torch.cat([quat[:, 1:] / math.sin(MAX_ANGLE / 2), ((scale - lo) / (hi - lo) * 2 - 1)[:, None], pos], 1)
     return ImageSet(
         images=images,
         objects=obj,
@@ -129,5 +320,47 @@ def generate_world(objects: int = 10, sessions: int = 5, frames: int = 200, size
         pose_names=list(POSE_NAMES),
         sequences=seq,
         frames=frame,
+        rotations=quat,
         name="world",
     )
+
+
+def gallery(path: str, objects: int = 6, sessions: int = 3, poses: int = 4, size: int = 64, seed: int = 0) -> str:
+    """A PNG grid: a row per object, per session a block of `poses` frames spread over its sequence."""
+    from torchvision.utils import save_image
+
+    frames = 200
+    world = generate_world(objects=objects, sessions=sessions, frames=frames, size=size, seed=seed)
+    picks = torch.linspace(0, frames - 1, poses).long()
+    rows = []
+    for o in range(objects):
+        for s in range(sessions):
+            base = (o * sessions + s) * frames
+            rows.append(world.images[base + picks])
+    grid = torch.stack(rows).view(objects, sessions * poses, 3, size, size).flatten(0, 1)
+    save_image(grid.float() / 255, path, nrow=sessions * poses, padding=2, pad_value=1.0)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m ciper.world", description="Draw the built-in 3D world.")
+    ap.add_argument("--gallery", required=True, metavar="FILE.png", help="where to write the picture")
+    ap.add_argument("--objects", type=int, default=6)
+    ap.add_argument("--sessions", type=int, default=3)
+    ap.add_argument("--poses", type=int, default=4)
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    for name in ("objects", "sessions", "poses"):
+        if getattr(args, name) < 1:
+            print(f"error: --{name} {getattr(args, name)} must be >= 1", file=sys.stderr)
+            return 2
+    if args.size < 8:
+        print(f"error: --size {args.size} must be >= 8", file=sys.stderr)
+        return 2
+    print(gallery(args.gallery, args.objects, args.sessions, args.poses, args.size, args.seed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

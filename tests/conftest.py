@@ -1,4 +1,8 @@
 import os
+import tempfile
 
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+# worlds the tests generate are cached in a folder of this run (Ray's workers inherit it),
+# never in the user's cache, and never read from an earlier run
+os.environ.setdefault("CIPER_CACHE_DIR", tempfile.mkdtemp(prefix="ciper-test-cache-"))

@@ -12,7 +12,7 @@ from torchvision.transforms.v2 import functional as TF
 
 from ciper.augment import ColorJitter, Crop, Flip, GaussianBlur, Grayscale, Pipeline, Rotation
 from ciper.config import Config
-from ciper.world import generate_world
+from ciper.flatworld import generate_world
 
 TOL = 1e-5
 

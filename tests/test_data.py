@@ -1,20 +1,24 @@
+import pytest
 import torch
 
+from ciper import flatworld, world
 from ciper.config import Config
 from ciper.data import TimePairs, split
 from ciper.datasets import load_dataset
 from ciper.device import to_device
-from ciper.world import POSE_NAMES, generate_world
+
+BOTH_WORLDS = pytest.mark.parametrize("world", [world, flatworld], ids=["world", "flatworld"])
 
 
-def test_world_is_deterministic_and_complete():
-    a = generate_world(objects=4, sessions=3, frames=20, seed=5)
-    b = generate_world(objects=4, sessions=3, frames=20, seed=5)
-    c = generate_world(objects=4, sessions=3, frames=20, seed=6)
+@BOTH_WORLDS
+def test_world_is_deterministic_and_complete(world):
+    a = world.generate_world(objects=4, sessions=3, frames=20, seed=5)
+    b = world.generate_world(objects=4, sessions=3, frames=20, seed=5)
+    c = world.generate_world(objects=4, sessions=3, frames=20, seed=6)
     assert torch.equal(a.images, b.images) and torch.equal(a.poses, b.poses)
     assert not torch.equal(a.images, c.images)
     assert a.images.shape == (4 * 3 * 20, 3, 32, 32) and a.images.dtype == torch.uint8
-    assert a.num_objects == 4 and a.num_sessions == 3 and a.pose_names == POSE_NAMES
+    assert a.num_objects == 4 and a.num_sessions == 3 and a.pose_names == world.POSE_NAMES
     assert a.poses.abs().max() <= 1.0 + 1e-6
     # every sequence is one object in one session
     for s in range(12):
@@ -22,29 +26,33 @@ def test_world_is_deterministic_and_complete():
         assert len(a.objects[m].unique()) == 1 and len(a.sessions[m].unique()) == 1
 
 
-def test_world_objects_are_asymmetric():
+@BOTH_WORLDS
+def test_world_objects_are_asymmetric(world):
     """A mirrored object must not look like itself, or flips could not be told apart."""
-    w = generate_world(objects=10, sessions=1, frames=1, seed=0)
+    w = world.generate_world(objects=10, sessions=1, frames=1, seed=0)
     x = w.images.float()
     mirrored_gap = (x - x.flip(-1)).abs().mean((1, 2, 3))
     assert torch.all(mirrored_gap > 1.0)
 
 
-def test_sessions_differ_by_lighting_and_colour():
-    w = generate_world(objects=2, sessions=4, frames=50, seed=0)
+@BOTH_WORLDS
+def test_sessions_differ_by_lighting_and_colour(world):
+    w = world.generate_world(objects=2, sessions=4, frames=50, seed=0)
     means = torch.stack([w.images[w.sessions == s].float().mean((0, 2, 3)) for s in range(4)])
-    assert (means.max(0).values - means.min(0).values).max() > 10  # visible colour/brightness shifts
+    assert (means.max(0).values - means.min(0).values).max() > 3  # visible colour/brightness shifts
 
 
-def test_split_holds_out_sequence_tails():
-    w = generate_world(objects=2, sessions=2, frames=50, seed=0)
+@BOTH_WORLDS
+def test_split_holds_out_sequence_tails(world):
+    w = world.generate_world(objects=2, sessions=2, frames=50, seed=0)
     train, test = split(w, 0.2, seed=0)
     assert len(test) == 4 * 10 and len(train) == 4 * 40
     assert test.frames.min() == 40 and train.frames.max() == 39
 
 
-def test_time_pairs_stay_in_sequence_and_window():
-    w = generate_world(objects=3, sessions=2, frames=30, seed=0)
+@BOTH_WORLDS
+def test_time_pairs_stay_in_sequence_and_window(world):
+    w = world.generate_world(objects=3, sessions=2, frames=30, seed=0)
     pairs = TimePairs(w, window=4)
     idx = torch.arange(len(w))
     partner = pairs.partners(idx, torch.Generator().manual_seed(0))
@@ -53,9 +61,12 @@ def test_time_pairs_stay_in_sequence_and_window():
     assert gap.max() <= 4 and gap.min() >= 1
 
 
-def test_load_dataset_uses_the_world_by_default():
+def test_load_dataset_uses_the_3d_world_by_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("CIPER_CACHE_DIR", str(tmp_path))
     data = load_dataset(Config(world_objects=3, world_sessions=2, world_frames=5))
-    assert len(data) == 30 and data.name == "world"
+    assert len(data) == 30 and data.name == "world" and data.rotations is not None
+    flat = load_dataset(Config(dataset="flatworld", world_objects=3, world_sessions=2, world_frames=5))
+    assert len(flat) == 30 and flat.name == "flatworld" and flat.rotations is None
 
 
 def test_to_device_moves_many_tensors_in_one_copy_exactly():

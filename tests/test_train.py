@@ -9,7 +9,7 @@ from ciper.probes import evaluate
 from ciper.train import main, train
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
-KEYS = ["object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc", "loss", "loss_con", "loss_pred"]
+KEYS = ["object_acc", "session_acc", "view_r2", "rot_r2", "aug_r2", "knn_acc", "loss", "loss_con", "loss_pred"]
 
 
 def _cli(*args, cwd=ROOT):
@@ -25,7 +25,7 @@ def test_smoke_cli_writes_config_and_metrics(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())["metrics"]
     for key in KEYS:
         assert isinstance(metrics[key], float), key
-    assert any(k.startswith("aug_r2/") for k in metrics) and "view_r2/tilt" in metrics
+    assert any(k.startswith("aug_r2/") for k in metrics) and "view_r2/rot_x" in metrics and "rot_r2/drot_x" in metrics
     assert metrics["code_version"] and metrics["seed"] == 0
     assert json.loads((out / "config.json").read_text()) == preset("smoke").to_dict()
 
