@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import ablation, alpha, curves, latent, order, search, structure
+from analysis import ablation, alpha, curves, latent, order, search, structure, views
 from analysis.load import load_study, missing_trials
 from ciper.records import atomic_write_bytes
 
-REPORTS = {"alpha": alpha, "order": order, "latent": latent, "ablation": ablation}
+REPORTS = {"alpha": alpha, "order": order, "latent": latent, "ablation": ablation, "views": views}
 AXES = {"aug_order": order, "latent_dim": latent, "head_mode": ablation, "alpha": alpha}
 
 

@@ -22,10 +22,10 @@ from _common import median, peak_memory, report, side_by_side
 from ciper.augment import Pipeline
 from ciper.config import Config
 from ciper.data import TimePairs, split
+from ciper.datasets import load_dataset
 from ciper.device import fast_kernels, to_device
 from ciper.model import CIPER
 from ciper.train import make_pair_batch, target_groups
-from ciper.world import generate_world
 
 
 def build_steps(
@@ -45,7 +45,7 @@ def build_steps(
         device=dev.type,
         head_hidden=2048 if encoder == "resnet18" else 256,
     )
-    data, _ = split(generate_world(), 0.2, 0)
+    data, _ = split(load_dataset(cfg), 0.2, 0)
     images = data.images.to(dev)
     pairs, pipeline = TimePairs(data, cfg.time_window), Pipeline.from_config(cfg)
     g = torch.Generator().manual_seed(0)

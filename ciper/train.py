@@ -54,7 +54,7 @@ def target_groups(cfg: Config, data: ImageSet) -> dict[str, list[str]]:
         names = data.pose_change_names
         turn = [n for n in names if n.startswith("drot_")]
         if turn:  # a 3D rotation is a group of its own, weighed like an augmentation op
-            groups["rotation"] = [f"view/{n}" for n in turn]
+            groups["view_rotation"] = [f"view/{n}" for n in turn]
         groups["view"] = [f"view/{n}" for n in names if n not in turn]
     if cfg.synthetic_pairs:
         groups.update(Pipeline.from_config(cfg).groups)

@@ -181,3 +181,25 @@ def test_order_latent_and_ablation_analyses_on_known_tables(tmp_path):
     tab = ablation.table(pd.DataFrame(rows)).set_index("variant")
     assert tab.loc["both / diff", "object_acc"] == "+0.100 [+0.100, +0.100]"
     assert tab.loc["predictive / concat", "baseline"] == "contrastive / concat"
+
+
+def test_view_source_gains_pair_alpha_by_seed_per_source():
+    from analysis.views import gains
+
+    rows = []
+    for pairs, gain in (("time+synthetic", 0.3), ("synthetic", 0.05)):
+        for seed in range(3):
+            for alpha in (0.0, 1.0):
+                rows.append(
+                    {
+                        "pairs": pairs,
+                        "aug_order": "jitter>grayscale>blur",
+                        "alpha": alpha,
+                        "seed": seed,
+                        "rot_r2": 0.1 * seed + gain * alpha,
+                    }
+                )
+    table = gains(pd.DataFrame(rows), ["rot_r2"]).set_index("source")
+    assert table.loc["time pairs, colour ops only", "rot_r2"].startswith("+0.300")
+    assert table.loc["synthetic only, colour ops only", "rot_r2"].startswith("+0.050")
+    assert (table.seeds == 3).all()

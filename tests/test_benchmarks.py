@@ -47,3 +47,11 @@ def test_share_benchmark_runs_several_processes(tmp_path):
     alone, shared = res["rows"]
     assert alone["processes"] == 1 and shared["processes"] == 2
     assert alone["views_per_s_total"] > 0 and shared["ratio_to_alone"] > 0
+
+
+def test_world_benchmark_times_generation_and_the_cache(tmp_path):
+    res = _run("world", "--repeats", "1", "--objects", "2", "--sessions", "2", "--frames", "5", tmp_path=tmp_path)
+    rows = {r["world"]: r for r in res["rows"]}
+    assert set(rows) == {"world", "flatworld"}
+    for r in rows.values():
+        assert r["images"] == 20 and r["generate_s"] > 0 and r["cache_hit_s"] > 0 and r["file_mib"] > 0

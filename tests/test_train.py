@@ -100,3 +100,15 @@ def test_config_round_trips_through_json():
     assert Config.from_dict(json.loads(cfg.to_json())) == cfg
     with pytest.raises(ConfigError):
         Config.from_dict({"alpha": "lots"})
+
+
+def test_time_pairs_with_geometric_ops_train_on_the_3d_world():
+    """The 3D rotation of time pairs and the rotation op are separate target groups."""
+    from ciper.datasets import load_dataset
+    from ciper.train import target_groups
+
+    cfg = preset("smoke", epochs=1, aug_order=["crop", "rotation", "jitter"])
+    groups = target_groups(cfg, load_dataset(cfg))
+    assert list(groups)[:2] == ["view_rotation", "view"] and "rotation" in groups
+    trained = train(cfg)
+    assert trained.model.predictor.mlp[-1].out_features == sum(len(c) for c in groups.values())

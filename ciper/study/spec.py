@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-REPORTS = ("alpha", "order", "latent", "ablation", "search")
+REPORTS = ("alpha", "order", "latent", "ablation", "views", "search")
 
 
 @dataclass
