@@ -48,7 +48,11 @@ def build_report(study_dir: str | Path, report: str | None = None, with_structur
         "",
         f"{len(trials)} trials: {len(done)} finished, {len(trials) - len(done)} not.",
     ]
-    for _, t in missing_trials(trials).iterrows():
+    missing = missing_trials(trials)
+    early = missing[missing.status == "stopped early"] if len(missing) else missing
+    if len(early):
+        lines.append(f"- {len(early)} stopped early (ASHA): the scheduler ended them after weak first epochs")
+    for _, t in missing.drop(early.index).iterrows():
         lines.append(f"- not finished: trial {t.trial_id} ({t.status})" + (f": {t.error}" if t.get("error") else ""))
     lines.append("")
     if len(done):

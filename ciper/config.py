@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 # every augmentation op, in the canonical order: parameters are drawn and the prediction
 # target's columns laid out in this order, whatever order the ops are applied in
 AUGMENTATIONS = ("crop", "flip", "jitter", "grayscale", "blur", "rotation")
-DATASETS = ("world", "flatworld", "cifar10", "core50", "tdw")
+DATASETS = ("world", "flatworld", "cifar10", "core50", "tdw", "folder")
 BUILT_IN = ("world", "flatworld")  # generated, never read from a folder
 # sizes beyond these would not fit a machine's memory (or would take days): a bound with a message
 # beats a traceback from the allocator
@@ -51,8 +51,9 @@ class ConfigError(ValueError):
 @dataclass
 class Config:
     # data
-    dataset: str = "world"  # world (built-in, 3D) | flatworld (built-in, 2D) | cifar10 | core50 | tdw
-    data_dir: str | None = None  # folder of a real dataset; unused for the world
+    dataset: str = "world"  # world (built-in, 3D) | flatworld (built-in, 2D) | cifar10 | core50 | tdw | folder
+    data_dir: str | None = None  # folder of a real dataset; unused for the built-in worlds
+    view_columns: list[str] = field(default_factory=list)  # dataset=folder: pose columns (name:deg = angle)
     image_size: int = 32
     world_objects: int = 10  # built-in world: object classes
     world_sessions: int = 5  # built-in world: lighting/background sessions
@@ -214,6 +215,11 @@ class Config:
             p.append(f"pairs={self.pairs!r} needs at least one augmentation in aug_order")
         if self.dataset == "cifar10" and self.pairs != "synthetic":
             p.append("cifar10 has no time sequences: use pairs=synthetic")
+        if self.view_columns and self.dataset != "folder":
+            p.append(f"view_columns is for dataset=folder (it is {self.dataset!r}); drop it or set dataset=folder")
+        bad = [c for c in self.view_columns if not c.removesuffix(":deg").strip() or ":" in c.removesuffix(":deg")]
+        if bad:
+            p.append(f"view_columns {', '.join(map(repr, bad))}: give column names, an angle as name:deg")
         if self.dataset not in BUILT_IN and not self.data_dir:
             p.append(f"dataset={self.dataset!r} needs data_dir=<folder> (see README, 'Real datasets')")
         if self.head_mode == "predictive" and self.alpha == 0:

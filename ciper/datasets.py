@@ -60,6 +60,34 @@ def _folder(loader_name: str, check_name: str) -> DatasetEntry:
     return DatasetEntry(load, check)
 
 
+def _labelled(columns_of: Callable) -> DatasetEntry:
+    """A labels.csv + images/ folder; columns_of(cfg) says which columns mean what."""
+
+    def load(cfg: Config) -> ImageSet:
+        from ciper import labelled
+
+        return labelled.load_labelled(cfg.data_dir, cfg.image_size, columns_of(cfg), cfg.dataset)
+
+    def check(cfg: Config) -> None:
+        from ciper import labelled
+
+        labelled.check_labelled(cfg.data_dir, columns_of(cfg), cfg.dataset)
+
+    return DatasetEntry(load, check)
+
+
+def _user_columns(cfg: Config):
+    from ciper.labelled import Columns
+
+    return Columns(label="label", poses=tuple(cfg.view_columns))
+
+
+def _tdw_columns(cfg: Config):
+    from ciper.labelled import TDW
+
+    return TDW
+
+
 def _nothing_to_check(cfg: Config) -> None:
     return None
 
@@ -69,7 +97,8 @@ REGISTRY: dict[str, DatasetEntry] = {
     "flatworld": DatasetEntry(_flatworld, _nothing_to_check),
     "cifar10": _folder("load_cifar10", "check_cifar10"),
     "core50": _folder("load_core50", "check_core50"),
-    "tdw": _folder("load_tdw", "check_tdw"),
+    "tdw": _labelled(_tdw_columns),
+    "folder": _labelled(_user_columns),
 }
 
 

@@ -1,4 +1,4 @@
-"""Real datasets from local folders: CIFAR10, CORe50-style and TDW-style.
+"""Real datasets from local folders: CIFAR10 and CORe50-style (labelled folders: ciper/labelled.py).
 
 Nothing is downloaded here. A missing or malformed folder raises `DataError`,
 one line naming the path and the layout that was expected.
@@ -10,15 +10,10 @@ CORe50    <data_dir>/s<session>/o<object>/<frames>.png|jpg, sessions s1..s11, ob
           labels: object (o1..o50 -> 0..49), category ((object-1) // 5), session;
           a folder is a sequence, frames in file-name order; its one pose
           parameter is the frame's time in the sequence (-1 .. 1)
-TDW       <data_dir>/labels.csv with columns file, object, azimuth, elevation, distance
-          (optional: session, sequence, frame) and the images under <data_dir>/images/;
-          azimuth (degrees) becomes az_sin, az_cos; elevation and distance are min-max
-          scaled to [-1, 1]
 """
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
@@ -35,7 +30,7 @@ class DataError(ConfigError):
     """A dataset folder that is missing or not in the expected layout."""
 
 
-def _read_image(path: Path, size: int) -> torch.Tensor:
+def read_image(path: Path, size: int) -> torch.Tensor:
     from torchvision.io import ImageReadMode, decode_image
 
     try:
@@ -52,10 +47,13 @@ def _read_image(path: Path, size: int) -> torch.Tensor:
     return img
 
 
-def _need_dir(path, what: str, layout: str) -> Path:
+def need_dir(path, what: str, layout: str) -> Path:
+    """The dataset folder, or a DataError saying why it cannot be one."""
     if path is None:
         raise DataError(f"{what} needs data_dir=<folder>; expected {layout}")
     p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise DataError(f"{what} data_dir {p} is a file, not a folder; point data_dir at the folder holding {layout}")
     if not p.is_dir():
         raise DataError(f"{what} folder {p} does not exist; expected {layout}")
     return p
@@ -68,13 +66,47 @@ CIFAR_LAYOUT = "<data_dir>/cifar-10-batches-py/ with data_batch_1..5, test_batch
 def check_cifar10(data_dir) -> Path:
     from torchvision.datasets import CIFAR10
 
-    root = _need_dir(data_dir, "cifar10", CIFAR_LAYOUT)
+    root = need_dir(data_dir, "cifar10", CIFAR_LAYOUT)
     folder = root / CIFAR10.base_folder
     expected = [name for name, _ in CIFAR10.train_list + CIFAR10.test_list] + [CIFAR10.meta["filename"]]
     missing = [n for n in expected if not (folder / n).is_file()]
     if missing:
         raise DataError(f"cifar10 folder {root} lacks {', '.join(missing)}; expected {CIFAR_LAYOUT}")
+    _check_cifar_batch(folder / CIFAR10.test_list[0][0])
     return root
+
+
+def _check_cifar_batch(path: Path) -> None:
+    """Read one batch as torchvision will (text keys 'data' and 'labels', data [N, 3072] uint8),
+    so that a folder in another format fails here, before any trial starts."""
+    import pickle
+
+    import numpy as np
+
+    try:
+        with open(path, "rb") as f:
+            batch = pickle.load(f, encoding="latin1")
+    except Exception as e:
+        raise DataError(
+            f"cifar10 file {path} cannot be read ({type(e).__name__}); expected {CIFAR_LAYOUT} "
+            f"in torchvision's pickle format"
+        ) from e
+    keys = list(batch) if isinstance(batch, dict) else []
+    data = batch.get("data") if isinstance(batch, dict) else None
+    labels = batch.get("labels", batch.get("fine_labels")) if isinstance(batch, dict) else None
+    ok = (
+        isinstance(data, np.ndarray)
+        and data.ndim == 2
+        and data.shape[1] == 3072
+        and labels is not None
+        and len(labels) == len(data)
+    )
+    if not ok:
+        raise DataError(
+            f"cifar10 file {path} is not in torchvision's format (keys {keys[:4]!r}; expected text keys "
+            f"'data' [N, 3072] uint8 and 'labels'); re-export it with "
+            f"torchvision.datasets.CIFAR10(<data_dir>, download=True)"
+        )
 
 
 def load_cifar10(data_dir, size: int = 32) -> ImageSet:
@@ -123,7 +155,7 @@ CORE50_LAYOUT = "<data_dir>/s1..s11/o1..o50/<frames>.png|jpg"
 
 
 def check_core50(data_dir) -> tuple[Path, list[Path]]:
-    root = _need_dir(data_dir, "core50", CORE50_LAYOUT)
+    root = need_dir(data_dir, "core50", CORE50_LAYOUT)
     sessions = sorted(
         (p for p in root.iterdir() if p.is_dir() and re.fullmatch(r"s\d+", p.name)), key=lambda p: int(p.name[1:])
     )
@@ -144,7 +176,7 @@ def load_core50(data_dir, size: int = 32) -> ImageSet:
                 continue
             seq_id = len(set(seq)) if seq else 0
             for i, f in enumerate(files):
-                images.append(_read_image(f, size))
+                images.append(read_image(f, size))
                 obj.append(int(o_dir.name[1:]) - 1)
                 ses.append(int(s_dir.name[1:]) - 1)
                 seq.append(seq_id)
@@ -169,79 +201,3 @@ def load_core50(data_dir, size: int = 32) -> ImageSet:
 def core50_category(objects: torch.Tensor) -> torch.Tensor:
     """CORe50's 10 categories of 5 objects each."""
     return objects // 5
-
-
-# ---- TDW -----------------------------------------------------------------
-TDW_COLUMNS = ("file", "object", "azimuth", "elevation", "distance")
-TDW_LAYOUT = (
-    f"<data_dir>/labels.csv with columns {', '.join(TDW_COLUMNS)} (optional session, sequence, "
-    f"frame) and images under <data_dir>/images/"
-)
-
-
-def check_tdw(data_dir) -> tuple[Path, Path, list[dict]]:
-    root = _need_dir(data_dir, "tdw", TDW_LAYOUT)
-    table = root / "labels.csv"
-    if not table.is_file():
-        raise DataError(f"tdw folder {root} has no labels.csv; expected {TDW_LAYOUT}")
-    with open(table, newline="") as f:
-        rows = list(csv.DictReader(f))
-    if not rows:
-        raise DataError(f"{table} has no rows; expected {TDW_LAYOUT}")
-    missing = [c for c in TDW_COLUMNS if c not in rows[0]]
-    if missing:
-        raise DataError(f"{table} lacks column(s) {', '.join(missing)}; expected {TDW_LAYOUT}")
-    return root, table, rows
-
-
-def load_tdw(data_dir, size: int = 64) -> ImageSet:
-    root, table, rows = check_tdw(data_dir)
-
-    def number(row, col, i):
-        try:
-            return float(row[col])
-        except (TypeError, ValueError):
-            raise DataError(f"{table} row {i + 2}: {col}={row[col]!r} is not a number") from None
-
-    names = sorted({r["object"] for r in rows})
-    object_id = {n: i for i, n in enumerate(names)}
-    session_names = sorted({r.get("session", "") or "" for r in rows})
-    session_id = {n: i for i, n in enumerate(session_names)}
-    images, raw = [], []
-    for i, r in enumerate(rows):
-        path = root / "images" / r["file"]
-        if not path.is_file():
-            raise DataError(f"{table} row {i + 2} names {path}, which does not exist; expected {TDW_LAYOUT}")
-        images.append(_read_image(path, size))
-        raw.append([number(r, c, i) for c in ("azimuth", "elevation", "distance")])
-    raw = torch.tensor(raw)
-    az = torch.deg2rad(raw[:, 0])
-    scale = lambda v: (2 * (v - v.min()) / (v.max() - v.min()) - 1) if v.max() > v.min() else torch.zeros_like(v)
-    poses = torch.stack([torch.sin(az), torch.cos(az), scale(raw[:, 1]), scale(raw[:, 2])], 1)
-    objects = torch.tensor([object_id[r["object"]] for r in rows])
-    sessions = torch.tensor([session_id[r.get("session", "") or ""] for r in rows])
-    if "sequence" in rows[0]:
-        keys = [r["sequence"] for r in rows]
-    else:
-        keys = [(r["object"], r.get("session", "")) for r in rows]
-    seq_id = {k: i for i, k in enumerate(dict.fromkeys(keys))}
-    sequences = torch.tensor([seq_id[k] for k in keys])
-    if "frame" in rows[0]:
-        frames = torch.tensor([int(number(r, "frame", i)) for i, r in enumerate(rows)])
-    else:  # row order within each sequence
-        count: dict = {}
-        order = []
-        for k in keys:
-            order.append(count.get(k, 0))
-            count[k] = order[-1] + 1
-        frames = torch.tensor(order)
-    return ImageSet(
-        images=torch.stack(images),
-        objects=objects,
-        sessions=sessions if len(session_names) > 1 else None,
-        poses=poses,
-        pose_names=["az_sin", "az_cos", "elevation", "distance"],
-        sequences=sequences,
-        frames=frames,
-        name="tdw",
-    )

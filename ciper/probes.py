@@ -34,6 +34,15 @@ from ciper.heads import pair_features
 
 # every metric a trial reports, in the order tables and plots show them
 METRICS = ("object_acc", "session_acc", "view_r2", "rot_r2", "aug_r2", "knn_acc")
+# why a metric can come out NaN: nothing to measure, not a failure
+WHY_NAN = {
+    "session_acc": "the data has one session or none",
+    "view_r2": "the data has no pose labels, or the held-out poses do not vary",
+    "rot_r2": "the data has no 3D rotations (the built-in 3D world has them)",
+    "aug_r2": "aug_order is empty, or the held-out augmentation parameters do not vary",
+    "object_acc": "the probe had nothing to fit",
+    "knn_acc": "the probe had nothing to fit",
+}
 EVAL_SEED = 1234  # the fresh augmentations are the same for every model
 PROBE_TRAIN_IMAGES = 5000
 RIDGE = 1e-3  # relative to the (standardised) feature variance
@@ -158,6 +167,11 @@ def rotation_r2(h_tr, tr, h_te, te, head_input: str, window: int) -> dict:
     x_te = pair_features(h[start], h[end], head_input)
     y_te = rotations.relative(rot[start], rot[end])
     return regression_r2(x_tr, y_tr, x_te, y_te, ["drot_x", "drot_y", "drot_z"], "rot_r2")
+
+
+def nan_notes(metrics: dict) -> list[str]:
+    """One line per metric that came out NaN, saying why."""
+    return [f"{k}=nan: {WHY_NAN[k]}" for k in METRICS if isinstance(metrics.get(k), float) and math.isnan(metrics[k])]
 
 
 def evaluate(trained) -> dict:

@@ -278,10 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     except TrainingDiverged as e:
         print(f"error: training diverged: {e}", file=sys.stderr)
         return 1
-    from ciper.probes import METRICS
+    from ciper.probes import METRICS, nan_notes
 
     keys = [*METRICS, "loss", "train_time"]
     print("  ".join(f"{k}={metrics[k]:.3f}" for k in keys if isinstance(metrics.get(k), float)))
+    for note in nan_notes(metrics):
+        print(f"note: {note}")
     print(f"wrote {Path(args.out) / 'metrics.json'}")
     return 0
 

@@ -5,6 +5,7 @@ Every test waits for the state it needs (a record, a checkpoint file), never for
 
 import json
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -49,7 +50,7 @@ def test_diverging_trial_is_recorded_and_the_others_go_on(tmp_path):
                 "--storage",
                 str(tmp_path),
             ],
-        )
+        ).study_dir
     finally:
         ray.shutdown()
     trials, _ = load_results(study_dir)
@@ -221,6 +222,8 @@ def test_unknown_study_name_exit_2():
         (["dataset=tdw", "data_dir=/tmp"], "has no labels.csv"),
         (["latent_dim=1.5"], "latent_dim='1.5' must be a whole number"),
         (["epochs=0"], "epochs=0 must be >= 1"),
+        (["dataset=folder", f"data_dir={__file__}"], "is a file, not a folder"),
+        (["weight_decay=-1"], "weight_decay=-1.0 must be >= 0"),
     ],
 )
 def test_study_rejects_bad_data_and_types_before_ray_starts(tmp_path, sets, needle):
@@ -391,3 +394,67 @@ def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tm
     second, _, epochs = _rerun_finishes(cmd, tmp_path, expected, epochs_per_trial=6)
     assert "which is gone; going on from" in second.stderr
     assert epochs.loss.notna().all()
+
+
+def test_a_cifar_folder_in_another_format_fails_before_ray_starts(tmp_path):
+    from test_folders import write_cifar
+
+    write_cifar(tmp_path / "cifar")
+    batch = tmp_path / "cifar" / "cifar-10-batches-py" / "test_batch"
+    data = pickle.loads(batch.read_bytes())
+    batch.write_bytes(pickle.dumps({k.encode(): v for k, v in data.items()}))
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "studies",
+            "alpha_sweep",
+            "--preset",
+            "smoke",
+            "--set",
+            "dataset=cifar10",
+            "pairs=synthetic",
+            f"data_dir={tmp_path / 'cifar'}",
+            "--storage",
+            str(tmp_path / "r"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
+    assert p.returncode == 2 and "not in torchvision's format" in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "r" / "alpha_sweep").exists()
+
+
+def test_a_study_in_which_every_trial_failed_exits_1_and_names_the_error(tmp_path, capsys):
+    study = Study(
+        name="all_diverge",
+        question="every trial diverges",
+        space=lambda p: {"lr": [1e9, 1e10]},
+        fixed={"optimizer": "sgd"},
+        seeds=1,
+    )
+    ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
+    try:
+        with pytest.raises(SystemExit) as e:
+            run_and_report(
+                study,
+                [
+                    "--preset",
+                    "smoke",
+                    "--set",
+                    "epochs=1",
+                    "world_frames=20",
+                    "eval_images=100",
+                    "--storage",
+                    str(tmp_path),
+                ],
+            )
+    finally:
+        ray.shutdown()
+    err = capsys.readouterr().err
+    assert e.value.code == 1 and "no trial of all_diverge finished" in err and "TrainingDiverged" in err
+    trials, _ = load_results(tmp_path / "all_diverge")  # the results are written all the same
+    assert len(trials) == 2 and set(trials.status) == {"error"}
+    assert (tmp_path / "all_diverge" / "report.md").exists()

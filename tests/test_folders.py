@@ -8,7 +8,9 @@ import pytest
 import torch
 from torchvision.io import write_png
 
-from ciper.folders import DataError, core50_category, load_cifar10, load_core50, load_tdw
+from ciper.config import Config
+from ciper.datasets import check_dataset, load_dataset
+from ciper.folders import DataError, core50_category, load_cifar10, load_core50
 from ciper.train import main
 
 
@@ -80,10 +82,10 @@ def test_tdw_layout(tmp_path):
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    data = load_tdw(tmp_path, 16)
+    data = load_dataset(Config(dataset="tdw", data_dir=str(tmp_path), image_size=16))
     assert data.images.shape == (6, 3, 16, 16)
     assert data.objects.tolist() == [0, 0, 0, 1, 1, 1]
-    assert data.pose_names == ["az_sin", "az_cos", "elevation", "distance"]
+    assert data.pose_names == ["azimuth_sin", "azimuth_cos", "elevation", "distance"]
     assert torch.allclose(data.poses[1, :2], torch.tensor([0.8660254, 0.5]), atol=1e-5)
     assert data.frames.tolist() == [0, 1, 2, 0, 1, 2]
 
@@ -91,7 +93,7 @@ def test_tdw_layout(tmp_path):
 def test_tdw_bad_csv_named(tmp_path):
     (tmp_path / "labels.csv").write_text("file,object\nx.png,a\n")
     with pytest.raises(DataError, match="lacks column"):
-        load_tdw(tmp_path, 16)
+        load_dataset(Config(dataset="tdw", data_dir=str(tmp_path), image_size=16))
 
 
 @pytest.mark.parametrize("dataset", ["cifar10", "core50", "tdw"])
@@ -115,3 +117,81 @@ def test_missing_folder_is_one_line_exit_2(tmp_path, capsys, dataset):
     assert code == 2 and len(err.splitlines()) == 1
     assert str(missing) in err and "expected" in err
     assert not (tmp_path / "out" / "checkpoint.pt").exists()
+
+
+def write_folder(root, rows, images=True):
+    """A labelled folder in the documented layout: labels.csv and images/."""
+    for r in rows:
+        if images:
+            _png(root / "images" / r["file"], (len(r["file"]) * 20 % 255, 40, 90), size=12)
+    with open(root / "labels.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _rows(n=8):
+    return [
+        {
+            "file": f"f{i}.png",
+            "label": "cat" if i % 2 else "dog",
+            "session": f"s{i // 4}",
+            "sequence": i % 2,
+            "frame": i // 2,
+            "yaw": 45 * i,
+            "height": 1.5 + i,
+        }
+        for i in range(n)
+    ]
+
+
+def test_any_labelled_folder_loads_with_named_pose_columns(tmp_path):
+    write_folder(tmp_path, _rows())
+    cfg = Config(dataset="folder", data_dir=str(tmp_path), image_size=16, view_columns=["yaw:deg", "height"])
+    data = load_dataset(cfg)
+    assert data.images.shape == (8, 3, 16, 16) and data.name == "folder"
+    assert data.objects.tolist() == [1, 0, 1, 0, 1, 0, 1, 0]  # labels in sorted order: cat 0, dog 1
+    assert data.sessions.tolist() == [0] * 4 + [1] * 4
+    assert data.sequences.tolist() == [0, 1] * 4 and data.frames.tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert data.pose_names == ["yaw_sin", "yaw_cos", "height"]
+    assert torch.allclose(data.poses[2, :2], torch.tensor([1.0, 0.0]), atol=1e-6)  # 90 degrees
+    assert data.poses[:, 2].min() == -1 and data.poses[:, 2].max() == 1
+
+
+@pytest.mark.parametrize(
+    "break_it, needle",
+    [
+        (lambda rows: [{k: v for k, v in r.items() if k != "height"} for r in rows], "lacks column(s) height"),
+        (
+            lambda rows: [{**r, "height": "tall"} if r["file"] == "f3.png" else r for r in rows],
+            "row 5: height='tall' is not a number",
+        ),
+        (lambda rows: [{**r, "file": "gone.png"} if r["file"] == "f6.png" else r for r in rows], "row 8 names"),
+        (lambda rows: [{**r, "label": ""} if r["file"] == "f1.png" else r for r in rows], "row 3: label is empty"),
+    ],
+)
+def test_a_malformed_labelled_folder_names_the_row_and_the_fix(tmp_path, break_it, needle):
+    write_folder(tmp_path, _rows())
+    write_folder(tmp_path, break_it(_rows()), images=False)
+    cfg = Config(dataset="folder", data_dir=str(tmp_path), view_columns=["yaw:deg", "height"])
+    with pytest.raises(DataError) as e:
+        check_dataset(cfg)
+    assert needle in str(e.value) and "\n" not in str(e.value)
+
+
+def test_data_dir_that_is_a_file_is_named_as_such(tmp_path):
+    a_file = tmp_path / "labels.csv"
+    a_file.write_text("file,label\n")
+    with pytest.raises(DataError, match="is a file, not a folder"):
+        check_dataset(Config(dataset="folder", data_dir=str(a_file)))
+
+
+def test_cifar10_in_another_pickle_format_is_caught_before_training(tmp_path):
+    write_cifar(tmp_path)
+    batch = tmp_path / "cifar-10-batches-py" / "test_batch"
+    with open(batch, "rb") as f:
+        data = pickle.load(f)
+    with open(batch, "wb") as f:
+        pickle.dump({k.encode(): v for k, v in data.items()}, f)  # keys as bytes, as some exports have
+    with pytest.raises(DataError, match="not in torchvision's format"):
+        check_dataset(Config(dataset="cifar10", data_dir=str(tmp_path), pairs="synthetic"))

@@ -32,8 +32,14 @@ def _png_size(path):
     return struct.unpack(">II", data[16:24])
 
 
-def test_study_writes_tables_and_report(tmp_path):
+def test_study_writes_tables_and_report(tmp_path, capsys):
     study_dir = run_and_report(SMALL, [*TINY, "--storage", str(tmp_path)]).study_dir
+    out = capsys.readouterr().out
+    # a line per finished trial, each with the study's status (a log, not a terminal: no in-place line)
+    lines = [line for line in out.splitlines() if " done  " in line]
+    assert len(lines) == 4 and "[alpha_pair] 4/4 done" in lines[-1]
+    assert "| 4 done, 0 running, 0 pending, ETA 0.0 min, best object_acc 0." in lines[-1]
+    assert "\r" not in out
     trials, epochs = load_results(study_dir)
     assert len(trials) == 4 and set(trials.status) == {"finished"}
     assert sorted(zip(trials.alpha, trials.seed)) == [(0.0, 0), (0.0, 1), (1.0, 0), (1.0, 1)]
@@ -129,3 +135,30 @@ def test_search_study_persists_an_optuna_study(tmp_path):
     stored = optuna.load_study(study_name="search", storage=f"sqlite:///{study_dir / 'optuna.db'}")
     assert len(stored.trials) == 3
     assert "objective" in epochs  # reported every epoch, so ASHA can stop weak trials early
+
+
+def test_repeated_set_flags_add_up_in_a_study():
+    from ciper.study.cli import base_config, parse_args
+
+    args = parse_args(SMALL, ["--preset", "smoke", "--set", "alpha=0", "--set", "seed=3", "epochs=1"])
+    cfg = base_config(SMALL, args)
+    assert (cfg.alpha, cfg.seed, cfg.epochs) == (0.0, 3, 1)
+
+
+def test_the_status_line_counts_trials_and_estimates_the_time_left():
+    from types import SimpleNamespace as Trial
+
+    from ciper.study.progress import status_of
+
+    trials = [
+        Trial(status="TERMINATED", last_result={"finished": True, "time_total_s": 10.0, "object_acc": 0.5}),
+        Trial(status="TERMINATED", last_result={"finished": True, "time_total_s": 30.0, "object_acc": 0.7}),
+        Trial(status="TERMINATED", last_result={"epoch": 1, "object_acc": 0.9}),  # stopped by ASHA
+        Trial(status="RUNNING", last_result={}),
+        Trial(status="RUNNING", last_result={}),
+        Trial(status="PENDING", last_result=None),
+    ]
+    s = status_of(trials, "object_acc")
+    assert (s.done, s.running, s.pending, s.stopped_early) == (2, 2, 1, 1)
+    assert s.best == 0.9 and s.eta_s == (1 + 2 * 0.5) * 20.0 / 2
+    assert s.line() == "2 done, 2 running, 1 pending, 1 stopped early (ASHA), ETA 0.3 min, best object_acc 0.900"

@@ -112,3 +112,43 @@ def test_time_pairs_with_geometric_ops_train_on_the_3d_world():
     assert list(groups)[:2] == ["view_rotation", "view"] and "rotation" in groups
     trained = train(cfg)
     assert trained.model.predictor.mlp[-1].out_features == sum(len(c) for c in groups.values())
+
+
+@pytest.mark.parametrize(
+    "sets, needle",
+    [
+        (["max_train_images=1"], "max_train_images=1 leaves one training image"),
+        (["latent_dim=1000000000"], "latent_dim=1000000000 must be <= 65536"),
+        (["weight_decay=-1"], "weight_decay=-1.0 must be >= 0"),
+        (["lr=inf"], "lr=inf must be a finite number"),
+        (["rotation_degrees=nan", "aug_order=rotation", "pairs=synthetic"], "rotation_degrees=nan must be a finite"),
+        (["view_columns=yaw"], "view_columns is for dataset=folder"),
+    ],
+)
+def test_bad_values_are_one_line_and_exit_2_before_training(tmp_path, sets, needle):
+    p = _cli("--preset", "smoke", "--set", *sets, "--out", str(tmp_path / "run"), "--no-progress")
+    assert p.returncode == 2 and needle in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_a_data_dir_that_is_a_file_is_one_line_and_exit_2(tmp_path):
+    a_file = tmp_path / "data.csv"
+    a_file.write_text("file,label\n")
+    p = _cli("--preset", "smoke", "--set", "dataset=folder", f"data_dir={a_file}", "--out", str(tmp_path / "r"))
+    assert p.returncode == 2 and "is a file, not a folder" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_repeated_set_flags_add_up(tmp_path):
+    out = tmp_path / "run"
+    p = _cli("--preset", "smoke", "--set", "alpha=0", "--set", "seed=3", "epochs=1", "--out", str(out), "--no-progress")
+    assert p.returncode == 0, p.stderr
+    config = json.loads((out / "config.json").read_text())
+    assert config["alpha"] == 0.0 and config["seed"] == 3 and config["epochs"] == 1
+
+
+def test_a_nan_metric_is_explained(tmp_path):
+    p = _cli(
+        "--preset", "smoke", "--set", "dataset=flatworld", "epochs=1", "--out", str(tmp_path / "r"), "--no-progress"
+    )
+    assert p.returncode == 0, p.stderr
+    assert "note: rot_r2=nan: the data has no 3D rotations" in p.stdout

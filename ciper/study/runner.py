@@ -134,7 +134,7 @@ def _tuner(study: Study, args, base: Config, storage: str):
 def _new_tuner(study: Study, args, base: Config, fn, storage: str):
     from ray import tune
 
-    from ciper.study.progress import TrialLines
+    from ciper.study.progress import StudyProgress
 
     space = base.to_dict()
     study_space = study.space(args.preset)
@@ -145,7 +145,11 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str):
         name="ray",
         storage_path=os.path.join(storage, study.name),
         verbose=0,
-        callbacks=[TrialLines(study.name, [*study_space, "seed"])],
+        callbacks=[
+            StudyProgress(
+                study.name, [*study_space, "seed"], "objective" if study.is_search(args.preset) else study.metric
+            )
+        ],
         failure_config=tune.FailureConfig(max_failures=2),
         checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
     )
@@ -189,3 +193,9 @@ def _summary(study: Study, trials, wall: float) -> None:
     )
     for _, row in trials[trials["status"] == "error"].iterrows():
         print(f"[{study.name}] failed trial {row['trial_id']}: {row['error']}")
+    from ciper.probes import METRICS, WHY_NAN
+
+    done = trials[trials["status"] == "finished"] if len(trials) else trials
+    for m in METRICS:
+        if m in done and len(done) and done[m].isna().all():
+            print(f"[{study.name}] note: {m} is NaN in every trial: {WHY_NAN[m]}")

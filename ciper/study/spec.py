@@ -24,6 +24,7 @@ class Study:
     seeds: int = 3
     objectives: dict[str, dict[str, float]] = field(default_factory=dict)  # search: name -> metric weights
     report: str | None = None  # which analysis writes its report (one of REPORTS)
+    metric: str = "object_acc"  # the main metric: its best value so far shows while the study runs
 
     def __post_init__(self):
         if self.report is not None and self.report not in REPORTS:
