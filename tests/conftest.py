@@ -6,3 +6,6 @@ os.environ.setdefault("RAY_DEDUP_LOGS", "0")
 # worlds the tests generate are cached in a folder of this run (Ray's workers inherit it),
 # never in the user's cache, and never read from an earlier run
 os.environ.setdefault("CIPER_CACHE_DIR", tempfile.mkdtemp(prefix="ciper-test-cache-"))
+# experiment trackers stay on this machine: wandb writes offline run files, nothing is uploaded
+os.environ.setdefault("WANDB_MODE", "offline")
+os.environ.setdefault("WANDB_SILENT", "true")

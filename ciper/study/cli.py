@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ciper.config import PRESETS, Config, ConfigError, parse_overrides, preset, resolve_path
 from ciper.study.spec import Study
+from ciper.study.trackers import TRACKERS, missing
 
 
 def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
@@ -29,6 +30,14 @@ def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
         help="extra fixed config values (may be given several times; they add up)",
     )
     ap.add_argument("--dashboard", action="store_true", help="start Ray's dashboard on 127.0.0.1")
+    ap.add_argument(
+        "--log",
+        nargs="+",
+        action="extend",
+        default=[],
+        choices=list(TRACKERS),
+        help="experiment trackers, several allowed: tensorboard, mlflow, wandb (see README)",
+    )
     if study.objectives:
         ap.add_argument("--num-samples", type=int, default=12)
         ap.add_argument("--objective", default=next(iter(study.objectives)), choices=list(study.objectives))
@@ -75,6 +84,7 @@ def check_args(study: Study, args) -> list[str]:
             problems.append(f"--gpus-per-trial {args.gpus_per_trial} exceeds the {have} GPU(s) here")
     if args.max_concurrent < 0:
         problems.append(f"--max-concurrent {args.max_concurrent} must be >= 0")
+    problems += missing(args.log)
     if getattr(args, "num_samples", 1) < 1:
         problems.append(f"--num-samples {args.num_samples} must be >= 1")
     if not is_uri(args.storage):

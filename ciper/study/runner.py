@@ -73,7 +73,7 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
                 file=sys.stderr,
             )
             raise SystemExit(2)
-        tuner = _tuner(study, args, base, storage)
+        tuner = _tuner(study, args, base, storage, study_dir)
         started = time.time()
         grid = tuner.fit()
         wall = time.time() - started
@@ -111,7 +111,7 @@ def _start_ray(args) -> None:
         ray.init(num_cpus=os.cpu_count(), num_gpus=None if args.gpus_per_trial else 0, **init)
 
 
-def _tuner(study: Study, args, base: Config, storage: str):
+def _tuner(study: Study, args, base: Config, storage: str, study_dir: Path | None):
     """A new Tuner for the study, or the interrupted one restored from its storage."""
     from ray import tune
 
@@ -128,13 +128,14 @@ def _tuner(study: Study, args, base: Config, storage: str):
         print(f"resuming {study.name} from {exp_path}")
         mend_missing_checkpoints(exp_path)
         return tune.Tuner.restore(exp_path, trainable=fn, resume_errored=True, restart_errored=False)
-    return _new_tuner(study, args, base, fn, storage)
+    return _new_tuner(study, args, base, fn, storage, study_dir)
 
 
-def _new_tuner(study: Study, args, base: Config, fn, storage: str):
+def _new_tuner(study: Study, args, base: Config, fn, storage: str, study_dir: Path | None):
     from ray import tune
 
     from ciper.study.progress import StudyProgress
+    from ciper.study.trackers import callbacks
 
     space = base.to_dict()
     study_space = study.space(args.preset)
@@ -148,7 +149,8 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str):
         callbacks=[
             StudyProgress(
                 study.name, [*study_space, "seed"], "objective" if study.is_search(args.preset) else study.metric
-            )
+            ),
+            *callbacks(args.log, study.name, study_dir),
         ],
         failure_config=tune.FailureConfig(max_failures=2),
         checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
