@@ -7,7 +7,7 @@ optimiser step of the encoder alone. Views/s for each;
 the ratio is what augmentation + heads + losses cost. The two alternate in
 blocks (--rounds of them, each 2 untimed steps then --calls timed ones, the
 steady state of a training loop) and the ratio is the median over rounds. On CUDA: bf16 autocast
-and channels_last, as the training loop uses them; --compile adds torch.compile.
+and channels_last (on every device), as the training loop uses them; --compile adds torch.compile.
 
     python benchmarks/step.py [--encoder small_cnn|resnet18] [--batch 256] [--json out.json]
 """
@@ -34,6 +34,7 @@ def build_steps(
     device: str | None = None,
     compile: bool = False,
     latent_dim: int | None = None,
+    layout: str = "channels_last",
 ):
     """(bare_step, ciper_step, device): two closures that each run one training step."""
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -50,7 +51,7 @@ def build_steps(
     pairs, pipeline = TimePairs(data, cfg.time_window), Pipeline.from_config(cfg)
     g = torch.Generator().manual_seed(0)
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda" else torch.autocast("cpu", enabled=False)
-    fmt = torch.channels_last if dev.type == "cuda" else torch.contiguous_format
+    fmt = torch.contiguous_format if layout == "contiguous" else torch.channels_last  # as ciper.train
 
     torch.manual_seed(0)
     model = CIPER(cfg, target_groups(cfg, data)).to(dev, memory_format=fmt)

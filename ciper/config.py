@@ -42,6 +42,7 @@ HEAD_INPUTS = ("diff", "concat")
 PAIR_SOURCES = {"synthetic": (False, True), "time": (True, False), "time+synthetic": (True, True)}
 OPTIMIZERS = ("adamw", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
+MEMORY_FORMATS = ("auto", "channels_last", "contiguous")
 
 
 class ConfigError(ValueError):
@@ -101,6 +102,7 @@ class Config:
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda
     threads: int = 0  # torch CPU threads; 0 = leave torch's default
+    memory_format: str = "auto"  # auto (= channels_last, measured fastest) | channels_last | contiguous
     compile: bool = False  # torch.compile the encoder (measured in benchmarks, off by default)
 
     # ---- construction -------------------------------------------------
@@ -142,6 +144,7 @@ class Config:
             ("pairs", PAIR_SOURCES),
             ("optimizer", OPTIMIZERS),
             ("device", DEVICES),
+            ("memory_format", MEMORY_FORMATS),
         ]:
             choice(name, allowed)
         for f in dataclasses.fields(self):

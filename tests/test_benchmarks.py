@@ -55,3 +55,9 @@ def test_world_benchmark_times_generation_and_the_cache(tmp_path):
     assert set(rows) == {"world", "flatworld"}
     for r in rows.values():
         assert r["images"] == 20 and r["generate_s"] > 0 and r["cache_hit_s"] > 0 and r["file_mib"] > 0
+
+
+def test_layout_benchmark_compares_both_layouts(tmp_path):
+    res = _run("layout", "--batch", "8", "--threads", "1", "--rounds", "2", "--calls", "1", tmp_path=tmp_path)
+    rows = {r["layout"]: r for r in res["rows"]}
+    assert set(rows) == {"contiguous", "channels_last"} and rows["channels_last"]["speedup"] > 0
