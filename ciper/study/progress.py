@@ -38,12 +38,13 @@ class Status:
     mean_trial_s: float = math.nan
     best: float = math.nan
     metric: str = "object_acc"
+    slots: int = 0  # trials that run at once (the most seen running); 0: as many as run now
 
     @property
     def eta_s(self) -> float:
         """Seconds left: the trials not yet done, over the slots running at once."""
         left = self.pending + self.running * 0.5
-        return left * self.mean_trial_s / max(1, self.running) if left else 0.0
+        return left * self.mean_trial_s / max(1, self.slots, self.running) if left else 0.0
 
     def line(self) -> str:
         parts = [f"{self.done} done", f"{self.running} running", f"{self.pending} pending"]
@@ -57,10 +58,10 @@ class Status:
         return ", ".join(parts)
 
 
-def status_of(trials, metric: str, ended: dict | None = None) -> Status:
+def status_of(trials, metric: str, ended: dict | None = None, slots: int = 0) -> Status:
     """A Status from Ray's trial objects (status, last_result). `ended` (trial_id -> True) names
     trials the callbacks saw end: Ray sets their status only after the callbacks ran."""
-    s = Status(metric=metric)
+    s = Status(metric=metric, slots=slots)
     durations, values = [], []
     ended = ended or {}
     for t in trials:
@@ -95,6 +96,7 @@ class StudyProgress(Callback):
         self.name, self.keys, self.metric = name, keys, metric
         self.refresh_s, self.last_draw = refresh_s, 0.0
         self.ended: dict[str, bool] = {}
+        self.slots = 0  # the most trials seen running at once
 
     @property
     def stream(self):
@@ -113,11 +115,13 @@ class StudyProgress(Callback):
 
     def _draw(self, trials) -> None:
         if self.live:
-            self.stream.write(f"\r\033[K[{self.name}] {status_of(trials, self.metric, self.ended).line()}")
+            status = status_of(trials, self.metric, self.ended, self.slots)
+            self.stream.write(f"\r\033[K[{self.name}] {status.line()}")
             self.stream.flush()
             self.last_draw = time.monotonic()
 
     def on_step_end(self, iteration, trials, **info):
+        self.slots = max(self.slots, sum(t.status == "RUNNING" for t in trials))
         if self.live and time.monotonic() - self.last_draw >= self.refresh_s:
             self._draw(trials)
 
@@ -126,7 +130,7 @@ class StudyProgress(Callback):
         r = trial.last_result or {}
         if not r.get("finished"):  # stopped by ASHA (or recorded a failure): counted in the status line
             return
-        status = status_of(trials, self.metric, self.ended)
+        status = status_of(trials, self.metric, self.ended, self.slots)
         got = "  ".join(f"{k}={r[k]:.3f}" for k in METRICS if isinstance(r.get(k), float))
         tail = "" if self.live else f"  | {status.line()}"
         self._print(f"[{self.name}] {status.done}/{len(trials)} done  {label(trial.config, self.keys)}  {got}{tail}")
