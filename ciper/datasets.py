@@ -32,10 +32,10 @@ def _world_params(cfg: Config) -> dict:
 
 def _world(cfg: Config) -> ImageSet:
     """The 3D world, generated once per machine and cached (ciper/worldcache.py)."""
-    from ciper import rotations, world
+    from ciper import flatworld, rotations, world
     from ciper.worldcache import cached_world
 
-    return cached_world("world", world.generate_world, _world_params(cfg), code=[world, rotations])
+    return cached_world("world", world.generate_world, _world_params(cfg), code=[world, rotations, flatworld])
 
 
 def _flatworld(cfg: Config) -> ImageSet:

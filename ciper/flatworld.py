@@ -33,14 +33,15 @@ SHIFT_PX = 0.19  # largest centre offset, as a fraction of the image size
 HARMONICS = 4
 
 
-def _reflect(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
+def reflect(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
     """Fold a random walk back into [low, high]."""
     span = high - low
     y = torch.remainder(x - low, 2 * span)
     return low + torch.where(y > span, 2 * span - y, y)
 
 
-def _hsv_to_rgb(h, s, v):
+def hsv_to_rgb(h, s, v):
+    """HSV in [0, 1] -> RGB, for tensors of any shape [...] -> [..., 3]."""
     k = torch.stack([(5 + h * 6) % 6, (3 + h * 6) % 6, (1 + h * 6) % 6], -1)
     return v[..., None] - v[..., None] * s[..., None] * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
 
@@ -65,14 +66,14 @@ def generate_world(objects: int = 10, sessions: int = 5, frames: int = 200, size
     n_seq = objects * sessions
     seq_object = torch.arange(n_seq) // sessions
     seq_session = torch.arange(n_seq) % sessions
-    theta = _reflect(
+    theta = reflect(
         TILT_MAX * (2 * rand(n_seq, 1) - 1) + torch.cumsum(0.12 * randn(n_seq, frames), 1), -TILT_MAX, TILT_MAX
     )
     lo, hi = SCALE_RANGE
-    scale = _reflect(lo + (hi - lo) * rand(n_seq, 1) + torch.cumsum(0.04 * randn(n_seq, frames), 1), lo, hi)
-    pos = _reflect(2 * rand(n_seq, 1, 2) - 1 + torch.cumsum(0.12 * randn(n_seq, frames, 2), 1), -1.0, 1.0)
+    scale = reflect(lo + (hi - lo) * rand(n_seq, 1) + torch.cumsum(0.04 * randn(n_seq, frames), 1), lo, hi)
+    pos = reflect(2 * rand(n_seq, 1, 2) - 1 + torch.cumsum(0.12 * randn(n_seq, frames, 2), 1), -1.0, 1.0)
     hue = rand(n_seq)  # the object's colour: constant per sequence
-    body = _hsv_to_rgb(hue, 0.55 + 0.4 * rand(n_seq), 0.75 + 0.25 * rand(n_seq))  # [S, 3]
+    body = hsv_to_rgb(hue, 0.55 + 0.4 * rand(n_seq), 0.75 + 0.25 * rand(n_seq))  # [S, 3]
 
     # flatten sequences x frames into images
     obj = seq_object.repeat_interleave(frames)

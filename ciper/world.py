@@ -46,6 +46,7 @@ import torch
 import torch.nn.functional as F
 
 from ciper import rotations
+from ciper.flatworld import hsv_to_rgb, reflect
 from ciper.imageset import ImageSet
 
 POSE_NAMES = ["rot_x", "rot_y", "rot_z", "scale", "pos_x", "pos_y"]
@@ -61,18 +62,6 @@ SUPERSAMPLE = 2  # rays per pixel side
 ELLIPSOIDS, BOXES, MARKERS = (0, 1), (2, 3), (4, 5)
 MARKER_PLACES = ((0.0, -1.0, 0.0), (0.0, 0.0, -1.0))  # top (image y points down), front
 MARKER_COLOURS = ((0.08, 0.08, 0.1), (0.95, 0.95, 0.9))
-
-
-def _reflect(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
-    """Fold a random walk back into [low, high]."""
-    span = high - low
-    y = torch.remainder(x - low, 2 * span)
-    return low + torch.where(y > span, 2 * span - y, y)
-
-
-def _hsv_to_rgb(h, s, v):
-    k = torch.stack([(5 + h * 6) % 6, (3 + h * 6) % 6, (1 + h * 6) % 6], -1)
-    return v[..., None] - v[..., None] * s[..., None] * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
 
 
 def make_objects(n: int, g: torch.Generator) -> dict[str, torch.Tensor]:
@@ -271,21 +260,21 @@ def generate_world(
     start = rotations.from_axis_angle(axis * MAX_ANGLE * torch.rand(n_seq, 1, generator=g) ** (1 / 3))
     quat = drift_rotations(start, frames, g)  # [S, F, 4]
     lo, hi = SCALE_RANGE
-    scale = _reflect(
+    scale = reflect(
         lo
         + (hi - lo) * torch.rand(n_seq, 1, generator=g)
         + torch.cumsum(0.015 * torch.randn(n_seq, frames, generator=g), 1),
         lo,
         hi,
     )
-    pos = _reflect(
+    pos = reflect(
         2 * torch.rand(n_seq, 1, 2, generator=g)
         - 1
         + torch.cumsum(0.05 * torch.randn(n_seq, frames, 2, generator=g), 1),
         -1.0,
         1.0,
     )
-    body = _hsv_to_rgb(
+    body = hsv_to_rgb(
         torch.rand(n_seq, generator=g),
         0.45 + 0.45 * torch.rand(n_seq, generator=g),
         0.7 + 0.3 * torch.rand(n_seq, generator=g),
