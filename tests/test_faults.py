@@ -431,7 +431,7 @@ def test_a_study_in_which_every_trial_failed_exits_1_and_names_the_error(tmp_pat
     study = Study(
         name="all_diverge",
         question="every trial diverges",
-        space=lambda p: {"lr": [1e9, 1e10]},
+        space=lambda p: {"lr": [1e10, 1e12]},
         fixed={"optimizer": "sgd"},
         seeds=1,
     )
