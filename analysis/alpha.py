@@ -7,11 +7,15 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.plots import LABELS, METRICS, errorbar, panels, present, save
+from analysis.references import STYLE, draw_bands, with_reference_rows
 from analysis.stats import paired_difference, pareto_front, summarise
 
+FIGURE = "alpha_metrics.png"  # the key figure (FINDINGS.md shows it)
 
-def plot_metrics(summary: pd.DataFrame, path: Path) -> Path:
-    """Each metric against alpha on a log axis; alpha = 0 drawn apart, at the left, as a black square."""
+
+def plot_metrics(summary: pd.DataFrame, path: Path, refs: pd.DataFrame | None = None) -> Path:
+    """Each metric against alpha on a log axis; alpha = 0 drawn apart, at the left, as a black square;
+    the reference encoders as bands."""
     metrics = present(summary, METRICS)
     fig, axes = panels(len(metrics))
     pos, zero = summary[summary.alpha > 0], summary[summary.alpha == 0]
@@ -30,6 +34,7 @@ def plot_metrics(summary: pd.DataFrame, path: Path) -> Path:
                 label="contrastive only (alpha = 0, drawn at left)",
             )
             ax.axhline(float(zero[m].iloc[0]), color="black", lw=0.8, ls=":")
+        draw_bands(ax, refs, m)
         ax.set_xscale("log")
         ax.set_xlabel("alpha (weight of L_pred, log scale)")
         ax.set_title(LABELS[m], fontsize=9)
@@ -39,8 +44,11 @@ def plot_metrics(summary: pd.DataFrame, path: Path) -> Path:
     return save(fig, path)
 
 
-def plot_tradeoff(summary: pd.DataFrame, path: Path, invariant="object_acc", equivariant="view_r2") -> Path:
-    """A point per alpha: invariant metric against equivariant metric, Pareto front drawn."""
+def plot_tradeoff(
+    summary: pd.DataFrame, path: Path, invariant="object_acc", equivariant="view_r2", refs: pd.DataFrame | None = None
+) -> Path:
+    """A point per alpha: invariant metric against equivariant metric, Pareto front drawn,
+    the reference encoders as crosses."""
     fig, (ax,) = panels(1, width=5.2, height=4.4)
 
     def half_widths(m):
@@ -67,6 +75,16 @@ def plot_tradeoff(summary: pd.DataFrame, path: Path, invariant="object_acc", equ
         color="tab:red",
         label="Pareto front",
     )
+    if refs is not None and not refs.empty and {invariant, equivariant} <= set(refs):
+        for _, r in refs.iterrows():
+            ax.plot(r[equivariant], r[invariant], "x", ms=9, mew=2, color=STYLE[r["kind"]]["color"])
+            ax.annotate(
+                f"{r['kind']} encoder",
+                (r[equivariant], r[invariant]),
+                xytext=(5, -10),
+                textcoords="offset points",
+                fontsize=7,
+            )
     ax.set_xlabel(f"{LABELS[equivariant]} (equivariant)")
     ax.set_ylabel(f"{LABELS[invariant]} (invariant)")
     ax.set_title("invariance against equivariance, a point per alpha (±95 % CI)", fontsize=9)
@@ -75,12 +93,14 @@ def plot_tradeoff(summary: pd.DataFrame, path: Path, invariant="object_acc", equ
     return save(fig, path)
 
 
-def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path) -> list[str]:
+def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.DataFrame | None = None) -> list[str]:
     summary = summarise(trials, "alpha", METRICS)
     lines = ["## How does alpha trade invariance against equivariance?", ""]
-    lines.append(f"![metrics against alpha]({plot_metrics(summary, out / 'alpha_metrics.png').name})")
+    lines.append(f"![metrics against alpha]({plot_metrics(summary, out / FIGURE, refs).name})")
     equi = "view_r2" if summary.get("view_r2", pd.Series(dtype=float)).notna().any() else "aug_r2"
-    lines.append(f"![trade-off]({plot_tradeoff(summary, out / 'alpha_tradeoff.png', equivariant=equi).name})")
+    lines.append(
+        f"![trade-off]({plot_tradeoff(summary, out / 'alpha_tradeoff.png', equivariant=equi, refs=refs).name})"
+    )
     lines.append("")
     if (trials.alpha == 0).any():
         for m in present(summary, METRICS):
@@ -92,5 +112,31 @@ def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path) -> list[str]:
                 f"best {best[m]:.3f} at alpha = {best.alpha:g}, a paired change of {d:+.3f} "
                 f"(CI {lo:+.3f}..{hi:+.3f}, {n} seeds)."
             )
-    lines += ["", summary.round(3).to_markdown(index=False), ""]
+    table = with_reference_rows(summary, refs, "alpha")
+    lines += ["", table.round(3).to_markdown(index=False), ""]
     return lines
+
+
+def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None) -> list[str]:
+    """The answer in a few sentences: alpha = 1 and the largest alpha against alpha = 0, paired by seed."""
+    if not (trials.alpha == 0).any() or trials.alpha.nunique() < 2:
+        return ["The study needs alpha = 0 and at least one alpha > 0 to answer the question."]
+    high = float(trials.alpha.max())
+    mid = 1.0 if (trials.alpha == 1.0).any() else float(sorted(trials.alpha.unique())[1])
+    metrics = [
+        m
+        for m in ("object_acc", "knn_acc", "view_r2", "rot_r2", "aug_r2")
+        if trials.get(m) is not None and trials[m].notna().any()
+    ]
+
+    def change(a, m):
+        d, lo, hi, n = paired_difference(trials, "alpha", a, 0.0, m)
+        return f"{m} {d:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+
+    out = [
+        f"Against contrastive-only (alpha = 0), paired by seed with 95 % CIs, alpha = {mid:g} changes "
+        + "; ".join(change(mid, m) for m in metrics)
+        + ".",
+        f"At alpha = {high:g}: " + "; ".join(change(high, m) for m in metrics) + ".",
+    ]
+    return out

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ciper.study.spec import with_condition
 from ciper.study.tables import EPOCH_COLUMNS, load_results, plain
 
 
@@ -30,7 +31,8 @@ def load_study(study_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _from_ray_folders(ray_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, epochs = [], []
     for trial_dir in sorted(p for p in ray_dir.iterdir() if p.is_dir() and (p / "params.json").exists()):
-        config = {k: plain(v) for k, v in json.loads((trial_dir / "params.json").read_text()).items()}
+        params = with_condition(json.loads((trial_dir / "params.json").read_text()))
+        config = {k: plain(v) for k, v in params.items()}
         history = []
         if (trial_dir / "result.json").exists():
             for line in (trial_dir / "result.json").read_text().splitlines():

@@ -14,11 +14,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import ablation, alpha, curves, latent, order, search, structure, views
+from analysis import ablation, alpha, curves, latent, maps, order, removal, search, structure, views
 from analysis.load import load_study, missing_trials
+from analysis.plots import METRICS
+from analysis.references import reference_summary
 from ciper.records import atomic_write_bytes
 
-REPORTS = {"alpha": alpha, "order": order, "latent": latent, "ablation": ablation, "views": views}
+REPORTS = {
+    "alpha": alpha,
+    "order": order,
+    "latent": latent,
+    "ablation": ablation,
+    "removal": removal,
+    "views": views,
+}
 AXES = {"aug_order": order, "latent_dim": latent, "head_mode": ablation, "alpha": alpha}
 
 
@@ -37,8 +46,13 @@ def _by_axis(trials: pd.DataFrame):
     return None
 
 
-def build_report(study_dir: str | Path, report: str | None = None, with_structure: bool = True) -> Path:
-    """Write <study_dir>/report.md; `report` names the analysis (default: the one run.json records)."""
+def build_report(
+    study_dir: str | Path, report: str | None = None, with_structure: bool = True, with_references: bool = True
+) -> Path:
+    """Write <study_dir>/report.md; `report` names the analysis (default: the one run.json records).
+
+    with_structure adds the structure analysis and the feature maps (they load checkpoints);
+    with_references adds the untrained and supervised encoders (computed once per storage)."""
     study_dir = Path(study_dir)
     trials, epochs = load_study(study_dir)
     report = report or recorded_report(study_dir)
@@ -61,13 +75,15 @@ def build_report(study_dir: str | Path, report: str | None = None, with_structur
         else:
             kind = REPORTS[report] if report in REPORTS else _by_axis(done)
             if kind is not None:
-                lines += kind.analyse(done, epochs, study_dir)
+                refs = reference_summary(study_dir, done, METRICS) if with_references else None
+                lines += kind.analyse(done, epochs, study_dir, refs)
         metric = "objective" if "objective" in done else "view_r2"
         fig = curves.plot_best(done, epochs, metric, study_dir / "curves.png")
         if fig is not None:
             lines += ["## Training curves", "", f"![training curves of the best trials]({fig.name})", ""]
         if with_structure:
             lines += structure.analyse(study_dir, done, study_dir)
+            lines += maps.analyse(study_dir, done, study_dir)
     path = study_dir / "report.md"
     atomic_write_bytes(path, ("\n".join(lines) + "\n").encode())
     return path

@@ -133,6 +133,7 @@ def analyse(study_dir: Path, trials: pd.DataFrame, out: Path, per_condition: int
     if not rows:
         return []
     table = pd.DataFrame(rows)
+    table.to_csv(out / "structure.csv", index=False)  # read by the findings (analysis.findings)
     lines = [
         "## Representation structure",
         "",

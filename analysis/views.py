@@ -8,7 +8,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.plots import LABELS, METRICS, panels, present, save
+from analysis.references import draw_bands, with_reference_rows
 from analysis.stats import paired_difference, summarise
+
+FIGURE = "views.png"  # the key figure (FINDINGS.md shows it)
 
 SOURCES = {"time+synthetic": "time pairs", "synthetic": "synthetic only"}
 
@@ -33,7 +36,7 @@ def gains(trials: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plot(summary: pd.DataFrame, metrics: list[str], path: Path) -> Path:
+def plot(summary: pd.DataFrame, metrics: list[str], path: Path, refs: pd.DataFrame | None = None) -> Path:
     fig, axes = panels(len(metrics), width=5.0, height=3.8)
     sources = sorted(summary.source.unique())
     x = np.arange(len(sources))
@@ -50,6 +53,7 @@ def plot(summary: pd.DataFrame, metrics: list[str], path: Path) -> Path:
                 yerr=[s[m] - s[f"{m}_lo"], s[f"{m}_hi"] - s[m]],
                 capsize=3,
             )
+        draw_bands(ax, refs, m)
         ax.set_xticks(x, [s.replace(", ", "\n").replace(" + ", "\n+ ") for s in sources], fontsize=6)
         ax.set_title(LABELS[m], fontsize=9)
         ax.grid(alpha=0.3, axis="y")
@@ -58,21 +62,33 @@ def plot(summary: pd.DataFrame, metrics: list[str], path: Path) -> Path:
     return save(fig, path)
 
 
-def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path) -> list[str]:
+def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.DataFrame | None = None) -> list[str]:
     t = trials.assign(source=_source(trials))
     summary = summarise(t, ["source", "alpha"], METRICS)
     metrics = [m for m in ("rot_r2", "view_r2", "object_acc") if m in present(summary, METRICS)]
     table = gains(trials, present(summary, METRICS))
+    figure = plot(summary, metrics, out / FIGURE, refs)
     lines = [
         "## Do natural view changes teach what 2D augmentations cannot?",
         "",
-        f"![CIPER against contrastive-only per source of pairs]({plot(summary, metrics, out / 'views.png').name})",
+        f"![CIPER against contrastive-only per source of pairs]({figure.name})",
         "",
         "CIPER's gain over contrastive-only (alpha = 1 minus alpha = 0, paired by seed, 95 % CI):",
         "",
         table.to_markdown(index=False),
         "",
-        summary.round(3).to_markdown(index=False),
+        with_reference_rows(summary, refs, "source").round(3).to_markdown(index=False),
         "",
     ]
     return lines
+
+
+def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None) -> list[str]:
+    """CIPER's rot_r2 and view_r2 gain for each source of pairs."""
+    metric = "rot_r2" if "rot_r2" in trials and trials.rot_r2.notna().any() else "view_r2"
+    t = trials.assign(source=_source(trials))
+    parts = []
+    for source, group in t.groupby("source", sort=True):
+        d, lo, hi, n = paired_difference(group, "alpha", 1.0, 0.0, metric)
+        parts.append(f"{source}: {d:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+    return [f"CIPER's gain in {metric} over contrastive-only, paired by seed (95 % CI): " + "; ".join(parts) + "."]

@@ -20,6 +20,7 @@ permutation of one set shares a schema). Normalisation, per column:
   jitter_applied     1 if colour jitter ran
   brightness, contrast, saturation   (factor - 1) / strength, in [-1, 1]; 0 if not applied
   hue                hue shift / max shift, in [-1, 1]; 0 if not applied
+  jitter_position_*  (random jitter order only) each sub-op's place, -1 first .. 1 last; 0 if not applied
   grayscale          1 if converted to grey
   blur_applied       1 if blurred;   blur_sigma  sigma / sigma_max, 0 if not applied
   rotation_applied   1 if rotated;   rotation_angle  degrees / max degrees, in [-1, 1]
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ciper.config import AUGMENTATIONS, Config
+from ciper.config import AUGMENTATIONS, JITTER_OPS, Config
 from ciper.device import to_device
 
 GRAY_WEIGHTS = (0.2989, 0.587, 0.114)  # torchvision's rgb_to_grayscale
@@ -187,14 +188,21 @@ class Flip(_Chance):
 
 @dataclass
 class ColorJitter:
-    """brightness, contrast, saturation, hue, in that fixed order (one factor each)."""
+    """brightness, contrast, saturation, hue (one factor each), in `order`, or in a new order
+    per sample (`random_order`, as torchvision's ColorJitter), recorded as parameters."""
 
     p: float = 0.8
     brightness: float = 0.4
     contrast: float = 0.4
     saturation: float = 0.4
     hue: float = 0.1
-    columns = ("jitter_applied", "brightness", "contrast", "saturation", "hue")
+    order: tuple[str, ...] = JITTER_OPS
+    random_order: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        base = ("jitter_applied", "brightness", "contrast", "saturation", "hue")
+        return base + tuple(f"jitter_position_{op}" for op in JITTER_OPS) if self.random_order else base
 
     def sample(self, n, g, height, width):
         chosen = _bernoulli_chosen(n, self.p, g)
@@ -203,21 +211,44 @@ class ColorJitter:
             k: 1 + applied * _uniform(n, -getattr(self, k), getattr(self, k), g)
             for k in ("brightness", "contrast", "saturation")
         }
-        return dict(hue=applied * _uniform(n, -self.hue, self.hue, g), **factors, **chosen)
+        raw = dict(hue=applied * _uniform(n, -self.hue, self.hue, g), **factors, **chosen)
+        if self.random_order:  # sequence[i] = indices into JITTER_OPS, in the order sample i applies them
+            raw["sequence"] = torch.rand(n, len(JITTER_OPS), generator=g).argsort(1)
+        return raw
 
     def apply(self, x, params):
         return _on_chosen(x, params, self.jitter)
 
+    def sub_op(self, name: str, y: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+        """One of the four sub-ops on y (may be overwritten), one factor per sample."""
+        if name == "brightness":  # blend with black
+            return y.mul_(_per_sample(factor)).clamp_(0, 1)
+        if name == "contrast":
+            return _blend_(y, grayscale(y).mean((1, 2, 3), keepdim=True), factor)
+        if name == "saturation":
+            return _blend_(y, grayscale(y), factor)
+        return shift_hue(y, factor) if self.hue > 0 else y
+
     def jitter(self, y, f):
-        y.mul_(_per_sample(f["brightness"])).clamp_(0, 1)  # blend with black
-        y = _blend_(y, grayscale(y).mean((1, 2, 3), keepdim=True), f["contrast"])
-        y = _blend_(y, grayscale(y), f["saturation"])
-        return shift_hue(y, f["hue"]) if self.hue > 0 else y
+        if "sequence" not in f:
+            for name in self.order:
+                y = self.sub_op(name, y, f[name])
+            return y
+        for step in range(len(JITTER_OPS)):  # at each step, each sub-op on the samples that take it now
+            for k, name in enumerate(JITTER_OPS):
+                rows = (f["sequence"][:, step] == k).nonzero()[:, 0]
+                if rows.numel():
+                    y = y.index_copy(0, rows, self.sub_op(name, y.index_select(0, rows), f[name].index_select(0, rows)))
+        return y
 
     def encode(self, params):
         norm = lambda k: (params[k] - 1) / getattr(self, k) if getattr(self, k) > 0 else torch.zeros_like(params[k])
         hue = params["hue"] / self.hue if self.hue > 0 else torch.zeros_like(params["hue"])
-        return torch.stack([params["applied"], norm("brightness"), norm("contrast"), norm("saturation"), hue], 1)
+        columns = [params["applied"], norm("brightness"), norm("contrast"), norm("saturation"), hue]
+        if self.random_order:  # each sub-op's position, -1 (first) .. 1 (last); 0 when jitter did not run
+            position = params["sequence"].argsort(1).float() * (2 / (len(JITTER_OPS) - 1)) - 1
+            columns += list((position * params["applied"][:, None]).unbind(1))
+        return torch.stack(columns, 1)
 
 
 @dataclass
@@ -300,7 +331,15 @@ def make_ops(cfg: Config) -> dict:
     return {
         "crop": Crop(min_scale=cfg.crop_min_scale),
         "flip": Flip(p=cfg.flip_p),
-        "jitter": ColorJitter(p=cfg.jitter_p, brightness=0.8 * s, contrast=0.8 * s, saturation=0.8 * s, hue=0.2 * s),
+        "jitter": ColorJitter(
+            p=cfg.jitter_p,
+            brightness=0.8 * s,
+            contrast=0.8 * s,
+            saturation=0.8 * s,
+            hue=0.2 * s,
+            order=tuple(cfg.jitter_order),
+            random_order=cfg.jitter_random_order,
+        ),
         "grayscale": Grayscale(p=cfg.grayscale_p),
         "blur": GaussianBlur(
             p=cfg.blur_p, sigma_max=cfg.blur_sigma_max, kernel_size=max(3, 2 * round(0.05 * cfg.image_size) + 1)

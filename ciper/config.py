@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 # every augmentation op, in the canonical order: parameters are drawn and the prediction
 # target's columns laid out in this order, whatever order the ops are applied in
 AUGMENTATIONS = ("crop", "flip", "jitter", "grayscale", "blur", "rotation")
+# colour jitter's four sub-ops, in the order torchvision lists them (the default order applied)
+JITTER_OPS = ("brightness", "contrast", "saturation", "hue")
 DATASETS = ("world", "flatworld", "cifar10", "core50", "tdw", "folder")
 BUILT_IN = ("world", "flatworld")  # generated, never read from a folder
 # sizes beyond these would not fit a machine's memory (or would take days): a bound with a message
@@ -72,6 +74,9 @@ class Config:
     flip_p: float = 0.5
     jitter_p: float = 0.8
     jitter_strength: float = 0.5  # brightness/contrast/saturation = 0.8*s, hue = 0.2*s (SimCLR)
+    jitter_order: list[str] = field(default_factory=lambda: list(JITTER_OPS))  # order of jitter's sub-ops
+    # a new order of the sub-ops per sample (as torchvision's ColorJitter draws it), recorded and predicted
+    jitter_random_order: bool = False
     grayscale_p: float = 0.2
     blur_p: float = 0.5
     blur_sigma_max: float = 1.5
@@ -214,6 +219,8 @@ class Config:
         dupes = sorted({a for a in self.aug_order if self.aug_order.count(a) > 1})
         if dupes:
             p.append(f"augmentation {', '.join(map(repr, dupes))} appears twice in aug_order; list each op once")
+        if sorted(self.jitter_order) != sorted(JITTER_OPS):
+            p.append(f"jitter_order={','.join(self.jitter_order)} must list each of {', '.join(JITTER_OPS)} once")
         if self.pairs in PAIR_SOURCES and self.synthetic_pairs and not self.aug_order:
             p.append(f"pairs={self.pairs!r} needs at least one augmentation in aug_order")
         if self.dataset == "cifar10" and self.pairs != "synthetic":

@@ -104,6 +104,38 @@ def memory_format(cfg: Config) -> torch.memory_format:
     return torch.contiguous_format if cfg.memory_format == "contiguous" else torch.channels_last
 
 
+def make_optimizer(cfg: Config, model: torch.nn.Module, total_steps: int, device: torch.device):
+    """cfg's optimiser (no weight decay on BatchNorm and biases) and a cosine schedule with a
+    short warm-up, stepped once per batch."""
+    warmup = min(100, total_steps // 10)
+    decay, no_decay = [], []
+    for p in model.parameters():
+        (no_decay if p.ndim <= 1 else decay).append(p)
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    fast = fast_kernels(device)
+    opt = (
+        torch.optim.AdamW(groups, lr=cfg.lr, **fast)
+        if cfg.optimizer == "adamw"
+        else torch.optim.SGD(groups, lr=cfg.lr, momentum=0.9, nesterov=True, **fast)
+    )
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt,
+        lambda s: (
+            min(1.0, (s + 1) / max(1, warmup)) * 0.5 * (1 + math.cos(math.pi * min(s, total_steps) / total_steps))
+        ),
+    )
+    return opt, sched
+
+
+def training_split(cfg: Config) -> tuple[ImageSet, ImageSet]:
+    """(train, held-out) frames of cfg's data, the training frames capped at max_train_images."""
+    train_set, test_set = split(load_dataset(cfg), cfg.test_fraction, cfg.seed)
+    if cfg.max_train_images and len(train_set) > cfg.max_train_images:
+        keep = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(cfg.seed))
+        train_set = train_set.subset(keep[: cfg.max_train_images].sort().values)
+    return train_set, test_set
+
+
 def train(
     cfg: Config,
     workdir: str | Path | None = None,
@@ -121,39 +153,19 @@ def train(
     torch.manual_seed(cfg.seed)
 
     # data: one tensor on the device; batches are indexed, never collated image by image
-    train_set, test_set = split(load_dataset(cfg), cfg.test_fraction, cfg.seed)
-    if cfg.max_train_images and len(train_set) > cfg.max_train_images:
-        keep = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(cfg.seed))
-        train_set = train_set.subset(keep[: cfg.max_train_images].sort().values)
+    train_set, test_set = training_split(cfg)
     time_pairs = TimePairs(train_set, cfg.time_window) if cfg.time_pairs else None
     pipeline = Pipeline.from_config(cfg) if cfg.synthetic_pairs else None
     images = train_set.images.to(device)
     frames = train_set if time_pairs is not None else None
 
-    # model, optimiser, cosine schedule with a short warm-up
+    # model, optimiser (cosine schedule, short warm-up)
     layout = memory_format(cfg)
     model = CIPER(cfg, target_groups(cfg, train_set)).to(device, memory_format=layout)
     if cfg.compile:
         model.encoder = torch.compile(model.encoder)
     steps_per_epoch = max(1, len(train_set) // cfg.batch_size)
-    total_steps = steps_per_epoch * cfg.epochs
-    warmup = min(100, total_steps // 10)
-    decay, no_decay = [], []
-    for p in model.parameters():  # BatchNorm and biases get no weight decay
-        (no_decay if p.ndim <= 1 else decay).append(p)
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    fast = fast_kernels(device)
-    opt = (
-        torch.optim.AdamW(groups, lr=cfg.lr, **fast)
-        if cfg.optimizer == "adamw"
-        else torch.optim.SGD(groups, lr=cfg.lr, momentum=0.9, nesterov=True, **fast)
-    )
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt,
-        lambda s: (
-            min(1.0, (s + 1) / max(1, warmup)) * 0.5 * (1 + math.cos(math.pi * min(s, total_steps) / total_steps))
-        ),
-    )
+    opt, sched = make_optimizer(cfg, model, steps_per_epoch * cfg.epochs, device)
     g = torch.Generator().manual_seed(cfg.seed)  # batch order, partners, augmentation parameters
     trained = Trained(cfg, model, train_set, test_set, device)
 

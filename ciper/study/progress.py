@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from ray.tune import Callback
 
 from ciper.probes import METRICS
+from ciper.study.spec import with_condition
 from ciper.study.tables import plain
 
 
 def label(config: dict, keys: list[str]) -> str:
     """The values that tell a trial apart, e.g. 'alpha=0.3 seed=1'."""
+    config = with_condition(config)
     return " ".join(f"{k}={plain(config[k])}" for k in keys if k in config)
 
 

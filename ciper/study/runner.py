@@ -148,7 +148,9 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str, study_dir: Pa
         verbose=0,
         callbacks=[
             StudyProgress(
-                study.name, [*study_space, "seed"], "objective" if study.is_search(args.preset) else study.metric
+                study.name,
+                [*study_space, *(["condition"] if study.conditions else []), "seed"],
+                "objective" if study.is_search(args.preset) else study.metric,
             ),
             *callbacks(args.log, study.name, study_dir),
         ],
@@ -158,6 +160,9 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str, study_dir: Pa
     if not study.is_search(args.preset):
         for key, values in study_space.items():
             space[key] = tune.grid_search(values)
+        if study.conditions:
+            conditions = study.conditions(args.preset)
+            space["condition"] = tune.grid_search([{"name": n, **s} for n, s in conditions.items()])
         space["seed"] = tune.grid_search(seeds)
         tune_config = tune.TuneConfig(max_concurrent_trials=args.max_concurrent or None, reuse_actors=True)
     else:

@@ -3,6 +3,11 @@
 `space(preset)` maps config keys to either lists (a grid: every combination, times
 the seeds) or Optuna distributions (a search: Optuna proposes, ASHA stops weak
 trials). A study is one or the other; a search also names its objectives.
+
+`conditions(preset)` (grids only) names settings that go together, e.g.
+{"without blur": {"aug_order": [...]}, "time pairs only": {"pairs": "time"}}:
+each condition is crossed with the space and the seeds, and is recorded in the
+trial's `condition` column with its settings in their own columns.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-REPORTS = ("alpha", "order", "latent", "ablation", "views", "search")
+REPORTS = ("alpha", "order", "latent", "ablation", "removal", "views", "search")
 
 
 @dataclass
@@ -25,6 +30,7 @@ class Study:
     objectives: dict[str, dict[str, float]] = field(default_factory=dict)  # search: name -> metric weights
     report: str | None = None  # which analysis writes its report (one of REPORTS)
     metric: str = "object_acc"  # the main metric: its best value so far shows while the study runs
+    conditions: Callable[[str], dict[str, dict]] | None = None  # preset -> {name: settings that go together}
 
     def __post_init__(self):
         if self.report is not None and self.report not in REPORTS:
@@ -35,10 +41,14 @@ class Study:
         return any(not isinstance(v, list) for v in self.space(preset).values())
 
     def grid(self, preset: str) -> list[dict]:
-        """Every combination of a grid space (seeds not included)."""
+        """Every combination of a grid space and its conditions (seeds not included)."""
         space = self.space(preset)
         keys = list(space)
-        return [dict(zip(keys, values)) for values in itertools.product(*(space[k] for k in keys))]
+        combos = [dict(zip(keys, values)) for values in itertools.product(*(space[k] for k in keys))]
+        conditions = self.conditions(preset) if self.conditions else {}
+        if not conditions:
+            return combos
+        return [{**c, "condition": name, **settings} for c in combos for name, settings in conditions.items()]
 
     def problems(self, preset: str) -> list[str]:
         """What is wrong with this study's space for a preset (empty when fine)."""
@@ -52,7 +62,26 @@ class Study:
             return [f"study {self.name} has an empty list in its space for preset {preset}"]
         if kinds == {False} and not self.objectives:
             return [f"search study {self.name} names no objectives"]
+        if self.conditions:
+            if kinds == {False}:
+                return [f"search study {self.name} has conditions; conditions are for grids"]
+            both = sorted({k for s in self.conditions(preset).values() for k in s} & set(space))
+            if both:
+                return [f"study {self.name} sets {', '.join(both)} in both its space and its conditions; use one"]
         return []
+
+
+def with_condition(config: dict) -> dict:
+    """A trial's config with its condition's settings in place: `condition` holds the name."""
+    config = dict(config)
+    condition = config.pop("condition", None)
+    if isinstance(condition, dict):
+        settings = dict(condition)
+        config["condition"] = settings.pop("name")
+        config.update(settings)
+    elif condition is not None:
+        config["condition"] = condition
+    return config
 
 
 def permutations_sample(ops: list[str], k: int | None, seed: int = 0) -> list[list[str]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from ciper.config import Config
 from ciper.probes import METRICS
 from ciper.records import atomic_write_bytes
+from ciper.study.spec import with_condition
 
 EPOCH_COLUMNS = ["epoch", "loss", "loss_con", "loss_pred", "lr", "epoch_time", "objective", *METRICS]
 TABLES = ("trials", "epochs")
@@ -29,7 +30,7 @@ def tables(grid):
 
     rows, epochs = [], []
     for i, result in enumerate(grid):
-        config = {k: plain(v) for k, v in (result.config or {}).items()}
+        config = {k: plain(v) for k, v in with_condition(result.config or {}).items()}
         metrics = dict(result.metrics or {})
         trial_id = metrics.get("trial_id") or (result.path and Path(result.path).name) or str(i)
         finished = bool(metrics.get("finished")) and result.error is None
@@ -66,6 +67,7 @@ def tables(grid):
     trials = pd.DataFrame(rows)
     front = [
         "trial_id",
+        "condition",
         *[k for k in Config.__dataclass_fields__ if k in trials],
         "status",
         "error",

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from ciper.config import Config
+from ciper.study.spec import with_condition
 
 
 def trainable(config: dict, objective: dict[str, float] | None = None, eval_every_epoch: bool = False) -> None:
@@ -24,7 +25,9 @@ def trainable(config: dict, objective: dict[str, float] | None = None, eval_ever
     from ciper.study.recovery import restore_checkpoint
     from ciper.train import TrainingDiverged, train
 
-    cfg = Config.from_dict(config)
+    settings = with_condition(config)
+    settings.pop("condition", None)  # the condition's name; its settings are in place
+    cfg = Config.from_dict(settings)
     torch.set_num_threads(max(1, cfg.threads))
     node_id = ray.get_runtime_context().get_node_id()
     workdir = Path(tempfile.mkdtemp(prefix="ciper-trial-"))

@@ -1,0 +1,219 @@
+"""Every open question answered in one document: FINDINGS.md.
+
+    python -m analysis.findings --preset cpu [--storage DIR] [--out DIR] [study options]
+
+runs (or resumes) every study as its own command (`python -m studies NAME ...`,
+with the study options passed on, e.g. --seeds, --gpus-per-trial, --set), so a
+study that fails leaves the others and its own finished trials; then writes
+FINDINGS.md in --out (default: the storage folder) with one section per
+question: its key figure, the verdict with effect sizes and 95 % CIs, the
+reference encoders (untrained, supervised) and the command that reproduces it.
+`--no-run` writes the document from the results already in the storage.
+Exits 1 if a study failed (the document is still written, naming it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import ablation, alpha, latent, order, removal, views
+from analysis.load import load_study
+from analysis.maps import FIGURE as MAPS_FIGURE
+from analysis.plots import METRICS
+from analysis.references import reference_lines, reference_summary
+from ciper.config import PRESETS
+from ciper.records import atomic_write_bytes, code_version
+
+
+@dataclass
+class Section:
+    title: str
+    study: str  # the study that answers it
+    module: object  # its analysis: FIGURE and verdict(trials, refs)
+
+
+SECTIONS = [
+    Section("Alpha: how does alpha trade invariance against equivariance?", "alpha_sweep", alpha),
+    Section("Order: does the order of augmentations matter?", "aug_order", order),
+    Section("Latent dimension: how does it matter?", "latent_dim", latent),
+    Section("Heads: what does each head contribute?", "head_ablation", ablation),
+    Section("Augmentation removal: what does each augmentation contribute?", "aug_ablation", removal),
+    Section("Natural view changes: what do time pairs teach that 2D augmentations cannot?", "view_source", views),
+]
+STRUCTURE_STUDIES = ("alpha_sweep", "head_ablation")  # the representation-structure section reads these
+
+
+def parse(argv):
+    ap = argparse.ArgumentParser(prog="python -m analysis.findings", description=__doc__.splitlines()[0])
+    ap.add_argument("--preset", default="cpu", help=f"{' | '.join(PRESETS)} (default: cpu)")
+    ap.add_argument("--storage", default="results", help="the studies' results root (default results/)")
+    ap.add_argument("--out", default=None, help="where FINDINGS.md and its figures go (default: --storage)")
+    ap.add_argument("--no-run", action="store_true", help="write the document from the results already there")
+    return ap.parse_known_args(argv)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ", no GPU"
+    return f"{cpu}, {os.cpu_count()} cores{gpu}, torch {torch.__version__}, Python {platform.python_version()}"
+
+
+def run_studies(args, passed: list[str]) -> dict[str, str]:
+    """Run (or resume) every study in its own process; {study: why it failed} for those that did."""
+    failed = {}
+    for name in dict.fromkeys(s.study for s in SECTIONS):
+        cmd = [sys.executable, "-m", "studies", name, "--preset", args.preset, "--storage", args.storage, *passed]
+        print(f"[findings] {' '.join(cmd[1:])}", flush=True)
+        rc = subprocess.run(cmd).returncode
+        if rc != 0:
+            failed[name] = f"`python -m studies {name}` exited with {rc}"
+    return failed
+
+
+def command(study: str, args, passed: list[str]) -> str:
+    extra = " ".join(passed)
+    return f"python -m studies {study} --preset {args.preset} --storage {args.storage}" + (f" {extra}" if extra else "")
+
+
+def _figure(study_dir: Path, name: str, out: Path) -> str | None:
+    """Copy a study's figure next to FINDINGS.md (when --out is elsewhere); its relative path."""
+    src = study_dir / name
+    if not src.exists():
+        return None
+    rel = Path(study_dir.name) / name
+    if (out / rel).resolve() != src.resolve():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, out / rel)
+    return rel.as_posix()
+
+
+def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict) -> list[str]:
+    lines = [f"## {sec.title}", ""]
+    study_dir = storage / sec.study
+    try:
+        trials, _ = load_study(study_dir)
+    except FileNotFoundError:
+        trials = pd.DataFrame()
+    done = trials[trials.status == "finished"] if len(trials) else trials
+    if sec.study in failed:
+        lines += [f"**The study {sec.study} failed:** {failed[sec.study]}; see its log above.", ""]
+    if done.empty:
+        return lines + [
+            f"No finished trials in {study_dir}.",
+            "",
+            f"Reproduce: `{command(sec.study, args, passed)}`",
+            "",
+        ]
+    fig = _figure(study_dir, sec.module.FIGURE, out)
+    refs = reference_summary(study_dir, done, METRICS)
+    lines += [f"![{sec.study}]({fig})" if fig else "(figure missing: run the study's report)", ""]
+    lines += [" ".join(sec.module.verdict(done, refs)), ""]
+    lines += [
+        f"{len(done)} finished trials ({done.seed.nunique()} seeds per condition); "
+        f"code {', '.join(sorted(done.code_version.dropna().unique()))}; full report: `{sec.study}/report.md`.",
+        "",
+        "Reference encoders on the same probes (mean [95 % CI] over seeds):",
+        "",
+        *reference_lines(refs, [m for m in METRICS if m in done and done[m].notna().any()]),
+        "",
+        f"Reproduce: `{command(sec.study, args, passed)}`",
+        "",
+    ]
+    return lines
+
+
+def structure_section(storage: Path, out: Path, args, passed) -> list[str]:
+    lines = ["## Representation structure: where do invariant and equivariant information live?", ""]
+    found = False
+    for name in STRUCTURE_STUDIES:
+        study_dir = storage / name
+        table = study_dir / "structure.csv"
+        if not table.exists():
+            continue
+        found = True
+        fig = _figure(study_dir, MAPS_FIGURE, out)
+        if fig:
+            lines += [f"![maps, {name}]({fig})", ""]
+        t = pd.read_csv(table)
+        keys = [k for k in ("alpha", "head_mode", "head_input") if k in t and t[k].astype(str).nunique() > 1]
+        parts = []
+        for _, r in t.iterrows():
+            cond = ", ".join(f"{k} = {r[k]}" for k in keys) or "all"
+            part = f"{cond}: {r.get('between_objects', float('nan')):.2f} of the variance between objects"
+            if "within_sequences" in r:
+                part += f", {r['within_sequences']:.2f} within sequences"
+            if "view_r2[E_perp]" in r:
+                part += (
+                    f"; views R² {r['view_r2[E]']:.2f} from the view subspace E and "
+                    f"{r['view_r2[E_perp]']:.2f} from its complement, objects {r['object_acc[E_perp]']:.2f} "
+                    f"from the complement ({r['object_acc[all]']:.2f} from all of h)"
+                )
+            parts.append(part)
+        lines += [f"From {name} (one seed per condition): " + "; ".join(parts) + ".", ""]
+        lines += [f"Reproduce: `{command(name, args, passed)}` (section 'Representation structure')", ""]
+    if not found:
+        lines += ["No structure tables found: run the alpha or head studies with their reports.", ""]
+    return lines
+
+
+def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Path:
+    storage = Path(args.storage).expanduser().resolve()
+    out = Path(args.out or storage).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# CIPER findings",
+        "",
+        f"Written by `python -m analysis.findings --preset {args.preset}"
+        + (f" {' '.join(passed)}" if passed else "")
+        + f"` at code {code_version()} on {time.strftime('%Y-%m-%d')}, "
+        f"machine: {machine()}; {seconds / 60:.0f} min for this call (earlier, resumed trials not counted).",
+        "",
+        "Every number below is a mean over seeds with its 95 % CI (Student t), or a paired difference "
+        "by seed. Reference encoders: the same architecture untrained, and trained with labels "
+        "(`ciper/reference.py`).",
+        "",
+    ]
+    for sec in SECTIONS:
+        lines += section(sec, storage, out, args, passed, failed)
+    lines += structure_section(storage, out, args, passed)
+    path = out / "FINDINGS.md"
+    atomic_write_bytes(path, ("\n".join(lines) + "\n").encode())
+    return path
+
+
+def main(argv=None) -> int:
+    args, passed = parse(sys.argv[1:] if argv is None else argv)
+    if args.preset not in PRESETS:
+        print(f"error: unknown preset '{args.preset}'; choose one of {', '.join(PRESETS)}", file=sys.stderr)
+        return 2
+    t0 = time.time()
+    failed = {} if args.no_run else run_studies(args, passed)
+    path = write_findings(args, passed, failed, time.time() - t0)
+    print(f"findings: {path}")
+    if failed:
+        print(f"error: {len(failed)} studies failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Open question 5: what each augmentation contributes, from removing one op at a time.
+
+Each "without <op>" condition is paired by seed (and alpha) with "all ops"; a
+negative change means the op helps that metric. "no synthetic ops" trains on
+time pairs alone. aug_r2 is left out of the comparison: each condition's
+aug_r2 is measured over the ops it trains with, so the values are not comparable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.plots import METRICS, plot_conditions, present
+from analysis.references import reference_lines
+from analysis.stats import paired_difference, summarise
+
+FIGURE = "removal.png"  # the key figure (FINDINGS.md shows it)
+BASELINE = "all ops"
+COMPARED = [m for m in METRICS if m != "aug_r2"]
+
+
+def changes(trials: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """One row per (alpha, condition, metric): the paired change against all ops, with its CI."""
+    rows = []
+    for alpha, t in trials.groupby("alpha", sort=True):
+        for condition in t.condition.unique():
+            if condition == BASELINE:
+                continue
+            for m in metrics:
+                d, lo, hi, n = paired_difference(t, "condition", condition, BASELINE, m)
+                rows.append(dict(alpha=alpha, condition=condition, metric=m, change=d, lo=lo, hi=hi, seeds=n))
+    return pd.DataFrame(rows)
+
+
+def most_needed(ch: pd.DataFrame) -> pd.DataFrame:
+    """Per (alpha, metric): the op whose removal lowers the metric most ('without <op>' rows only)."""
+    single = ch[ch.condition.str.startswith("without ")]
+    if single.empty:
+        return single
+    idx = single.groupby(["alpha", "metric"]).change.idxmin()
+    return single.loc[idx].assign(op=lambda d: d.condition.str.removeprefix("without "))
+
+
+def _fmt(r) -> str:
+    return f"{r.change:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]"
+
+
+def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.DataFrame | None = None) -> list[str]:
+    summary = summarise(trials, ["condition", "alpha"], METRICS)
+    metrics = [m for m in present(summary, METRICS) if m in COMPARED]
+    figure = plot_conditions(summary, "condition", metrics, out / FIGURE, refs, hue="alpha")
+    ch = changes(trials, metrics)
+    lines = [
+        "## What does each augmentation contribute?",
+        "",
+        f"![metrics per condition]({figure.name})",
+        "",
+        f"Change against '{BASELINE}', paired by seed, with its 95 % CI (negative: the op helps). "
+        "aug_r2 is not compared: it is measured over the ops each condition trains with.",
+        "",
+    ]
+    if len(ch):
+        wide = ch.assign(value=ch.apply(_fmt, axis=1)).pivot_table(
+            index=["alpha", "condition"], columns="metric", values="value", aggfunc="first"
+        )
+        lines += [wide.reset_index().to_markdown(index=False), ""]
+        for _, r in most_needed(ch).iterrows():
+            verb = "costs most" if r.hi < 0 else "costs most, but its CI includes no loss"
+            lines.append(f"- alpha = {r.alpha:g}, {r.metric}: removing {r.op} {verb} ({_fmt(r)}).")
+    lines += ["", "Reference points (same probes):", "", *reference_lines(refs, metrics), ""]
+    lines += [summary.round(3).to_markdown(index=False), ""]
+    return lines
+
+
+def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None) -> list[str]:
+    """Which op matters most for objects and for views, for CIPER; what time pairs alone give."""
+    metrics = [m for m in COMPARED if m in trials and trials[m].notna().any()]
+    ch = changes(trials, metrics)
+    if ch.empty:
+        return ["The study needs 'all ops' and at least one other condition."]
+    alpha = 1.0 if (ch.alpha == 1.0).any() else ch.alpha.max()
+    out = []
+    top = most_needed(ch[ch.alpha == alpha])
+    for m in ("object_acc", "view_r2", "rot_r2"):
+        r = top[top.metric == m]
+        if len(r):
+            r = r.iloc[0]
+            sure = "" if r.hi < 0 else " (the CI includes no loss)"
+            out.append(f"For CIPER (alpha = {alpha:g}), removing {r.op} costs most {m}: {_fmt(r)}{sure}.")
+    none = ch[(ch.alpha == alpha) & (ch.condition == "no synthetic ops")]
+    if len(none):
+        parts = [f"{r.metric} {_fmt(r)}" for _, r in none.iterrows() if r.metric in ("object_acc", "view_r2")]
+        out.append("Time pairs alone, against all ops: " + "; ".join(parts) + ".")
+    return out
