@@ -1,5 +1,6 @@
 """Statistics against hand-computed cases, and reports of a real smoke study."""
 
+import json
 import math
 import os
 import struct
@@ -155,7 +156,8 @@ def test_order_latent_and_ablation_analyses_on_known_tables(tmp_path):
     lines = "\n".join(order.analyse(pd.DataFrame(rows), pd.DataFrame(), tmp_path))
     _png_ok(tmp_path / "order_ranked.png")
     _png_ok(tmp_path / "order_positions.png")
-    assert "aug_r2 differs across orders beyond seed noise" in lines
+    assert "op orders, aug_r2: differs across orders beyond seed noise" in lines
+    assert "jitter.brightness / jitter.contrast" in lines  # how far the ops fail to commute
 
     rows = [
         {"latent_dim": d, "alpha": a, "seed": s, "view_r2": 0.2 + 0.1 * a + 0.05 * math.log2(d) + 0.001 * s}
@@ -203,3 +205,27 @@ def test_view_source_gains_pair_alpha_by_seed_per_source():
     assert table.loc["time pairs, colour ops only", "rot_r2"].startswith("+0.300")
     assert table.loc["synthetic only, colour ops only", "rot_r2"].startswith("+0.050")
     assert (table.seeds == 3).all()
+
+
+def test_reference_encoders_are_computed_once_per_storage(smoke_alpha_study, tmp_path):
+    """The first study's report computes the untrained and supervised encoders; a second
+    study in the same storage reads them from the cache; a corrupt cache file is redone."""
+    import shutil
+
+    storage = tmp_path / "results"
+    for name in ("first", "second"):
+        shutil.copytree(smoke_alpha_study, storage / name, ignore=shutil.ignore_patterns("*.png", "report.md"))
+    report = build_report(storage / "first", with_structure=False).read_text()
+    assert "untrained encoder" in report and "supervised encoder" in report
+    cache = storage / "references"
+    made = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    # two seeds x (untrained, supervised) metrics, and one supervised encoder per seed
+    kinds = sorted(n.split("-")[0] + "." + n.rsplit(".", 1)[1] for n in made)
+    assert kinds == ["supervised.json"] * 2 + ["supervised.pt"] * 2 + ["untrained.json"] * 2, made
+    build_report(storage / "second", with_structure=False)
+    assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == made  # read, not computed again
+    assert "supervised encoder" in (storage / "second" / "report.md").read_text()
+    broken = next(cache.glob("untrained-*.json"))
+    broken.write_text("{not json")
+    build_report(storage / "second", with_structure=False)
+    assert json.loads(broken.read_text())["metrics"]["object_acc"] > 0

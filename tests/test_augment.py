@@ -13,7 +13,7 @@ import torch
 from torchvision.transforms.v2 import functional as TF
 
 from ciper.augment import ColorJitter, Crop, Flip, GaussianBlur, Grayscale, Pipeline, Rotation
-from ciper.config import Config
+from ciper.config import JITTER_OPS, Config
 from ciper.flatworld import generate_world
 
 TOL = 1e-5
@@ -133,3 +133,78 @@ def test_rotation_matches_torchvision_at_larger_sizes(batch, size):
     out = op.apply(x.clone(), p)
     worst = max((out[i] - reference(x[i], _pick(p, i))).abs().max().item() for i in range(len(x)))
     assert worst < ROTATION_TOL * size / 32
+
+
+_JITTER_FNS = {
+    "brightness": TF.adjust_brightness,
+    "contrast": TF.adjust_contrast,
+    "saturation": TF.adjust_saturation,
+    "hue": TF.adjust_hue,
+}
+
+
+@pytest.mark.parametrize(
+    "order, random_order", [(("hue", "saturation", "contrast", "brightness"), False), (JITTER_OPS, True)]
+)
+def test_jitter_sub_op_orders_match_torchvision(batch, order, random_order):
+    """A fixed order of jitter's sub-ops, and a new order per sample, against torchvision
+    applying the sub-ops one by one in that sample's order."""
+    op = ColorJitter(
+        p=0.8, brightness=0.5, contrast=0.5, saturation=0.5, hue=0.2, order=order, random_order=random_order
+    )
+    p = op.sample(len(batch), torch.Generator().manual_seed(5), *batch.shape[-2:])
+    out = op.apply(batch.clone(), p)
+    for i in range(len(batch)):
+        q = _pick(p, i)
+        expected = batch[i]
+        if q["applied"]:
+            sequence = [JITTER_OPS[int(k)] for k in q["sequence"]] if random_order else order
+            for name in sequence:
+                expected = _JITTER_FNS[name](expected, float(q[name]))
+        assert torch.allclose(out[i], expected, atol=TOL), f"sample {i}"
+    if random_order:  # orders differ between samples
+        assert len({tuple(s.tolist()) for s in p["sequence"]}) > 3
+
+
+def test_random_jitter_order_is_recorded_and_in_the_prediction_target():
+    from ciper.config import preset
+    from ciper.data import split
+    from ciper.datasets import load_dataset
+    from ciper.model import CIPER
+    from ciper.train import make_pair_batch, target_groups
+
+    cfg = preset("smoke", aug_order=["jitter", "grayscale"], jitter_random_order=True, jitter_p=1.0)
+    pipe = Pipeline.from_config(cfg)
+    positions = [f"jitter_position_{op}" for op in JITTER_OPS]
+    assert positions == [c for c in pipe.schema if c.startswith("jitter_position_")]
+    raw = pipe.sample(64, torch.Generator().manual_seed(0), 32, 32)
+    sequence = raw["jitter"]["sequence"]
+    assert torch.equal(sequence.sort(1).values, torch.arange(4).expand(64, 4))  # each row a permutation
+    encoded = pipe.encode(raw)[:, [pipe.schema.index(c) for c in positions]]
+    assert torch.equal(encoded.argsort(1), sequence)  # the positions give the order back
+    # the prediction head regresses the change of order between the two views
+    train_set, _ = split(load_dataset(cfg), cfg.test_fraction, cfg.seed)
+    groups = target_groups(cfg, train_set)
+    assert set(positions) <= set(groups["jitter"])
+    idx = torch.arange(32)
+    x, r = make_pair_batch(train_set.images, train_set, idx, idx.flip(0), pipe, torch.Generator().manual_seed(1))
+    columns = [c for cols in groups.values() for c in cols]
+    assert r.shape == (32, len(columns))
+    assert r[:, [columns.index(c) for c in positions]].abs().sum() > 0
+    model = CIPER(cfg, groups)
+    assert model.predictor(torch.randn(2, cfg.latent_dim), torch.randn(2, cfg.latent_dim)).shape == (2, len(columns))
+    # the default (no random order) has no position columns and draws the same parameters as before
+    fixed = Pipeline.from_config(cfg.replace(jitter_random_order=False))
+    assert not any(c.startswith("jitter_position_") for c in fixed.schema)
+
+
+def test_commutativity_measure(batch):
+    from ciper.commutativity import noncommutativity
+
+    cfg = Config(aug_order=["crop", "flip", "grayscale"], flip_p=0.5, grayscale_p=0.5, jitter_strength=1.0)
+    rows = {r["pair"]: r for r in noncommutativity(cfg, (batch * 255).round().to(torch.uint8))}
+    assert rows["flip / grayscale"]["as_configured"] == 0 and rows["flip / grayscale"]["both_applied"] == 0
+    assert rows["jitter.brightness / jitter.contrast"]["both_applied"] > 1e-4  # clamping breaks commutation
+    assert rows["crop / flip"]["both_applied"] > 1e-3  # an off-centre crop, mirrored or not
+    # with probabilities, fewer samples get both ops: less difference than with both always applied
+    assert rows["crop / flip"]["as_configured"] < rows["crop / flip"]["both_applied"]

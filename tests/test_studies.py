@@ -9,7 +9,7 @@ import pytest
 import ray
 
 from ciper.study import Study, load_results, run_study
-from studies import alpha_sweep, aug_order, head_ablation, latent_dim, search
+from studies import alpha_sweep, aug_ablation, aug_order, head_ablation, latent_dim, search
 from studies import main as run_and_report
 
 pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
@@ -102,9 +102,19 @@ def test_unwritable_storage_exit_2(tmp_path, capsys):
 
 def test_study_files_describe_their_grids():
     assert 0.0 in alpha_sweep.STUDY.space("cpu")["alpha"] and max(alpha_sweep.STUDY.space("cpu")["alpha"]) >= 10
-    assert len(aug_order.STUDY.space("paper")["aug_order"]) == 24
-    assert aug_order.STUDY.space("smoke") == aug_order.STUDY.space("smoke")  # seeded sample
-    assert len(aug_order.STUDY.space("smoke")["aug_order"]) == 3
+    orders = aug_order.STUDY.conditions("paper")
+    assert sum(name.startswith("ops ") for name in orders) == 24
+    assert aug_order.STUDY.conditions("smoke") == aug_order.STUDY.conditions("smoke")  # seeded sample
+    smoke = aug_order.STUDY.conditions("smoke")
+    assert sum(name.startswith("ops ") for name in smoke) == 3
+    assert sum(name.startswith("jitter ") for name in smoke) == 3  # two jitter orders, one per sample
+    assert smoke["jitter order per sample"]["jitter_random_order"] is True
+    removal = aug_ablation.STUDY.conditions("cpu")
+    assert list(removal) == ["all ops", "without jitter", "without grayscale", "without blur", "no synthetic ops"]
+    assert removal["no synthetic ops"]["pairs"] == "time" and removal["without blur"]["aug_order"] == [
+        "jitter",
+        "grayscale",
+    ]
     assert set(head_ablation.STUDY.space("cpu")["head_mode"]) == {"contrastive", "predictive", "both"}
     assert latent_dim.STUDY.space("cpu")["alpha"] == [0.0, 1.0]
 

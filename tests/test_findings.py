@@ -1,0 +1,55 @@
+"""The findings: study conditions, and `python -m analysis.findings` writing every section."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ciper.study import Study
+from ciper.study.spec import with_condition
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_conditions_cross_the_space_and_name_each_trial():
+    study = Study(
+        name="s",
+        question="q",
+        space=lambda p: {"alpha": [0.0, 1.0]},
+        conditions=lambda p: {"all": {"aug_order": ["jitter", "blur"]}, "time only": {"pairs": "time"}},
+    )
+    grid = study.grid("smoke")
+    assert len(grid) == 4 and study.problems("smoke") == []
+    assert {"alpha": 1.0, "condition": "time only", "pairs": "time"} in grid
+    # Ray hands the trial its condition as a dict; the trial's config has it in place, named
+    config = with_condition({"alpha": 1.0, "pairs": "synthetic", "condition": {"name": "time only", "pairs": "time"}})
+    assert config == {"alpha": 1.0, "pairs": "time", "condition": "time only"}
+    clash = Study(
+        name="c", question="q", space=lambda p: {"pairs": ["time"]}, conditions=lambda p: {"a": {"pairs": "x"}}
+    )
+    assert "sets pairs in both its space and its conditions" in clash.problems("smoke")[0]
+
+
+@pytest.mark.slow
+def test_findings_command_on_the_smoke_preset_writes_every_section(tmp_path):
+    storage = tmp_path / "results"
+    cmd = [sys.executable, "-m", "analysis.findings", "--preset", "smoke", "--storage", str(storage)]
+    cmd += ["--out", str(tmp_path / "doc"), "--seeds", "2", "--set", "epochs=1", "world_frames=20", "eval_images=100"]
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert p.returncode == 0, p.stderr[-3000:]
+    doc = (tmp_path / "doc" / "FINDINGS.md").read_text()
+    for title in ["Alpha", "Order", "Latent dimension", "Heads", "Augmentation removal", "Representation structure"]:
+        assert f"\n## {title}" in doc, title
+    sections = doc.split("\n## ")[1:]
+    assert len(sections) == 7
+    for sec in sections:
+        figures = [line[line.index("](") + 2 : -1] for line in sec.splitlines() if line.startswith("![")]
+        assert figures and all((tmp_path / "doc" / f).stat().st_size > 1000 for f in figures), sec[:80]
+        assert "Reproduce: `python -m studies " in sec and "--preset smoke" in sec
+    for sec in sections[:6]:  # every question's section has its verdict with CIs and the reference encoders
+        assert "| untrained" in sec and "| supervised" in sec and "[" in sec
+    assert "jitter's sub-ops differ by at most" in doc  # the order section explains itself
+    # each study was run in its own process and left its results and report
+    for name in ["alpha_sweep", "aug_order", "latent_dim", "head_ablation", "aug_ablation", "view_source"]:
+        assert (storage / name / "trials.parquet").exists() and (storage / name / "report.md").exists()
