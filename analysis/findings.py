@@ -29,6 +29,7 @@ import pandas as pd
 from analysis import ablation, alpha, latent, order, removal, views
 from analysis.load import load_study
 from analysis.maps import FIGURE as MAPS_FIGURE
+from analysis.maps import landmarks
 from analysis.plots import METRICS
 from analysis.references import reference_lines, reference_summary
 from ciper.config import PRESETS
@@ -154,7 +155,11 @@ def structure_section(storage: Path, out: Path, args, passed) -> list[str]:
         if fig:
             lines += [f"![maps, {name}]({fig})", ""]
         t = pd.read_csv(table)
-        keys = [k for k in ("alpha", "head_mode", "head_input") if k in t and t[k].astype(str).nunique() > 1]
+        if name == "alpha_sweep" and "alpha" in t:  # the landmarks the maps show
+            t = t[t.alpha.isin(landmarks(t, "alpha"))]
+        if "head_input" in t and (t.head_input == "diff").any():
+            t = t[t.head_input == "diff"]
+        keys = [k for k in ("alpha", "head_mode") if k in t and t[k].astype(str).nunique() > 1]
         parts = []
         for _, r in t.iterrows():
             cond = ", ".join(f"{k} = {r[k]}" for k in keys) or "all"

@@ -23,7 +23,7 @@ from ciper.augment import Pipeline
 from ciper.config import Config
 from ciper.data import TimePairs, split
 from ciper.datasets import load_dataset
-from ciper.device import fast_kernels, to_device
+from ciper.device import fast_kernels, graph_captured, to_device
 from ciper.model import CIPER
 from ciper.train import make_pair_batch, target_groups
 
@@ -35,6 +35,7 @@ def build_steps(
     compile: bool = False,
     latent_dim: int | None = None,
     layout: str = "channels_last",
+    cuda_graphs: bool = False,
 ):
     """(bare_step, ciper_step, device): two closures that each run one training step."""
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -59,6 +60,8 @@ def build_steps(
     if compile:
         model.encoder = torch.compile(model.encoder)
         bare = torch.compile(bare)
+    losses_of = graph_captured(model.losses, dev) if cuda_graphs else model.losses
+    bare_of = graph_captured(bare, dev) if cuda_graphs else bare
     opt = torch.optim.AdamW(model.parameters(), 1e-3, **fast_kernels(dev))  # as the training loop
     opt_bare = torch.optim.AdamW(bare.parameters(), 1e-3, **fast_kernels(dev))
 
@@ -66,7 +69,7 @@ def build_steps(
         idx = torch.randint(len(data), (batch,), generator=g)
         x, r = make_pair_batch(images, data, idx, pairs.partners(idx, g), pipeline, g)
         with amp:
-            loss = model.losses(x.contiguous(memory_format=fmt), r)["loss"]
+            loss = losses_of(x.contiguous(memory_format=fmt), r)["loss"]
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -75,7 +78,7 @@ def build_steps(
         (idx,) = to_device([torch.randint(len(data), (2 * batch,), generator=g)], dev)
         x = images[idx].float().div_(255).contiguous(memory_format=fmt)
         with amp:
-            loss = bare(x).float().pow(2).mean()
+            loss = bare_of(x).float().pow(2).mean()
         opt_bare.zero_grad(set_to_none=True)
         loss.backward()
         opt_bare.step()
@@ -90,15 +93,21 @@ def main(argv=None):
     ap.add_argument("--latent-dim", type=int, default=None)
     ap.add_argument("--device", default=None, help="cuda when there is one, else cpu")
     ap.add_argument("--compile", action="store_true")
+    ap.add_argument("--cuda-graphs", action="store_true", help="replay each step from CUDA graphs (CUDA only)")
     ap.add_argument("--rounds", type=int, default=9, help="alternating blocks of bare and CIPER steps")
     ap.add_argument("--calls", type=int, default=10, help="timed steps per block (after 2 untimed ones)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
-    bare_step, ciper_step, dev = build_steps(args.encoder, args.batch, args.device, args.compile, args.latent_dim)
+    bare_step, ciper_step, dev = build_steps(
+        args.encoder, args.batch, args.device, args.compile, args.latent_dim, cuda_graphs=args.cuda_graphs
+    )
+    if args.cuda_graphs and dev.type != "cuda":
+        print("note: --cuda-graphs needs CUDA; on the CPU the steps run as they are")
     t = side_by_side({"bare": bare_step, "ciper": ciper_step}, dev, rounds=args.rounds, calls=args.calls)
     ratios = [b / c for b, c in zip(t["bare"], t["ciper"])]
     views = 2 * args.batch
-    common = {"encoder": args.encoder, "batch": args.batch, "compile": args.compile}
+    graphs = args.cuda_graphs and dev.type == "cuda"
+    common = {"encoder": args.encoder, "batch": args.batch, "compile": args.compile, "cuda_graphs": graphs}
     rows = [
         {"step": "bare encoder fwd+bwd", **common, "views_per_s": views / median(t["bare"])},
         {

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import time
 
+import torch
 from _common import report
 
 
@@ -28,6 +29,7 @@ def main(argv=None):
     ap.add_argument("--preset", default="smoke")
     ap.add_argument("--seeds", type=int, default=None)
     ap.add_argument("--cpus-per-trial", type=float, default=1.0)
+    ap.add_argument("--gpus-per-trial", default="0", help="a GPU share per trial, or auto (GPU machines)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
@@ -39,10 +41,12 @@ def main(argv=None):
     storage = tempfile.mkdtemp(prefix="ciper-bench-")
     cpus = os.cpu_count()
     t = time.perf_counter()
-    ray.init(num_cpus=cpus, num_gpus=0, include_dashboard=False, configure_logging=False, log_to_driver=False)
+    gpus = torch.cuda.device_count()
+    ray.init(num_cpus=cpus, num_gpus=gpus, include_dashboard=False, configure_logging=False, log_to_driver=False)
     ray_start = time.perf_counter() - t
     try:
         argv = ["--preset", args.preset, "--storage", storage, "--cpus-per-trial", str(args.cpus_per_trial)]
+        argv += ["--gpus-per-trial", args.gpus_per_trial]
         if args.seeds:
             argv += ["--seeds", str(args.seeds)]
         t = time.perf_counter()
@@ -51,8 +55,12 @@ def main(argv=None):
     finally:
         ray.shutdown()
     trials, study_dir = run.trials, run.study_dir
-    fit = json.loads((study_dir / "run.json").read_text())["fit_seconds"]
+    recorded = json.loads((study_dir / "run.json").read_text())
+    fit, share = recorded["fit_seconds"], recorded["gpus_per_trial"]
     slots = min(len(trials), int(cpus // args.cpus_per_trial))
+    if share > 0:  # on a GPU, the GPU share bounds the slots too
+        slots = min(slots, int(gpus / share + 1e-9))
+    utilisation = recorded.get("gpu_utilisation") or {}
     busy = float(trials.train_time.sum())
     rows = [
         {
@@ -66,6 +74,8 @@ def main(argv=None):
             "trial_time_sum_s": busy,
             "efficiency": busy / (fit * slots),
             "overhead_per_trial_s": (fit * slots - busy) / len(trials),
+            "gpus_per_trial": share,
+            "gpu_util_mean_percent": (utilisation.get("mean_percent") or [None])[0],
         }
     ]
     shutil.rmtree(storage, ignore_errors=True)

@@ -109,6 +109,7 @@ class Config:
     threads: int = 0  # torch CPU threads; 0 = leave torch's default
     memory_format: str = "auto"  # auto (= channels_last, measured fastest) | channels_last | contiguous
     compile: bool = False  # torch.compile the encoder (measured in benchmarks, off by default)
+    cuda_graphs: bool = False  # CUDA only: replay each step's kernels from a CUDA graph; ignored on the CPU
 
     # ---- construction -------------------------------------------------
     @classmethod

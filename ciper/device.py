@@ -37,3 +37,13 @@ def fast_kernels(device: torch.device) -> dict:
     """Optimiser options: one fused kernel per step on the GPU; multi-tensor ops
     (not a Python loop over parameters) on the CPU."""
     return {"fused": True} if device.type == "cuda" else {"foreach": True}
+
+
+def graph_captured(fn, device: torch.device):
+    """fn captured in CUDA graphs on a GPU (torch.compile mode="reduce-overhead": after a few
+    warm-up calls each step replays its kernels in one launch, which small models need:
+    their steps wait on kernel launches, not on the GPU). On the CPU fn is returned as it
+    is: there is no launch overhead to save, and CPU results stay bit-identical."""
+    if device.type != "cuda":
+        return fn
+    return torch.compile(fn, mode="reduce-overhead")

@@ -36,7 +36,7 @@ from ciper.train import Trained, make_optimizer, memory_format, target_groups, t
 KINDS = ("untrained", "supervised")
 # fields that only shape the self-supervised objective or how a run is executed: a reference ignores them
 NOT_MEASURED = ("alpha", "temperature", "head_mode", "proj_dim", "head_hidden", "pairs", "compile", "threads")
-NOT_MEASURED += ("device", "memory_format")
+NOT_MEASURED += ("device", "memory_format", "cuda_graphs")
 # fields that shape the supervised encoder's training
 TRAINING = ("dataset", "data_dir", "view_columns", "image_size", "world_objects", "world_sessions", "world_frames")
 TRAINING += ("world_seed", "test_fraction", "encoder", "width", "latent_dim", "optimizer", "lr", "weight_decay")

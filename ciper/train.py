@@ -24,7 +24,7 @@ from ciper.augment import Pipeline
 from ciper.config import Config, ConfigError, parse_overrides, preset, resolve_path
 from ciper.data import TimePairs, split
 from ciper.datasets import load_dataset
-from ciper.device import fast_kernels, pick_device, to_device
+from ciper.device import fast_kernels, graph_captured, pick_device, to_device
 from ciper.imageset import ImageSet
 from ciper.model import CIPER
 from ciper.records import code_version, write_json
@@ -167,6 +167,7 @@ def train(
     steps_per_epoch = max(1, len(train_set) // cfg.batch_size)
     opt, sched = make_optimizer(cfg, model, steps_per_epoch * cfg.epochs, device)
     g = torch.Generator().manual_seed(cfg.seed)  # batch order, partners, augmentation parameters
+    losses_of = graph_captured(model.losses, device) if cfg.cuda_graphs else model.losses
     trained = Trained(cfg, model, train_set, test_set, device)
 
     ckpt_path = Path(workdir) / checkpoint.FILE_NAME if workdir is not None else None
@@ -194,7 +195,7 @@ def train(
             x, r = make_pair_batch(images, frames, idx, partner, pipeline, g)
             x = x.contiguous(memory_format=layout)
             with amp:
-                losses = model.losses(x, r)
+                losses = losses_of(x, r)
             opt.zero_grad(set_to_none=True)
             losses["loss"].backward()
             opt.step()

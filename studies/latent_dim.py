@@ -4,7 +4,8 @@ Varied (scientific): latent_dim over powers of two (16..1024; 16..64 in smoke),
     crossed with alpha in {0, 1} so the interaction shows.
 Held fixed: the rest of the preset.
 Measured: all metrics against log2(latent_dim), one line per alpha.
-Seeds: 3.
+Seeds: 3: the question is a trend over a 16x range, read from a line fit over all
+    dimensions and seeds, not from neighbouring dimensions.
 """
 
 from ciper.study import Study

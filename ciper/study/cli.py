@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from pathlib import Path
 
@@ -16,7 +17,12 @@ def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--preset", default="cpu", help=f"{' | '.join(PRESETS)} (default: cpu, the built-in world)")
     ap.add_argument("--seeds", type=int, default=study.seeds, help=f"seeds per condition (default {study.seeds})")
     ap.add_argument("--cpus-per-trial", type=float, default=1.0)
-    ap.add_argument("--gpus-per-trial", type=float, default=0.0, help="fractional packs trials on a GPU")
+    ap.add_argument(
+        "--gpus-per-trial",
+        type=_gpu_share,
+        default=0.0,
+        help="GPU share per trial: a fraction packs trials on a GPU; auto packs by trial size (this machine's GPUs)",
+    )
     ap.add_argument("--max-concurrent", type=int, default=0, help="0 = as many as resources allow")
     ap.add_argument("--address", default=None, help="join an existing Ray cluster (ray start --head ...)")
     ap.add_argument("--storage", default="results", help="results root: a path or a URI (default results/)")
@@ -41,7 +47,36 @@ def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
     if study.objectives:
         ap.add_argument("--num-samples", type=int, default=12)
         ap.add_argument("--objective", default=next(iter(study.objectives)), choices=list(study.objectives))
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.gpus_per_trial == "auto":
+        args.gpus_per_trial = _auto_share(study, args)
+    return args
+
+
+def _gpu_share(value: str):
+    if value == "auto":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number or auto") from None
+
+
+def _auto_share(study: Study, args) -> float:
+    """`--gpus-per-trial auto`: trials per GPU from the trial's size and this machine's GPUs."""
+    from ciper.study.packing import auto_gpu_share, local_gpus
+
+    gpus, memory = local_gpus()
+    if gpus == 0:
+        print("--gpus-per-trial auto: no CUDA GPU here, trials run on the CPU")
+        return 0.0
+    try:
+        cfg = preset(args.preset, **{**study.fixed, **parse_overrides(args.set)})
+    except ConfigError:
+        return 0.0  # check_args reports the bad value
+    share = auto_gpu_share(cfg, gpus, memory, os.cpu_count() or 1)
+    print(f"--gpus-per-trial auto: {share:g} ({round(1 / share)} trials per GPU, {gpus} GPU(s))")
+    return share
 
 
 def is_uri(path: str) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ciper.config import Config
 from ciper.study.cli import base_config, check_args, is_uri, parse_args
+from ciper.study.packing import GpuSampler
 from ciper.study.spec import Study
 
 
@@ -75,7 +76,8 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
             raise SystemExit(2)
         tuner = _tuner(study, args, base, storage, study_dir)
         started = time.time()
-        grid = tuner.fit()
+        with GpuSampler() as gpu:
+            grid = tuner.fit()
         wall = time.time() - started
         trials, epochs = tables(grid)
         if study_dir is not None:
@@ -87,6 +89,9 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
                     "report": study.report,
                     "argv": sys.argv[1:] if argv is None else argv,
                     "fit_seconds": wall,
+                    "cpus_per_trial": args.cpus_per_trial,
+                    "gpus_per_trial": args.gpus_per_trial,
+                    **gpu.summary(),
                     "trials": len(trials),
                     "code_version": code_version(),
                     "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
