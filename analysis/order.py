@@ -145,9 +145,10 @@ def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.Data
     for m in metrics:
         r = random_effect(t, m)
         if r is not None and r[3]:
+            note = " (its aug_r2 includes the four order columns)" if m == "aug_r2" else ""
             lines.append(
                 f"- a jitter order per sample, {m}: {r[0]:+.3f} [{r[1]:+.3f}, {r[2]:+.3f}] against the "
-                f"default order (paired, {r[3]} seeds)."
+                f"default order (paired, {r[3]} seeds){note}."
             )
     r2 = order_r2(t)
     if not math.isnan(r2):

@@ -98,7 +98,10 @@ def with_reference_rows(summary: pd.DataFrame, refs: pd.DataFrame | None, label:
     extra = refs.copy()
     extra[label] = extra.pop("kind") + " encoder"
     cols = [c for c in summary.columns if c in extra]
-    return pd.concat([summary, extra[cols]], ignore_index=True)
+    table = pd.concat([summary, extra[cols]], ignore_index=True)
+    text = [c for c in table if table[c].dtype == object]
+    table[text] = table[text].fillna("")
+    return table
 
 
 def reference_lines(refs: pd.DataFrame | None, metrics: list[str]) -> list[str]:

@@ -2,7 +2,7 @@
 
 Varied (scientific): alpha, from 0 (contrastive only) over three orders of magnitude.
 Held fixed: everything else in the preset (built-in world, time + colour pairs,
-    small CNN, latent 64, 6 epochs).
+    small CNN, latent 128 in the cpu preset, 6 epochs).
 Measured: object_acc and knn_acc (invariant), session_acc, view_r2 and aug_r2
     (equivariant), per seed; the report shows mean and 95 % CI per alpha.
 Seeds: 3. On the cpu preset they separate every alpha >= 0.1 from alpha = 0 in view_r2 and
