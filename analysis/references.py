@@ -99,7 +99,7 @@ def with_reference_rows(summary: pd.DataFrame, refs: pd.DataFrame | None, label:
     extra[label] = extra.pop("kind") + " encoder"
     cols = [c for c in summary.columns if c in extra]
     table = pd.concat([summary, extra[cols]], ignore_index=True)
-    text = [c for c in table if table[c].dtype == object]
+    text = [c for c in table if not pd.api.types.is_numeric_dtype(table[c])]
     table[text] = table[text].fillna("")
     return table
 
