@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis.stats import mean_ci
 from ciper.config import Config
+from ciper.probes import METRICS as ALL_METRICS
 from ciper.reference import KINDS, TRAINING, reference_metrics
 
 MAX_SEEDS = 3
@@ -108,7 +109,7 @@ def reference_lines(refs: pd.DataFrame | None, metrics: list[str]) -> list[str]:
     """A markdown table of the reference points: mean [95 % CI] per metric."""
     if refs is None or refs.empty:
         return ["(no reference points)"]
-    keys = [c for c in refs if c not in ("kind", "n") and not any(c.startswith(m) for m in metrics)]
+    keys = [c for c in refs if c not in ("kind", "n") and not any(c.startswith(m) for m in ALL_METRICS)]
     rows = []
     for _, r in refs.iterrows():
         row = {"encoder": r["kind"], **{k: r[k] for k in keys}, "seeds": int(r["n"])}

@@ -34,13 +34,26 @@ def changes(trials: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def most_needed(ch: pd.DataFrame) -> pd.DataFrame:
-    """Per (alpha, metric): the op whose removal lowers the metric most ('without <op>' rows only)."""
-    single = ch[ch.condition.str.startswith("without ")]
-    if single.empty:
-        return single
-    idx = single.groupby(["alpha", "metric"]).change.idxmin()
-    return single.loc[idx].assign(op=lambda d: d.condition.str.removeprefix("without "))
+def extremes(ch: pd.DataFrame) -> pd.DataFrame:
+    """Per (alpha, metric), over the 'without <op>' rows: the op whose removal lowers the metric
+    most (`helps`, with its change) and the one whose removal raises it most (`hurts`)."""
+    single = ch[ch.condition.str.startswith("without ")].assign(op=lambda d: d.condition.str.removeprefix("without "))
+    rows = []
+    for (alpha, metric), g in single.groupby(["alpha", "metric"], sort=True):
+        low, high = g.loc[g.change.idxmin()], g.loc[g.change.idxmax()]
+        rows.append(dict(alpha=alpha, metric=metric, helps=low, hurts=high))
+    return pd.DataFrame(rows)
+
+
+def sentence(r) -> str:
+    """What removing single ops does to one metric, in words, with the CIs."""
+    low, high = r.helps, r.hurts
+    if low.hi < 0:
+        return f"removing {low.op} costs most ({_fmt(low)})"
+    if low.change < 0:
+        return f"removing {low.op} costs most, but its CI includes no loss ({_fmt(low)})"
+    sure = "" if high.lo > 0 else ", within seed noise"
+    return f"no single op helps: removing {high.op} raises it most ({_fmt(high)}{sure})"
 
 
 def _fmt(r) -> str:
@@ -66,31 +79,25 @@ def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.Data
             index=["alpha", "condition"], columns="metric", values="value", aggfunc="first"
         )
         lines += [wide.reset_index().to_markdown(index=False), ""]
-        for _, r in most_needed(ch).iterrows():
-            verb = "costs most" if r.hi < 0 else "costs most, but its CI includes no loss"
-            lines.append(f"- alpha = {r.alpha:g}, {r.metric}: removing {r.op} {verb} ({_fmt(r)}).")
+        for _, r in extremes(ch).iterrows():
+            lines.append(f"- alpha = {r.alpha:g}, {r.metric}: {sentence(r)}.")
     lines += ["", "Reference points (same probes):", "", *reference_lines(refs, metrics), ""]
     lines += [summary.round(3).to_markdown(index=False), ""]
     return lines
 
 
 def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None) -> list[str]:
-    """Which op matters most for objects and for views, for CIPER; what time pairs alone give."""
+    """What single ops do to objects and views for CIPER; what time pairs alone give."""
     metrics = [m for m in COMPARED if m in trials and trials[m].notna().any()]
     ch = changes(trials, metrics)
     if ch.empty:
         return ["The study needs 'all ops' and at least one other condition."]
     alpha = 1.0 if (ch.alpha == 1.0).any() else ch.alpha.max()
-    out = []
-    top = most_needed(ch[ch.alpha == alpha])
-    for m in ("object_acc", "view_r2", "rot_r2"):
-        r = top[top.metric == m]
-        if len(r):
-            r = r.iloc[0]
-            sure = "" if r.hi < 0 else " (the CI includes no loss)"
-            out.append(f"For CIPER (alpha = {alpha:g}), removing {r.op} costs most {m}: {_fmt(r)}{sure}.")
+    ext = extremes(ch[ch.alpha == alpha])
+    parts = [f"{r.metric}: {sentence(r)}" for _, r in ext.iterrows() if r.metric in ("object_acc", "view_r2", "rot_r2")]
+    out = [f"For CIPER (alpha = {alpha:g}), against all ops, paired by seed (95 % CI): " + "; ".join(parts) + "."]
     none = ch[(ch.alpha == alpha) & (ch.condition == "no synthetic ops")]
     if len(none):
-        parts = [f"{r.metric} {_fmt(r)}" for _, r in none.iterrows() if r.metric in ("object_acc", "view_r2")]
-        out.append("Time pairs alone, against all ops: " + "; ".join(parts) + ".")
+        parts = [f"{r.metric} {_fmt(r)}" for _, r in none.iterrows() if r.metric in ("object_acc", "view_r2", "rot_r2")]
+        out.append("Time pairs alone, without any synthetic op: " + "; ".join(parts) + ".")
     return out
