@@ -91,8 +91,9 @@ def run_studies(args, passed: list[str]) -> dict[str, str]:
 
 
 def command(study: str, args, passed: list[str]) -> str:
+    """The study's command (its results go to results/ unless --storage says otherwise)."""
     extra = " ".join(passed)
-    return f"python -m studies {study} --preset {args.preset} --storage {args.storage}" + (f" {extra}" if extra else "")
+    return f"python -m studies {study} --preset {args.preset}" + (f" {extra}" if extra else "")
 
 
 def _figure(study_dir: Path, name: str, out: Path) -> str | None:
@@ -190,7 +191,8 @@ def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Pat
         f"Written by `python -m analysis.findings --preset {args.preset}"
         + (f" {' '.join(passed)}" if passed else "")
         + f"` at code {code_version()} on {time.strftime('%Y-%m-%d')}, "
-        f"machine: {machine()}; {seconds / 60:.0f} min for this call (earlier, resumed trials not counted).",
+        f"machine: {machine()}; {seconds / 60:.0f} min for this call (earlier, resumed trials not counted). "
+        "Each section names the command that reproduces its study (add `--storage DIR` for another folder).",
         "",
         "Every number below is a mean over seeds with its 95 % CI (Student t), or a paired difference "
         "by seed. Reference encoders: the same architecture untrained, and trained with labels "
