@@ -31,7 +31,9 @@ from analysis.load import load_study
 from analysis.maps import FIGURE as MAPS_FIGURE
 from analysis.maps import landmarks
 from analysis.plots import METRICS
-from analysis.references import reference_lines, reference_summary
+from analysis.references import config_of, reference_lines, reference_summary
+from analysis.stats import mean_ci, paired_difference
+from analysis.structure import analyse_checkpoint, analyse_reference, final_checkpoint
 from ciper.config import PRESETS
 from ciper.records import atomic_write_bytes, code_version
 
@@ -51,7 +53,6 @@ SECTIONS = [
     Section("Augmentation removal: what does each augmentation contribute?", "aug_ablation", removal),
     Section("Natural view changes: what do time pairs teach that 2D augmentations cannot?", "view_source", views),
 ]
-STRUCTURE_STUDIES = ("alpha_sweep", "head_ablation")  # the representation-structure section reads these
 
 
 def parse(argv):
@@ -143,41 +144,95 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict) 
     return lines
 
 
+STRUCTURE_COLUMNS = {
+    "between_objects": "variance between objects",
+    "within_sequences": "variance within sequences",
+    "object_acc[E_perp]": "object_acc from E_perp",
+    "view_r2[E]": "view_r2 from E",
+    "view_r2[E_perp]": "view_r2 from E_perp",
+}
+
+
+def _structure_rows(study_dir: Path, trials: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The structure analysis of every seed's final checkpoint, for the landmark conditions."""
+    rows = []
+    for _, t in trials.iterrows():
+        ckpt = next((c for d in (study_dir / "ray").glob(f"*{t.trial_id}_*") if (c := final_checkpoint(d))), None)
+        if ckpt is not None:
+            rows.append({**{k: t[k] for k in keys}, **analyse_checkpoint(ckpt)})
+    return pd.DataFrame(rows)
+
+
+def _summary_table(rows: pd.DataFrame, label: str) -> pd.DataFrame:
+    out = []
+    for name, g in rows.groupby(label, sort=False):
+        row = {label: name, "seeds": len(g)}
+        for c, title in STRUCTURE_COLUMNS.items():
+            if c in g:
+                m, lo, hi = mean_ci(g[c])
+                row[title] = f"{m:.3f} [{lo:.3f}, {hi:.3f}]"
+        out.append(row)
+    return pd.DataFrame(out)
+
+
 def structure_section(storage: Path, out: Path, args, passed) -> list[str]:
-    lines = ["## Representation structure: where do invariant and equivariant information live?", ""]
+    """Variance shares and the separation of view information, per landmark condition and seed,
+    with the reference encoders as rows; the maps of the study reports."""
+    lines = [
+        "## Representation structure: where do invariant and equivariant information live?",
+        "",
+        "Held-out features h of every seed's final checkpoint: the share of their variance between objects "
+        "and within sequences (view changes only), and probes from the view subspace E (spanned by the "
+        "view read-out) and its complement E_perp (`analysis/structure.py`). Separated information would "
+        "show as view_r2 from E_perp far below view_r2 from E, with objects still read from E_perp.",
+        "",
+    ]
     found = False
-    for name in STRUCTURE_STUDIES:
+    for name, key in (("alpha_sweep", "alpha"), ("head_ablation", "head_mode")):
         study_dir = storage / name
-        table = study_dir / "structure.csv"
-        if not table.exists():
+        try:
+            trials, _ = load_study(study_dir)
+        except FileNotFoundError:
+            continue
+        done = trials[trials.status == "finished"]
+        if done.empty or key not in done:
             continue
         found = True
+        if "head_input" in done and (done.head_input == "diff").any():
+            done = done[done.head_input == "diff"]
+        done = done[done[key].isin(landmarks(done, key))]
+        rows = _structure_rows(study_dir, done, [key])
+        if rows.empty:
+            continue
         fig = _figure(study_dir, MAPS_FIGURE, out)
         if fig:
             lines += [f"![maps, {name}]({fig})", ""]
-        t = pd.read_csv(table)
-        if name == "alpha_sweep" and "alpha" in t:  # the landmarks the maps show
-            t = t[t.alpha.isin(landmarks(t, "alpha"))]
-        if "head_input" in t and (t.head_input == "diff").any():
-            t = t[t.head_input == "diff"]
-        keys = [k for k in ("alpha", "head_mode") if k in t and t[k].astype(str).nunique() > 1]
-        parts = []
-        for _, r in t.iterrows():
-            cond = ", ".join(f"{k} = {r[k]}" for k in keys) or "all"
-            part = f"{cond}: {r.get('between_objects', float('nan')):.2f} of the variance between objects"
-            if "within_sequences" in r:
-                part += f", {r['within_sequences']:.2f} within sequences"
-            if "view_r2[E_perp]" in r:
-                part += (
-                    f"; views R² {r['view_r2[E]']:.2f} from the view subspace E and "
-                    f"{r['view_r2[E_perp]']:.2f} from its complement, objects {r['object_acc[E_perp]']:.2f} "
-                    f"from the complement ({r['object_acc[all]']:.2f} from all of h)"
-                )
-            parts.append(part)
-        lines += [f"From {name} (one seed per condition): " + "; ".join(parts) + ".", ""]
-        lines += [f"Reproduce: `{command(name, args, passed)}` (section 'Representation structure')", ""]
+        rows["condition"] = [f"{key} = {v:g}" if isinstance(v, float) else f"{key} = {v}" for v in rows[key]]
+        if name == "alpha_sweep":  # the reference encoders, at the study's config, per seed
+            cache = storage / "references"
+            for seed in sorted(done.seed.unique())[:3]:
+                cfg = config_of(done[done.seed == seed].iloc[0])
+                for kind in ("untrained", "supervised"):
+                    rows = pd.concat(
+                        [rows, pd.DataFrame([{**analyse_reference(cfg, kind, cache), "condition": f"{kind} encoder"}])]
+                    )
+        lines += [
+            f"From {name} (mean [95 % CI] over seeds):",
+            "",
+            _summary_table(rows, "condition").to_markdown(index=False),
+            "",
+        ]
+        if name == "alpha_sweep" and {0.0, 1.0} <= set(rows.get("alpha", pd.Series(dtype=float)).dropna()):
+            parts = []
+            for c, title in STRUCTURE_COLUMNS.items():
+                if c in rows:
+                    d, lo, hi, n = paired_difference(rows.dropna(subset=["alpha"]), "alpha", 1.0, 0.0, c)
+                    parts.append(f"{title} {d:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+            lines += ["CIPER (alpha = 1) against contrastive-only, paired by seed: " + "; ".join(parts) + ".", ""]
+        again = f"python -m analysis.findings --preset {args.preset} --no-run"
+        lines += [f"Reproduce: `{command(name, args, passed)}`, then `{again}`", ""]
     if not found:
-        lines += ["No structure tables found: run the alpha or head studies with their reports.", ""]
+        lines += ["No alpha or head study found: run them first.", ""]
     return lines
 
 

@@ -86,6 +86,26 @@ def separation(h_tr, h_te, tr, te) -> dict:
 
 def analyse_checkpoint(path: Path, max_images: int = 2000) -> dict:
     cfg, encoder, tr, te = load_encoder(path)
+    return analyse_encoder(cfg, encoder, tr, te, max_images)
+
+
+def analyse_reference(cfg: Config, kind: str, cache_dir: Path, max_images: int = 2000) -> dict:
+    """The same analysis of a reference encoder (ciper.reference): untrained, or supervised
+    (its weights from the cache, trained there once)."""
+    from ciper.reference import supervised_encoder
+
+    cfg = cfg.replace(device="cpu", compile=False)
+    data = _dataset(cfg)
+    torch.manual_seed(cfg.seed)
+    model = CIPER(cfg, target_groups(cfg, data))
+    if kind == "supervised":
+        model.encoder.load_state_dict(supervised_encoder(cfg, Path(cache_dir)))
+    train_set, test_set = split(data, cfg.test_fraction, cfg.seed)
+    return {**analyse_encoder(cfg, model.encoder.eval(), train_set, test_set, max_images), "kind": kind}
+
+
+def analyse_encoder(cfg: Config, encoder, tr, te, max_images: int = 2000) -> dict:
+    """Variance shares and separation of one encoder's features (see the module docstring)."""
     g = torch.Generator().manual_seed(0)
     tr = tr.subset(torch.randperm(len(tr), generator=g)[:max_images].sort().values)
     te = te.subset(torch.randperm(len(te), generator=g)[:max_images].sort().values)
@@ -133,7 +153,6 @@ def analyse(study_dir: Path, trials: pd.DataFrame, out: Path, per_condition: int
     if not rows:
         return []
     table = pd.DataFrame(rows)
-    table.to_csv(out / "structure.csv", index=False)  # read by the findings (analysis.findings)
     lines = [
         "## Representation structure",
         "",
