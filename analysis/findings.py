@@ -131,7 +131,8 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict) 
     lines += [f"![{sec.study}]({fig})" if fig else "(figure missing: run the study's report)", ""]
     lines += [" ".join(sec.module.verdict(done, refs)), ""]
     lines += [
-        f"{len(done)} finished trials ({done.seed.nunique()} seeds per condition); "
+        f"{len(done)} finished trials ({done.seed.nunique()} seeds per condition, "
+        f"{done.train_time.sum() / 60:.0f} min of trial time); "
         f"code {', '.join(sorted(done.code_version.dropna().unique()))}; full report: `{sec.study}/report.md`.",
         "",
         "Reference encoders on the same probes (mean [95 % CI] over seeds):",
@@ -204,6 +205,7 @@ def structure_section(storage: Path, out: Path, args, passed) -> list[str]:
         rows = _structure_rows(study_dir, done, [key])
         if rows.empty:
             continue
+        rows = rows.sort_values(key, key=lambda v: v.map(str) if v.dtype == object else v, kind="stable")
         fig = _figure(study_dir, MAPS_FIGURE, out)
         if fig:
             lines += [f"![maps, {name}]({fig})", ""]
@@ -245,8 +247,10 @@ def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Pat
         "",
         f"Written by `python -m analysis.findings --preset {args.preset}"
         + (f" {' '.join(passed)}" if passed else "")
+        + (" --no-run" if args.no_run else "")
         + f"` at code {code_version()} on {time.strftime('%Y-%m-%d')}, "
-        f"machine: {machine()}; {seconds / 60:.0f} min for this call (earlier, resumed trials not counted). "
+        f"machine: {machine()}; {seconds / 60:.0f} min for this call (trials run by earlier calls not counted; "
+        "each section gives its trials' time and the code that ran them). "
         "Each section names the command that reproduces its study (add `--storage DIR` for another folder).",
         "",
         "Every number below is a mean over seeds with its 95 % CI (Student t), or a paired difference "
