@@ -80,10 +80,11 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None) -> list[str]
                 f"{m} changes by " + ", ".join(f"{v:+.3f} per doubling at alpha = {a:g}" for a, v in per.items()) + "."
             )
     if {0.0, 1.0} <= set(trials.alpha) and len(dims) >= 2:
-        gains = []
-        for d in (dims[0], dims[-1]):
-            t = trials[trials.latent_dim == d]
-            g, lo, hi, n = paired_difference(t, "alpha", 1.0, 0.0, "view_r2")
-            gains.append(f"{g:+.3f} [{lo:+.3f}, {hi:+.3f}] at {int(d)}")
-        out.append("CIPER's view_r2 gain over contrastive-only (paired, 95 % CI): " + ", ".join(gains) + ".")
+        for m in ("view_r2", "object_acc"):
+            gains = []
+            for d in (dims[0], dims[-1]):
+                t = trials[trials.latent_dim == d]
+                g, lo, hi, n = paired_difference(t, "alpha", 1.0, 0.0, m)
+                gains.append(f"{g:+.3f} [{lo:+.3f}, {hi:+.3f}] at {int(d)}")
+            out.append(f"CIPER's {m} change against contrastive-only (paired, 95 % CI): " + ", ".join(gains) + ".")
     return out
