@@ -34,6 +34,7 @@ from analysis.plots import METRICS
 from analysis.references import config_of, reference_lines, reference_summary
 from analysis.stats import mean_ci, paired_difference
 from analysis.structure import analyse_checkpoint, analyse_reference, final_checkpoint
+from ciper.checkpoint import CheckpointError
 from ciper.config import PRESETS
 from ciper.records import atomic_write_bytes, code_version
 
@@ -159,8 +160,12 @@ def _structure_rows(study_dir: Path, trials: pd.DataFrame, keys: list[str]) -> p
     rows = []
     for _, t in trials.iterrows():
         ckpt = next((c for d in (study_dir / "ray").glob(f"*{t.trial_id}_*") if (c := final_checkpoint(d))), None)
-        if ckpt is not None:
+        if ckpt is None:
+            continue
+        try:
             rows.append({**{k: t[k] for k in keys}, **analyse_checkpoint(ckpt)})
+        except CheckpointError as e:  # an unreadable checkpoint leaves this seed out, said in the log
+            print(f"[findings] structure: {e}", file=sys.stderr)
     return pd.DataFrame(rows)
 
 

@@ -19,6 +19,7 @@ import torch
 
 from analysis.plots import plt, save
 from analysis.structure import final_checkpoint, load_encoder
+from ciper.checkpoint import CheckpointError
 from ciper.probes import encode
 
 FIGURE = "maps.png"
@@ -77,7 +78,10 @@ def plot_maps(study_dir: Path, trials: pd.DataFrame, out: Path) -> Path | None:
         ckpt = next((c for d in (study_dir / "ray").glob(f"*{trial_id}_*") if (c := final_checkpoint(d))), None)
         if ckpt is None:
             continue
-        _, encoder, _, te = load_encoder(ckpt)
+        try:
+            _, encoder, _, te = load_encoder(ckpt)
+        except CheckpointError:  # unreadable (the report lists it under structure); map the others
+            continue
         keep = torch.randperm(len(te), generator=torch.Generator().manual_seed(0))[:MAP_IMAGES].sort().values
         te = te.subset(keep)
         h = encode(encoder, te.images, "cpu").numpy()
