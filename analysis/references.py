@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.stats import mean_ci
+from analysis.stats import summarise
 from ciper.config import Config
 from ciper.probes import METRICS as ALL_METRICS
 from ciper.reference import KINDS, TRAINING, reference_metrics
@@ -66,17 +66,7 @@ def reference_points(study_dir: Path, trials: pd.DataFrame) -> pd.DataFrame:
 
 def reference_summary(study_dir: Path, trials: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     """Mean, 95 % CI (`<metric>_lo`, `_hi`) and n over seeds, per reference kind (and group)."""
-    keys = group_keys(trials)
-    points = reference_points(study_dir, trials)
-    rows = []
-    for key, group in points.groupby([*keys, "kind"], sort=False):
-        row = dict(zip([*keys, "kind"], key))
-        row["n"] = len(group)
-        for m in metrics:
-            if m in group:
-                row[m], row[f"{m}_lo"], row[f"{m}_hi"] = mean_ci(group[m])
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return summarise(reference_points(study_dir, trials), [*group_keys(trials), "kind"], metrics, sort=False)
 
 
 def draw_bands(ax, refs: pd.DataFrame | None, metric: str, vertical: bool = False) -> None:

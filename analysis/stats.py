@@ -23,11 +23,12 @@ def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
-def summarise(trials: pd.DataFrame, by: str | list[str], metrics: list[str]) -> pd.DataFrame:
-    """One row per condition: n, and mean / _lo / _hi of each metric over seeds."""
+def summarise(trials: pd.DataFrame, by: str | list[str], metrics: list[str], sort: bool = True) -> pd.DataFrame:
+    """One row per condition: n, and mean / _lo / _hi of each metric over seeds
+    (conditions sorted, or in the order they first appear with sort=False)."""
     keys = [by] if isinstance(by, str) else list(by)
     rows = []
-    for key, group in trials.groupby(keys, sort=True):
+    for key, group in trials.groupby(keys, sort=sort):
         row = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
         row["n"] = len(group)
         for m in metrics:
