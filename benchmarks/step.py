@@ -6,10 +6,11 @@ images the same way, encoder forward + backward (loss = mean(h^2)) and an
 optimiser step of the encoder alone. Views/s for each;
 the ratio is what augmentation + heads + losses cost. The two alternate in
 blocks (--rounds of them, each 2 untimed steps then --calls timed ones, the
-steady state of a training loop) and the ratio is the median over rounds. On CUDA: bf16 autocast
-and channels_last (on every device), as the training loop uses them; --compile adds torch.compile.
+steady state of a training loop) and the ratio is the median over rounds. As the training
+loop: channels_last, and the precision of `--precision` (auto: bf16 where the hardware
+computes it natively, else fp32); --compile adds torch.compile.
 
-    python benchmarks/step.py [--encoder small_cnn|resnet18] [--batch 256] [--json out.json]
+    python benchmarks/step.py [--encoder small_cnn|resnet18] [--batch 256] [--precision auto] [--json out.json]
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ciper.augment import Pipeline
 from ciper.config import Config
 from ciper.data import TimePairs, split
 from ciper.datasets import load_dataset
-from ciper.device import fast_kernels, graph_captured, to_device
+from ciper.device import autocast, fast_kernels, graph_captured, resolve_precision, to_device
 from ciper.model import CIPER
 from ciper.train import make_pair_batch, target_groups
 
@@ -36,6 +37,7 @@ def build_steps(
     latent_dim: int | None = None,
     layout: str = "channels_last",
     cuda_graphs: bool = False,
+    precision: str = "auto",
 ):
     """(bare_step, ciper_step, device): two closures that each run one training step."""
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -51,7 +53,6 @@ def build_steps(
     images = data.images.to(dev)
     pairs, pipeline = TimePairs(data, cfg.time_window), Pipeline.from_config(cfg)
     g = torch.Generator().manual_seed(0)
-    amp = torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda" else torch.autocast("cpu", enabled=False)
     fmt = torch.contiguous_format if layout == "contiguous" else torch.channels_last  # as ciper.train
 
     torch.manual_seed(0)
@@ -68,7 +69,7 @@ def build_steps(
     def ciper_step():
         idx = torch.randint(len(data), (batch,), generator=g)
         x, r = make_pair_batch(images, data, idx, pairs.partners(idx, g), pipeline, g)
-        with amp:
+        with autocast(precision, dev):
             loss = losses_of(x.contiguous(memory_format=fmt), r)["loss"]
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -77,7 +78,7 @@ def build_steps(
     def bare_step():  # gathers its 2B views from the same in-memory tensor, unaugmented
         (idx,) = to_device([torch.randint(len(data), (2 * batch,), generator=g)], dev)
         x = images[idx].float().div_(255).contiguous(memory_format=fmt)
-        with amp:
+        with autocast(precision, dev):
             loss = bare_of(x).float().pow(2).mean()
         opt_bare.zero_grad(set_to_none=True)
         loss.backward()
@@ -93,13 +94,20 @@ def main(argv=None):
     ap.add_argument("--latent-dim", type=int, default=None)
     ap.add_argument("--device", default=None, help="cuda when there is one, else cpu")
     ap.add_argument("--compile", action="store_true")
+    ap.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="as Config.precision")
     ap.add_argument("--cuda-graphs", action="store_true", help="replay each step from CUDA graphs (CUDA only)")
     ap.add_argument("--rounds", type=int, default=9, help="alternating blocks of bare and CIPER steps")
     ap.add_argument("--calls", type=int, default=10, help="timed steps per block (after 2 untimed ones)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     bare_step, ciper_step, dev = build_steps(
-        args.encoder, args.batch, args.device, args.compile, args.latent_dim, cuda_graphs=args.cuda_graphs
+        args.encoder,
+        args.batch,
+        args.device,
+        args.compile,
+        args.latent_dim,
+        cuda_graphs=args.cuda_graphs,
+        precision=args.precision,
     )
     if args.cuda_graphs and dev.type != "cuda":
         print("note: --cuda-graphs needs CUDA; on the CPU the steps run as they are")
@@ -107,7 +115,9 @@ def main(argv=None):
     ratios = [b / c for b, c in zip(t["bare"], t["ciper"])]
     views = 2 * args.batch
     graphs = args.cuda_graphs and dev.type == "cuda"
-    common = {"encoder": args.encoder, "batch": args.batch, "compile": args.compile, "cuda_graphs": graphs}
+    precision = resolve_precision(args.precision, dev)
+    common = {"encoder": args.encoder, "batch": args.batch, "precision": precision, "compile": args.compile}
+    common["cuda_graphs"] = graphs
     rows = [
         {"step": "bare encoder fwd+bwd", **common, "views_per_s": views / median(t["bare"])},
         {

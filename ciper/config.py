@@ -45,6 +45,7 @@ PAIR_SOURCES = {"synthetic": (False, True), "time": (True, False), "time+synthet
 OPTIMIZERS = ("adamw", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
 MEMORY_FORMATS = ("auto", "channels_last", "contiguous")
+PRECISIONS = ("auto", "fp32", "bf16")
 
 
 class ConfigError(ValueError):
@@ -108,6 +109,7 @@ class Config:
     device: str = "auto"  # auto | cpu | cuda
     threads: int = 0  # torch CPU threads; 0 = leave torch's default
     memory_format: str = "auto"  # auto (= channels_last, measured fastest) | channels_last | contiguous
+    precision: str = "auto"  # auto (= bf16 where the hardware computes it natively, else fp32) | fp32 | bf16
     compile: bool = False  # torch.compile the encoder (measured in benchmarks, off by default)
     cuda_graphs: bool = False  # CUDA only: replay each step's kernels from a CUDA graph; ignored on the CPU
 
@@ -151,6 +153,7 @@ class Config:
             ("optimizer", OPTIMIZERS),
             ("device", DEVICES),
             ("memory_format", MEMORY_FORMATS),
+            ("precision", PRECISIONS),
         ]:
             choice(name, allowed)
         for f in dataclasses.fields(self):

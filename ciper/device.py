@@ -1,6 +1,11 @@
-"""Where tensors live: the device a run uses, and moving small CPU tensors there in one copy."""
+"""Where tensors live and how they are computed: the device a run uses, the precision its
+training step runs in, and moving small CPU tensors to the device in one copy."""
 
 from __future__ import annotations
+
+import contextlib
+import functools
+from pathlib import Path
 
 import torch
 
@@ -10,6 +15,41 @@ def pick_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
+
+
+@functools.cache
+def _cpu_flags() -> frozenset[str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:  # not Linux: no flags, so no native bf16 is assumed
+        return frozenset()
+    line = next((ln for ln in text.splitlines() if ln.startswith("flags")), "")
+    return frozenset(line.partition(":")[2].split())
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether `device` computes bf16 in hardware: a CUDA GPU that supports it, or a CPU
+    with AVX-512 BF16 or AMX. Elsewhere bf16 is emulated, and slower than fp32."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and bool({"avx512_bf16", "amx_bf16"} & _cpu_flags())
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """The precision a training step runs in: `auto` is bf16 where `device` computes it
+    natively (the small CNN's CPU step at 1 thread: about 1.5x fp32 on an AVX-512 BF16
+    machine, benchmarks/precision.py), else fp32; `fp32` and `bf16` are taken as they are."""
+    if precision == "auto":
+        return "bf16" if native_bf16(device) else "fp32"
+    return precision
+
+
+def autocast(precision: str, device: torch.device):
+    """The context a training step's forward runs in: bf16 autocast (matmuls and convolutions
+    in bf16, reductions and losses in fp32), or nothing for fp32."""
+    if resolve_precision(precision, device) == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def to_device(tensors: list[torch.Tensor], device: torch.device | str) -> list[torch.Tensor]:

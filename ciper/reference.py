@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 from ciper import checkpoint
 from ciper.config import Config
-from ciper.device import pick_device
+from ciper.device import autocast, pick_device
 from ciper.model import CIPER
 from ciper.probes import evaluate
 from ciper.records import code_version, write_json
@@ -40,7 +40,7 @@ NOT_MEASURED += ("device", "memory_format", "cuda_graphs")
 # fields that shape the supervised encoder's training
 TRAINING = ("dataset", "data_dir", "view_columns", "image_size", "world_objects", "world_sessions", "world_frames")
 TRAINING += ("world_seed", "test_fraction", "encoder", "width", "latent_dim", "optimizer", "lr", "weight_decay")
-TRAINING += ("batch_size", "epochs", "max_train_images", "seed")
+TRAINING += ("batch_size", "epochs", "max_train_images", "seed", "precision")
 
 
 def _key(cfg: Config, fields) -> str:
@@ -103,7 +103,7 @@ def supervised_encoder(cfg: Config, cache_dir: Path) -> dict:
 
 
 def train_supervised(cfg: Config) -> dict:
-    """Encoder + linear classifier, cross-entropy on object labels, cfg's optimiser and budget."""
+    """Encoder + linear classifier, cross-entropy on object labels, cfg's optimiser, budget and precision."""
     device = pick_device(cfg.device)
     train_set, _ = training_split(cfg)
     torch.manual_seed(cfg.seed)
@@ -122,7 +122,8 @@ def train_supervised(cfg: Config) -> dict:
         for step in range(steps_per_epoch):
             idx = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
             x = images[idx].float().div_(255).contiguous(memory_format=layout)
-            loss = F.cross_entropy(net(x).float(), labels[idx])
+            with autocast(cfg.precision, device):  # the precision trials train in
+                loss = F.cross_entropy(net(x).float(), labels[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -24,7 +24,7 @@ from ciper.augment import Pipeline
 from ciper.config import Config, ConfigError, parse_overrides, preset, resolve_path
 from ciper.data import TimePairs, split
 from ciper.datasets import load_dataset
-from ciper.device import fast_kernels, graph_captured, pick_device, to_device
+from ciper.device import autocast, fast_kernels, graph_captured, pick_device, resolve_precision, to_device
 from ciper.imageset import ImageSet
 from ciper.model import CIPER
 from ciper.records import code_version, write_json
@@ -180,9 +180,7 @@ def train(
         g.set_state(state["generator"])
         start, trained.history = state["epoch"], state["history"]
 
-    amp = (
-        torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
-    )
+    precision = resolve_precision(cfg.precision, device)  # recorded with every epoch
     for epoch in range(start, cfg.epochs):
         model.train()
         t0 = time.perf_counter()
@@ -194,7 +192,7 @@ def train(
             partner = time_pairs.partners(idx, g) if time_pairs is not None else idx
             x, r = make_pair_batch(images, frames, idx, partner, pipeline, g)
             x = x.contiguous(memory_format=layout)
-            with amp:
+            with autocast(precision, device):
                 losses = losses_of(x, r)
             opt.zero_grad(set_to_none=True)
             losses["loss"].backward()
@@ -210,7 +208,9 @@ def train(
                 f"loss became {metrics['loss']} in epoch {epoch + 1}; "
                 f"lower lr (now {cfg.lr}) or alpha (now {cfg.alpha})"
             )
-        metrics.update(epoch=epoch + 1, lr=sched.get_last_lr()[0], epoch_time=time.perf_counter() - t0)
+        metrics.update(
+            epoch=epoch + 1, lr=sched.get_last_lr()[0], epoch_time=time.perf_counter() - t0, precision=precision
+        )
         trained.history.append(metrics)
         if ckpt_path is not None:
             checkpoint.save(

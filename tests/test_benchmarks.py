@@ -61,3 +61,19 @@ def test_layout_benchmark_compares_both_layouts(tmp_path):
     res = _run("layout", "--batch", "8", "--threads", "1", "--rounds", "2", "--calls", "1", tmp_path=tmp_path)
     rows = {r["layout"]: r for r in res["rows"]}
     assert set(rows) == {"contiguous", "channels_last"} and rows["channels_last"]["speedup"] > 0
+
+
+def test_precision_benchmark_compares_fp32_with_bf16(tmp_path):
+    res = _run("precision", "--batch", "8", "--rounds", "1", "--calls", "1", tmp_path=tmp_path)
+    fp32, bf16 = res["rows"]
+    assert (fp32["precision"], bf16["precision"]) == ("fp32", "bf16") and fp32["threads"] == 1
+    assert fp32["views_per_s"] > 0 and 0 < bf16["speedup_min"] <= bf16["speedup"] <= bf16["speedup_max"]
+
+
+def test_versus_benchmark_trains_both_commits(tmp_path):
+    small = ["--preset", "smoke", "--set", "threads=1", "epochs=2", "max_train_images=128"]
+    flat = ["--base-set", "dataset=flatworld", "--head-set", "dataset=flatworld", "precision=fp32"]
+    res = _run("versus", "--base", "HEAD", "--rounds", "1", *small, *flat, tmp_path=tmp_path)
+    base, head = res["rows"]
+    assert base["commit"] == "HEAD" and head["precision"] == "fp32"
+    assert base["ms_per_step"] > 0 and head["ms_per_step"] > 0 and head["speedup"] > 0

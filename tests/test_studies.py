@@ -43,7 +43,7 @@ def test_study_writes_tables_and_report(tmp_path, capsys):
     trials, epochs = load_results(study_dir)
     assert len(trials) == 4 and set(trials.status) == {"finished"}
     assert sorted(zip(trials.alpha, trials.seed)) == [(0.0, 0), (0.0, 1), (1.0, 0), (1.0, 1)]
-    for col in ["object_acc", "view_r2", "aug_r2", "wall_time", "code_version", "latent_dim", "aug_order"]:
+    for col in ["object_acc", "view_r2", "aug_r2", "wall_time", "code_version", "latent_dim", "aug_order", "precision"]:
         assert trials[col].notna().all(), col
     assert trials.aug_order.iloc[0] == "jitter>grayscale>blur"
     assert len(epochs) == 4 and {"trial_id", "epoch", "loss", "alpha", "seed"} <= set(epochs.columns)

@@ -124,6 +124,7 @@ def test_time_pairs_with_geometric_ops_train_on_the_3d_world():
         (["rotation_degrees=nan", "aug_order=rotation", "pairs=synthetic"], "rotation_degrees=nan must be a finite"),
         (["view_columns=yaw"], "view_columns is for dataset=folder"),
         (["jitter_order=hue,brightness"], "jitter_order=hue,brightness must list each of brightness, contrast"),
+        (["precision=fp16"], "precision='fp16' is not one of auto, fp32, bf16"),
     ],
 )
 def test_bad_values_are_one_line_and_exit_2_before_training(tmp_path, sets, needle):
