@@ -38,3 +38,22 @@ def test_head_modes_build_only_the_heads_they_train():
     assert set(losses) == {"loss", "loss_pred"}
     both = CIPER(Config(), groups).losses(torch.rand(8, 3, 32, 32), torch.rand(4, 3))
     assert set(both) == {"loss", "loss_con", "loss_pred"}
+
+
+def test_small_cnn_pools_only_maps_larger_than_4x4_and_the_skip_is_exact():
+    import torch
+    from torch import nn
+
+    for size in (20, 28, 32, 64):
+        net = SmallCNN(8, image_size=size)
+        assert isinstance(net.features[4], nn.Identity) == (size in (28, 32))
+        assert net(torch.rand(2, 3, size, size)).shape == (2, 8)
+    torch.manual_seed(0)
+    net = SmallCNN(8)
+    pooled = nn.Sequential(*net.features[:4], nn.AdaptiveAvgPool2d(4), nn.Flatten())
+    x = torch.rand(4, 3, 32, 32)
+    a, b = net.features(x), pooled(x)
+    assert torch.equal(a, b)  # averaging one-pixel windows is the identity, bit for bit
+    (ga,) = torch.autograd.grad(a.square().sum(), net.features[0][0].weight)
+    (gb,) = torch.autograd.grad(b.square().sum(), net.features[0][0].weight)
+    assert torch.equal(ga, gb)

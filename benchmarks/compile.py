@@ -1,0 +1,125 @@
+"""Does torch.compile pay back within one trial here, in the study setting?
+
+The study setting: 1 thread per trial, a worker process that Ray Tune reuses for
+trial after trial, and inductor's on-disk cache shared by the machine's workers.
+So the encoder is compiled as `Config.compile` does it, and its cost is measured
+three ways: in a fresh worker on an empty cache (the first trial on a machine), on
+the next trial in the same worker (a fresh model, same process), and in a new
+worker on the cache the first one left. The steady step, compiled against eager,
+alternates in blocks (as benchmarks/step.py). It pays back when the steps of one
+trial (the preset's epochs x steps per epoch) save more than the compile costs.
+
+    python benchmarks/compile.py [--preset cpu] [--precision fp32 bf16] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import median, report
+
+HERE = Path(__file__).resolve().parent
+
+
+def worker(preset_name: str, precision: str, trials: int) -> list[dict]:
+    """In this process: `trials` fresh models, each compiled; its compile time and steady steps."""
+    import torch
+    from _common import side_by_side
+
+    from ciper.augment import Pipeline
+    from ciper.config import preset
+    from ciper.data import TimePairs
+    from ciper.device import autocast, fast_kernels
+    from ciper.model import CIPER
+    from ciper.train import make_pair_batch, memory_format, target_groups, training_split
+
+    cfg = preset(preset_name, threads=1, precision=precision, device="cpu")
+    torch.set_num_threads(1)
+    dev = torch.device("cpu")
+    train_set, _ = training_split(cfg)
+    pairs, pipeline = TimePairs(train_set, cfg.time_window), Pipeline.from_config(cfg)
+    layout = memory_format(cfg)
+    steps_per_trial = cfg.epochs * max(1, len(train_set) // cfg.batch_size)
+
+    def make(compiled: bool):
+        torch.manual_seed(cfg.seed)
+        model = CIPER(cfg, target_groups(cfg, train_set)).to(memory_format=layout)
+        if compiled:
+            model.encoder = torch.compile(model.encoder)  # as ciper.train does for cfg.compile
+        opt = torch.optim.AdamW(model.parameters(), cfg.lr, **fast_kernels(dev))
+        g = torch.Generator().manual_seed(cfg.seed)
+
+        def step():
+            idx = torch.randint(len(train_set), (cfg.batch_size,), generator=g)
+            x, r = make_pair_batch(train_set.images, train_set, idx, pairs.partners(idx, g), pipeline, g)
+            with autocast(cfg.precision, dev):
+                loss = model.losses(x.contiguous(memory_format=layout), r)["loss"]
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+
+        return step
+
+    rows = []
+    for _ in range(trials):
+        eager, compiled = make(False), make(True)
+        t0 = time.perf_counter()
+        eager()
+        first_eager = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        compiled()
+        first_compiled = time.perf_counter() - t0
+        t = side_by_side({"eager": eager, "compiled": compiled}, dev, rounds=5, calls=5)
+        rows.append(
+            {
+                "compile_s": first_compiled - first_eager,
+                "eager_ms": 1000 * median(t["eager"]),
+                "compiled_ms": 1000 * median(t["compiled"]),
+                "steps_per_trial": steps_per_trial,
+            }
+        )
+    return rows
+
+
+def run_worker(preset_name: str, precision: str, trials: int, cache: Path) -> list[dict]:
+    env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": str(cache)}
+    cmd = [sys.executable, str(HERE / "compile.py"), "--worker", str(trials), "--preset", preset_name]
+    done = subprocess.run([*cmd, "--precision", precision], env=env, capture_output=True, text=True, cwd=HERE)
+    if done.returncode != 0:
+        sys.exit(f"error: the compile worker failed:\n{done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--preset", default="cpu")
+    ap.add_argument("--precision", nargs="+", default=["fp32", "bf16"])
+    ap.add_argument("--worker", type=int, default=0, help=argparse.SUPPRESS)  # internal: run N trials, print JSON
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.preset, args.precision[0], args.worker)))
+        return
+    rows = []
+    for precision in args.precision:
+        with tempfile.TemporaryDirectory() as cache:
+            first, reused = run_worker(args.preset, precision, 2, Path(cache))
+            (warm,) = run_worker(args.preset, precision, 1, Path(cache))
+        for case, r in [("new worker, empty cache", first), ("same worker, next trial", reused)]:
+            rows.append({"precision": precision, "case": case, **r})
+        rows.append({"precision": precision, "case": "new worker, warm cache", **warm})
+    for r in rows:
+        saved = r["steps_per_trial"] * (r["eager_ms"] - r["compiled_ms"]) / 1000
+        r.update(speedup=r["eager_ms"] / r["compiled_ms"], saved_per_trial_s=saved, pays_back=saved > r["compile_s"])
+    report("torch.compile in the study setting (1 thread per trial)", rows, args.json)
+
+
+if __name__ == "__main__":
+    main()
