@@ -37,14 +37,19 @@ def match(before: pd.DataFrame, after: pd.DataFrame, ignore=EXECUTION) -> tuple[
     keys = [k for k in fields if k in before and k in after and k not in ignore]
     a = before[before.status == "finished"] if "status" in before else before
     b = after[after.status == "finished"] if "status" in after else after
-    a, b = a.assign(**{k: a[k].astype(str) for k in keys}), b.assign(**{k: b[k].astype(str) for k in keys})
+    a, b = a.assign(**{k: _text(a[k]) for k in keys}), b.assign(**{k: _text(b[k]) for k in keys})
     return a.merge(b, on=keys, suffixes=("_before", "_after")), keys
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """Config values as text that compares equal across tables ('' for a missing value)."""
+    return column.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)).astype(object)
 
 
 def seed_sd(trials: pd.DataFrame, keys: list[str], metric: str) -> float:
     """Pooled within-condition SD of a metric over seeds."""
     conditions = [k for k in keys if k != "seed"]
-    groups = trials.groupby(conditions)[metric] if conditions else [(None, trials[metric])]
+    groups = trials.groupby(conditions, dropna=False)[metric] if conditions else [(None, trials[metric])]
     variances = [g.dropna().var(ddof=1) for _, g in groups if g.notna().sum() >= 2]
     return float(np.sqrt(np.mean(variances))) if variances else math.nan
 
@@ -60,7 +65,7 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, metrics=METRICS, ignore=E
             continue
         d = (joined[f"{m}_after"] - joined[f"{m}_before"]).astype(float)
         mean, lo, hi = mean_ci(d)
-        shifts = d.groupby([joined[k] for k in conditions]).mean() if conditions else d
+        shifts = d.groupby([joined[k] for k in conditions], dropna=False).mean() if conditions else d
         noise = seed_sd(joined.rename(columns={f"{m}_before": m}), keys, m)
         rows.append(
             {
@@ -80,10 +85,12 @@ def sentence(table: pd.DataFrame) -> str:
     """Whether every metric's mean difference is below its seed SD."""
     if table.empty:
         return "No trials matched."
-    big = table[table.difference.abs() >= table.seed_sd]
+    if table.seed_sd.isna().all():
+        return "No condition has two seeds in BEFORE, so there is no seed noise to compare with."
+    big = table[~(table.difference.abs() < table.seed_sd)]
     if big.empty:
         return "Every metric's mean difference is smaller than the seed-to-seed SD of one trial."
-    return "Beyond seed noise (|difference| >= seed SD): " + ", ".join(big.metric) + "."
+    return "Beyond seed noise (|difference| >= seed SD, or no SD): " + ", ".join(big.metric) + "."
 
 
 def main(argv=None) -> int:

@@ -17,6 +17,7 @@ def _trials(shift=0.0, precision="fp32"):
                     "alpha": alpha,
                     "seed": seed,
                     "precision": precision,
+                    "data_dir": None if precision == "fp32" else float("nan"),  # missing, as parquet gives it back
                     "status": "finished",
                     "object_acc": 0.5 + alpha * 0.1 + noise + (shift if alpha == 1.0 else 0.0),
                     "view_r2": 0.3 + noise,
