@@ -181,6 +181,21 @@ def _summary_table(rows: pd.DataFrame, label: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def ciper_effect(rows: pd.DataFrame) -> str | None:
+    """CIPER (alpha = 1) against contrastive-only on each structure column, paired by seed, over
+    the trials' rows only: a reference encoder's row (it has a `kind`) carries its config's
+    alpha too, and must not pair with a trial."""
+    trials = rows[rows["kind"].isna()] if "kind" in rows else rows
+    if "alpha" not in trials or not {0.0, 1.0} <= set(trials.alpha.dropna()):
+        return None
+    parts = []
+    for c, title in STRUCTURE_COLUMNS.items():
+        if c in trials:
+            d, lo, hi, n = paired_difference(trials, "alpha", 1.0, 0.0, c)
+            parts.append(f"{title} {d:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+    return "CIPER (alpha = 1) against contrastive-only, paired by seed: " + "; ".join(parts) + "."
+
+
 def structure_section(storage: Path, out: Path, args, passed) -> list[str]:
     """Variance shares and the separation of view information, per landmark condition and seed,
     with the reference encoders as rows; the maps of the study reports."""
@@ -229,13 +244,8 @@ def structure_section(storage: Path, out: Path, args, passed) -> list[str]:
             _summary_table(rows, "condition").to_markdown(index=False),
             "",
         ]
-        if name == "alpha_sweep" and {0.0, 1.0} <= set(rows.get("alpha", pd.Series(dtype=float)).dropna()):
-            parts = []
-            for c, title in STRUCTURE_COLUMNS.items():
-                if c in rows:
-                    d, lo, hi, n = paired_difference(rows.dropna(subset=["alpha"]), "alpha", 1.0, 0.0, c)
-                    parts.append(f"{title} {d:+.3f} [{lo:+.3f}, {hi:+.3f}]")
-            lines += ["CIPER (alpha = 1) against contrastive-only, paired by seed: " + "; ".join(parts) + ".", ""]
+        if name == "alpha_sweep" and (effect := ciper_effect(rows)):
+            lines += [effect, ""]
         again = f"python -m analysis.findings --preset {args.preset} --no-run"
         lines += [f"Reproduce: `{command(name, args, passed)}`, then `{again}`", ""]
     if not found:

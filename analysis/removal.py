@@ -46,14 +46,18 @@ def extremes(ch: pd.DataFrame) -> pd.DataFrame:
 
 
 def sentence(r) -> str:
-    """What removing single ops does to one metric, in words, with the CIs."""
+    """What removing single ops does to one metric, in words, with the CIs: the removal that
+    costs most and the one that raises the metric most, each said to be within seed noise
+    when its CI includes no change."""
     low, high = r.helps, r.hurts
-    if low.hi < 0:
-        return f"removing {low.op} costs most ({_fmt(low)})"
+    parts = []
     if low.change < 0:
-        return f"removing {low.op} costs most, but its CI includes no loss ({_fmt(low)})"
-    sure = "" if high.lo > 0 else ", within seed noise"
-    return f"no single op helps: removing {high.op} raises it most ({_fmt(high)}{sure})"
+        parts.append(f"removing {low.op} costs most ({_fmt(low)}{'' if low.hi < 0 else ', within seed noise'})")
+    if high.change > 0:
+        parts.append(f"removing {high.op} raises it most ({_fmt(high)}{'' if high.lo > 0 else ', within seed noise'})")
+    if low.change >= 0:
+        return "no single op helps: " + parts[0] if parts else "no removal changes it"
+    return ", and ".join(parts)
 
 
 def _fmt(r) -> str:

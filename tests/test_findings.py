@@ -53,3 +53,17 @@ def test_findings_command_on_the_smoke_preset_writes_every_section(tmp_path):
     # each study was run in its own process and left its results and report
     for name in ["alpha_sweep", "aug_order", "latent_dim", "head_ablation", "aug_ablation", "view_source"]:
         assert (storage / name / "trials.parquet").exists() and (storage / name / "report.md").exists()
+
+
+def test_the_structure_effect_pairs_trials_and_never_a_reference_encoder():
+    import pandas as pd
+
+    from analysis.findings import ciper_effect
+
+    trials = pd.DataFrame(
+        {"alpha": [0.0, 1.0] * 3, "seed": [0, 0, 1, 1, 2, 2], "view_r2[E]": [0.5, 0.65, 0.4, 0.55, 0.45, 0.6]}
+    )
+    reference = pd.DataFrame({"alpha": [0.0, 1.0], "seed": [0, 1], "view_r2[E]": [0.2, 0.9], "kind": "untrained"})
+    effect = ciper_effect(pd.concat([trials, reference]))
+    assert "view_r2 from E +0.150 [+0.150, +0.150]" in effect
+    assert ciper_effect(trials[trials.alpha == 0.0]) is None
