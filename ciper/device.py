@@ -37,7 +37,7 @@ def native_bf16(device: torch.device) -> bool:
 
 def resolve_precision(precision: str, device: torch.device) -> str:
     """The precision a training step runs in: `auto` is bf16 where `device` computes it
-    natively (the small CNN's CPU step at 1 thread: about 1.5x fp32 on an AVX-512 BF16
+    natively (the small CNN's CPU step at 1 thread: 1.7x fp32 on an AVX-512 BF16
     machine, benchmarks/precision.py), else fp32; `fp32` and `bf16` are taken as they are."""
     if precision == "auto":
         return "bf16" if native_bf16(device) else "fp32"
