@@ -110,7 +110,7 @@ class Config:
     threads: int = 0  # torch CPU threads; 0 = leave torch's default
     memory_format: str = "auto"  # auto (= channels_last, measured fastest) | channels_last | contiguous
     precision: str = "auto"  # auto (= bf16 where the hardware computes it natively, else fp32) | fp32 | bf16
-    compile: bool = False  # torch.compile the encoder (measured in benchmarks, off by default)
+    compile: bool = False  # torch.compile the encoder (off: it never paid back in a CPU trial, benchmarks/compile.py)
     cuda_graphs: bool = False  # CUDA only: replay each step's kernels from a CUDA graph; ignored on the CPU
 
     # ---- construction -------------------------------------------------
