@@ -29,43 +29,23 @@ HERE = Path(__file__).resolve().parent
 
 
 def worker(preset_name: str, precision: str, trials: int) -> list[dict]:
-    """In this process: `trials` fresh models, each compiled; its compile time and steady steps."""
+    """In this process: `trials` fresh models, each compiled; its compile time and steady steps.
+    The step is benchmarks/step.py's CIPER step at the preset's encoder, batch and latent size."""
     import torch
     from _common import side_by_side
+    from step import build_steps
 
-    from ciper.augment import Pipeline
     from ciper.config import preset
-    from ciper.data import TimePairs
-    from ciper.device import autocast, fast_kernels
-    from ciper.model import CIPER
-    from ciper.train import make_pair_batch, memory_format, target_groups, training_split
+    from ciper.train import training_split
 
     cfg = preset(preset_name, threads=1, precision=precision, device="cpu")
     torch.set_num_threads(1)
-    dev = torch.device("cpu")
-    train_set, _ = training_split(cfg)
-    pairs, pipeline = TimePairs(train_set, cfg.time_window), Pipeline.from_config(cfg)
-    layout = memory_format(cfg)
-    steps_per_trial = cfg.epochs * max(1, len(train_set) // cfg.batch_size)
+    steps_per_trial = cfg.epochs * max(1, len(training_split(cfg)[0]) // cfg.batch_size)
 
     def make(compiled: bool):
-        torch.manual_seed(cfg.seed)
-        model = CIPER(cfg, target_groups(cfg, train_set)).to(memory_format=layout)
-        if compiled:
-            model.encoder = torch.compile(model.encoder)  # as ciper.train does for cfg.compile
-        opt = torch.optim.AdamW(model.parameters(), cfg.lr, **fast_kernels(dev))
-        g = torch.Generator().manual_seed(cfg.seed)
-
-        def step():
-            idx = torch.randint(len(train_set), (cfg.batch_size,), generator=g)
-            x, r = make_pair_batch(train_set.images, train_set, idx, pairs.partners(idx, g), pipeline, g)
-            with autocast(cfg.precision, dev):
-                loss = model.losses(x.contiguous(memory_format=layout), r)["loss"]
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-
-        return step
+        shape = dict(encoder=cfg.encoder, batch=cfg.batch_size, device="cpu", latent_dim=cfg.latent_dim)
+        _, ciper_step, _ = build_steps(**shape, compile=compiled, precision=precision)
+        return ciper_step
 
     rows = []
     for _ in range(trials):
@@ -76,7 +56,7 @@ def worker(preset_name: str, precision: str, trials: int) -> list[dict]:
         t0 = time.perf_counter()
         compiled()
         first_compiled = time.perf_counter() - t0
-        t = side_by_side({"eager": eager, "compiled": compiled}, dev, rounds=5, calls=5)
+        t = side_by_side({"eager": eager, "compiled": compiled}, "cpu", rounds=5, calls=5)
         rows.append(
             {
                 "compile_s": first_compiled - first_eager,

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from _common import median, report
 
+from ciper.config import ConfigError, parse_overrides
 from ciper.records import code_version
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,17 +46,6 @@ precision = t.history[-1].get("precision", "fp32")  # commits before the precisi
 print(json.dumps({"epoch_time": [h["epoch_time"] for h in t.history], "steps": steps, "batch": cfg.batch_size,
                   "precision": precision}))
 """
-
-
-def parse_sets(items: list[str]) -> dict:
-    out = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
 
 
 def export(commit: str, into: Path) -> Path:
@@ -92,11 +82,14 @@ def main(argv=None):
     ap.add_argument("--head-set", nargs="*", default=["dataset=flatworld"], metavar="KEY=VALUE")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
-    common = {"preset": args.preset, **parse_sets(args.set)}
-    sides = {
-        "base": {**common, **parse_sets(args.base_set)},
-        "head": {**common, **parse_sets(args.head_set)},
-    }
+    try:  # values stay text: each commit's Config.from_dict reads them as the training CLI does
+        common = {"preset": args.preset, **parse_overrides(args.set)}
+        sides = {
+            "base": {**common, **parse_overrides(args.base_set)},
+            "head": {**common, **parse_overrides(args.head_set)},
+        }
+    except ConfigError as e:
+        sys.exit(f"error: {e}")
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"base": export(args.base, Path(tmp) / "base"), "head": REPO}
         times, precision = {"base": [], "head": []}, {}
