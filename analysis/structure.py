@@ -20,7 +20,7 @@ import torch
 
 from ciper import checkpoint
 from ciper.config import Config
-from ciper.data import split
+from ciper.data import split_of
 from ciper.datasets import load_dataset
 from ciper.model import CIPER
 from ciper.probes import encode, linear_accuracy, regression_r2, ridge_directions
@@ -50,7 +50,7 @@ def load_encoder(path: Path):
     data = _dataset(cfg)
     model = CIPER(cfg, target_groups(cfg, data))
     model.load_state_dict(state["model"])
-    train_set, test_set = split(data, cfg.test_fraction, cfg.seed)
+    train_set, test_set, _ = split_of(data, cfg)
     return cfg, model.encoder.eval(), train_set, test_set
 
 
@@ -100,7 +100,7 @@ def analyse_reference(cfg: Config, kind: str, cache_dir: Path, max_images: int =
     model = CIPER(cfg, target_groups(cfg, data))
     if kind == "supervised":
         model.encoder.load_state_dict(supervised_encoder(cfg, Path(cache_dir)))
-    train_set, test_set = split(data, cfg.test_fraction, cfg.seed)
+    train_set, test_set, _ = split_of(data, cfg)
     return {**analyse_encoder(cfg, model.encoder.eval(), train_set, test_set, max_images), "kind": kind}
 
 

@@ -22,7 +22,7 @@ from _common import median, peak_memory, report, side_by_side
 
 from ciper.augment import Pipeline
 from ciper.config import Config
-from ciper.data import TimePairs, split
+from ciper.data import TimePairs, split_of
 from ciper.datasets import load_dataset
 from ciper.device import autocast, fast_kernels, graph_captured, resolve_precision, to_device
 from ciper.model import CIPER
@@ -49,7 +49,7 @@ def build_steps(
         device=dev.type,
         head_hidden=2048 if encoder == "resnet18" else 256,
     )
-    data, _ = split(load_dataset(cfg), 0.2, 0)
+    data, _, _ = split_of(load_dataset(cfg), cfg)
     images = data.images.to(dev)
     pairs, pipeline = TimePairs(data, cfg.time_window), Pipeline.from_config(cfg)
     g = torch.Generator().manual_seed(0)

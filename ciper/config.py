@@ -46,6 +46,8 @@ OPTIMIZERS = ("adamw", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
 MEMORY_FORMATS = ("auto", "channels_last", "contiguous")
 PRECISIONS = ("auto", "fp32", "bf16")
+# how the held-out frames are chosen (ciper/data.py): none shares a sequence, or a time window, with training
+SPLITS = ("auto", "sequences", "pose_blocks", "random", "official")
 
 
 class ConfigError(ValueError):
@@ -63,7 +65,9 @@ class Config:
     world_sessions: int = 5  # built-in world: lighting/background sessions
     world_frames: int = 200  # built-in world: frames per (object, session) sequence
     world_seed: int = 0  # built-in world: fixes the shapes and every frame
-    test_fraction: float = 0.2  # held out for evaluation (whole frames, never trained on)
+    test_fraction: float = 0.2  # held out for evaluation (never trained on; see split)
+    split: str = "auto"  # sequences | pose_blocks | random | official | auto (see ciper/data.py)
+    split_blocks: int = 4  # split=pose_blocks: held-out blocks per sequence
     pairs: str = "time+synthetic"  # synthetic | time | time+synthetic
     time_window: int = 50  # time pairs: partner frame within +-window in the sequence
     # augmentations (the order is a study variable)
@@ -154,6 +158,7 @@ class Config:
             ("device", DEVICES),
             ("memory_format", MEMORY_FORMATS),
             ("precision", PRECISIONS),
+            ("split", SPLITS),
         ]:
             choice(name, allowed)
         for f in dataclasses.fields(self):
@@ -176,6 +181,7 @@ class Config:
             ("world_frames", 2),
             ("knn_k", 1),
             ("time_window", 1),
+            ("split_blocks", 1),
         ]:
             if getattr(self, name) < low:
                 p.append(f"{name}={getattr(self, name)} must be >= {low}")
@@ -190,6 +196,17 @@ class Config:
                     f"{images * 3 * self.image_size**2 / 2**30:.0f} GiB (at most {MAX_WORLD_BYTES // 2**30}); "
                     f"lower world_objects, world_sessions, world_frames or image_size"
                 )
+        if self.dataset in BUILT_IN and self.split in ("auto", "sequences"):
+            held = held_out_count(self.world_sessions, self.test_fraction)
+            if not 1 <= held <= self.world_sessions - 1:
+                p.append(
+                    f"split={self.split} holds out world_sessions={self.world_sessions} * test_fraction="
+                    f"{self.test_fraction} = {held} of each object's sequences, which leaves "
+                    f"{'none to test' if held < 1 else 'none to train'}; use world_sessions >= 2 and a test_fraction "
+                    f"between 1/(2 * world_sessions) and 1 - 1/(2 * world_sessions)"
+                )
+        if self.dataset in BUILT_IN and self.split in ("random", "official"):
+            p.append(f"split={self.split} does not fit the built-in worlds (they have sequences); use split=sequences")
         if self.max_train_images == 1:
             p.append("max_train_images=1 leaves one training image (batch norm needs two); use 0 (all) or >= 2")
         if self.weight_decay < 0:
@@ -271,6 +288,11 @@ class Config:
         return PAIR_SOURCES[self.pairs][1]
 
 
+def held_out_count(sequences: int, test_fraction: float) -> int:
+    """How many of an object's sequences split=sequences holds out: sequences * test_fraction, rounded half up."""
+    return int(math.floor(sequences * test_fraction + 0.5))
+
+
 def _coerce(name: str, value, hint):
     """Turn strings from the command line (and ints from JSON) into the field's type."""
     origin = typing.get_origin(hint)
@@ -322,6 +344,7 @@ PRESETS: dict[str, dict] = {
         world_objects=4,
         world_sessions=2,
         world_frames=40,
+        test_fraction=0.5,  # one of each object's two sequences
         epochs=2,
         batch_size=64,
         latent_dim=32,

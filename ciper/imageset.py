@@ -25,6 +25,7 @@ class ImageSet:
     is_test: torch.Tensor | None = None  # bool [N]: an official test split, when the data has one
     name: str = "dataset"
     rotations: torch.Tensor | None = None  # float [N, 4]: 3D pose as a unit quaternion (w >= 0), if any
+    cyclic: bool = False  # a sequence's last frame neighbours its first (a turntable)
 
     def __len__(self) -> int:
         return self.images.shape[0]

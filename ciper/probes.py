@@ -151,22 +151,20 @@ def aug_pair_features(encoder, images, cfg, device):
 def rotation_r2(h_tr, tr, h_te, te, head_input: str, window: int) -> dict:
     """rot_r2: ridge read-out of the relative rotation of time pairs from their pair features.
 
-    Fit on pairs of training frames; tested on pairs that start at a held-out frame and
-    end at a frame of its sequence within the window (held out or not), so the test
-    pairs span the same range of rotations as the training pairs. Pairs are drawn with
-    a fixed seed: the same frames for every model."""
+    Fit on pairs of training frames; tested on pairs of held-out frames (both ends in the
+    held-out split, which shares no sequence with training). Pairs are drawn with a fixed
+    seed: the same frames for every model."""
     g = torch.Generator().manual_seed(EVAL_SEED)
-    idx = torch.arange(len(tr))
-    partner = TimePairs(tr, window).partners(idx, g)
-    x_tr = pair_features(h_tr[idx], h_tr[partner], head_input)
-    y_tr = rotations.relative(tr.rotations[idx], tr.rotations[partner])
-    both = TimePairs.of_frames(torch.cat([tr.sequences, te.sequences]), torch.cat([tr.frames, te.frames]), window)
-    h, rot = torch.cat([h_tr, h_te]), torch.cat([tr.rotations, te.rotations])
-    start = torch.arange(len(tr), len(tr) + len(te))
-    end = both.partners(start, g)
-    x_te = pair_features(h[start], h[end], head_input)
-    y_te = rotations.relative(rot[start], rot[end])
+    x_tr, y_tr = _time_pair_rotations(h_tr, tr, head_input, window, g)
+    x_te, y_te = _time_pair_rotations(h_te, te, head_input, window, g)
     return regression_r2(x_tr, y_tr, x_te, y_te, ["drot_x", "drot_y", "drot_z"], "rot_r2")
+
+
+def _time_pair_rotations(h, data, head_input: str, window: int, g: torch.Generator):
+    """Pair features of each frame and a partner within the window, and their relative rotation."""
+    idx = torch.arange(len(data))
+    partner = TimePairs(data, window).partners(idx, g)
+    return pair_features(h[idx], h[partner], head_input), rotations.relative(data.rotations[idx], data.rotations[partner])
 
 
 def nan_notes(metrics: dict) -> list[str]:

@@ -22,7 +22,7 @@ import torch
 from ciper import checkpoint
 from ciper.augment import Pipeline
 from ciper.config import Config, ConfigError, parse_overrides, preset, resolve_path
-from ciper.data import TimePairs, split
+from ciper.data import TimePairs, split_of
 from ciper.datasets import load_dataset
 from ciper.device import autocast, fast_kernels, graph_captured, pick_device, resolve_precision, to_device
 from ciper.imageset import ImageSet
@@ -129,7 +129,7 @@ def make_optimizer(cfg: Config, model: torch.nn.Module, total_steps: int, device
 
 def training_split(cfg: Config) -> tuple[ImageSet, ImageSet]:
     """(train, held-out) frames of cfg's data, the training frames capped at max_train_images."""
-    train_set, test_set = split(load_dataset(cfg), cfg.test_fraction, cfg.seed)
+    train_set, test_set, _ = split_of(load_dataset(cfg), cfg)
     if cfg.max_train_images and len(train_set) > cfg.max_train_images:
         keep = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(cfg.seed))
         train_set = train_set.subset(keep[: cfg.max_train_images].sort().values)

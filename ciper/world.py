@@ -58,6 +58,8 @@ SHIFT = 0.18  # largest centre offset, of the half image
 TINT_JITTER = 0.03  # per-frame sd of the colour balance, around the session's
 LIGHT_JITTER = 0.6  # per-frame sd of the light's azimuth (radians; a quarter of it for its tilt)
 SUPERSAMPLE = 2  # rays per pixel side
+STRIPE_PERIOD = (0.45, 0.9)  # a part's band period, as a fraction of its largest extent
+STRIPE_DEPTH = 0.6  # the dark bands' albedo, as a fraction of the light ones' is 1 - this
 # part slots of every object: which primitive each slot is; absent slots never hit
 ELLIPSOIDS, BOXES, MARKERS = (0, 1), (2, 3), (4, 5)
 MARKER_PLACES = ((0.0, -1.0, 0.0), (0.0, 0.0, -1.0))  # top (image y points down), front
@@ -84,7 +86,20 @@ def make_objects(n: int, g: torch.Generator) -> dict[str, torch.Tensor]:
         size[:, slot] = 0.13 * extent[:, None]
         turn[:, slot] = torch.tensor([1.0, 0, 0, 0])
     fit = (centre.norm(dim=-1) + size.amax(-1)).masked_fill(~present, 0).amax(1)  # bounding sphere
-    return dict(centre=centre / fit[:, None, None], turn=turn, size=size / fit[:, None, None], present=present)
+    # the body's markings: bands across each part, along an axis of its own, at a period of its own
+    stripe_axis = rotations.random_unit(n * slots, g).view(n, slots, 3)
+    stripe_period = STRIPE_PERIOD[0] + (STRIPE_PERIOD[1] - STRIPE_PERIOD[0]) * torch.rand(n, slots, generator=g)
+    stripe_phase = 2 * math.pi * torch.rand(n, slots, generator=g)
+    size = size / fit[:, None, None]
+    return dict(
+        centre=centre / fit[:, None, None],
+        turn=turn,
+        size=size,
+        present=present,
+        stripe_axis=stripe_axis,
+        stripe_period=stripe_period * size.amax(-1),
+        stripe_phase=stripe_phase,
+    )
 
 
 def make_sessions(n: int, g: torch.Generator) -> dict[str, torch.Tensor]:
@@ -200,13 +215,19 @@ def render(
         lit_ell = sum(m * _axis(light, k, ell) for k, m in enumerate(normal)) / sum(m * m for m in normal).sqrt().clamp(
             min=1e-8
         )
+        along_ell = sum(
+            (x + t_ell * y) * _axis(half, k, ell) * _axis(objects["stripe_axis"][o_i], k, ell)
+            for k, (x, y) in enumerate(zip(qs, ds))
+        )
         t_ell = torch.where(disc > 0, t_ell, math.inf)
         # boxes: slabs |q_k + t d_k| <= half_k; the entry face is the axis entered last
         near, far, lit_box = None, None, None
+        box_origin = []
         for k in range(3):
             dk = _axis(d, k, box)
             dk = torch.where(dk.abs() < 1e-9, torch.full_like(dk, 1e-9), dk)
             qk, hk = _ray_origin(frame, k, box), _axis(half, k, box)
+            box_origin.append((qk, dk))
             t1, t2 = (-hk - qk) / dk, (hk - qk) / dk
             enter, leave = torch.minimum(t1, t2), torch.maximum(t1, t2)
             face_lit = -torch.sign(dk) * _axis(light, k, box)
@@ -215,6 +236,7 @@ def render(
             else:
                 lit_box = torch.where(enter > near, face_lit, lit_box)
                 near, far = torch.maximum(near, enter), torch.minimum(far, leave)
+        along_box = sum((qk + near * dk) * _axis(objects["stripe_axis"][o_i], k, box) for k, (qk, dk) in enumerate(box_origin))
         t_box = torch.where(near < far, near, math.inf)
         t_hit = torch.cat([t_ell, t_box], 1)  # parts in the order ell + box
         lit = torch.cat([lit_ell, lit_box], 1)
@@ -222,8 +244,12 @@ def render(
         present = objects["present"][o_i][:, order][..., None, None]
         first, part = t_hit.masked_fill(~present, math.inf).min(1)  # [n, W, W]
         lambert = lit.gather(1, part[:, None]).squeeze(1).clamp(min=0)
+        along = torch.cat([along_ell, along_box], 1).nan_to_num(0.0).gather(1, part[:, None]).squeeze(1)
+        period = objects["stripe_period"][o_i][:, order].gather(1, part.flatten(1)).view_as(part)
+        phase = objects["stripe_phase"][o_i][:, order].gather(1, part.flatten(1)).view_as(part)
+        band = 1 - STRIPE_DEPTH * (torch.sin(2 * math.pi * along / period + phase) > 0).float()
         shade = sessions["ambient"][s_i][:, None, None] + sessions["intensity"][s_i][:, None, None] * lambert
-        albedo = body[sl].to(device)[:, None, None].expand(*part.shape, 3)
+        albedo = body[sl].to(device)[:, None, None] * band[..., None]
         for slot, colour_of_marker in zip(MARKERS, marker_colours):
             albedo = torch.where((part == order.index(slot))[..., None], colour_of_marker, albedo)
         colour = albedo * shade[..., None] * sessions["colour"][s_i][:, None, None]
@@ -248,6 +274,8 @@ def generate_world(
     size: int = 32,
     seed: int = 0,
     device: str | torch.device = "cpu",
+    body_colour: str = "sequence",
+    stripes: bool = True,
 ) -> ImageSet:
     """Every frame of every (object, session) sequence, with its ground truth; deterministic in seed
     (all randomness is drawn on the CPU; the device only renders)."""
@@ -279,6 +307,13 @@ def generate_world(
         0.45 + 0.45 * torch.rand(n_seq, generator=g),
         0.7 + 0.3 * torch.rand(n_seq, generator=g),
     )
+    if body_colour == "object":  # one colour per object, from a palette of three hues shared by the objects
+        hue = (torch.arange(objects) % 3) / 3 + 0.05 * torch.rand(objects, generator=g)
+        body = hsv_to_rgb(hue, torch.full((objects,), 0.6), torch.full((objects,), 0.85))[seq_object]
+    elif body_colour == "grey":
+        body = torch.full((n_seq, 3), 0.8)
+    if not stripes:
+        shapes["stripe_period"] = torch.full_like(shapes["stripe_period"], 1e9)
     flicker = 1 + 0.1 * torch.randn(n_seq * frames, generator=g)
     backdrop_level = 0.25 + 0.3 * torch.rand(n_seq * frames, generator=g)  # per frame, not per session
     light_jitter = torch.randn(n_seq * frames, 2, generator=g) * torch.tensor([LIGHT_JITTER, LIGHT_JITTER / 4])

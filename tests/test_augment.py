@@ -168,7 +168,7 @@ def test_jitter_sub_op_orders_match_torchvision(batch, order, random_order):
 
 def test_random_jitter_order_is_recorded_and_in_the_prediction_target():
     from ciper.config import preset
-    from ciper.data import split
+    from ciper.data import split_of
     from ciper.datasets import load_dataset
     from ciper.model import CIPER
     from ciper.train import make_pair_batch, target_groups
@@ -183,7 +183,7 @@ def test_random_jitter_order_is_recorded_and_in_the_prediction_target():
     encoded = pipe.encode(raw)[:, [pipe.schema.index(c) for c in positions]]
     assert torch.equal(encoded.argsort(1), sequence)  # the positions give the order back
     # the prediction head regresses the change of order between the two views
-    train_set, _ = split(load_dataset(cfg), cfg.test_fraction, cfg.seed)
+    train_set, _, _ = split_of(load_dataset(cfg), cfg)
     groups = target_groups(cfg, train_set)
     assert set(positions) <= set(groups["jitter"])
     idx = torch.arange(32)

@@ -2,10 +2,11 @@ import pytest
 import torch
 
 from ciper import flatworld, world
-from ciper.config import Config
-from ciper.data import TimePairs, split
+from ciper.config import Config, ConfigError
+from ciper.data import TimePairs, split, split_of
 from ciper.datasets import load_dataset
 from ciper.device import to_device
+from ciper.imageset import ImageSet
 
 BOTH_WORLDS = pytest.mark.parametrize("world", [world, flatworld], ids=["world", "flatworld"])
 
@@ -43,11 +44,53 @@ def test_sessions_differ_by_lighting_and_colour(world):
 
 
 @BOTH_WORLDS
-def test_split_holds_out_sequence_tails(world):
-    w = world.generate_world(objects=2, sessions=2, frames=50, seed=0)
-    train, test = split(w, 0.2, seed=0)
-    assert len(test) == 4 * 10 and len(train) == 4 * 40
-    assert test.frames.min() == 40 and train.frames.max() == 39
+def test_default_split_shares_no_sequence_with_training(world):
+    """The leak this split closes: every sequence on both sides let a pixel classifier name it."""
+    w = world.generate_world(objects=10, sessions=5, frames=20, seed=0)
+    train, test, rule = split_of(w, Config())
+    assert rule == "sequences"
+    assert not set(train.sequences.tolist()) & set(test.sequences.tolist())
+    assert set(train.sequences.tolist()) | set(test.sequences.tolist()) == set(range(50))
+    # one sequence per object held out, spread over the sessions (a Latin square)
+    held = sorted({(int(o), int(s)) for o, s in zip(test.objects, test.sessions)})
+    assert [o for o, _ in held] == list(range(10))
+    assert torch.bincount(torch.tensor([s for _, s in held]), minlength=5).tolist() == [2] * 5
+    assert set(train.objects.tolist()) == set(range(10)) and set(train.sessions.tolist()) == set(range(5))
+
+
+def test_sequences_split_refuses_an_object_without_training_sequences():
+    w = world.generate_world(objects=2, sessions=2, frames=5, seed=0)
+    with pytest.raises(ConfigError, match="leaves no training sequence"):
+        split(w, "sequences", 0.9, seed=0)
+    with pytest.raises(ConfigError, match="use world_sessions >= 2"):
+        Config(world_sessions=1).validated()
+    with pytest.raises(ConfigError, match="split=random would put frames of one sequence on both sides"):
+        split(w, "random", 0.5, seed=0)
+
+
+def _turntable(objects: int = 2, poses: int = 72) -> ImageSet:
+    n = objects * poses
+    return ImageSet(
+        images=torch.zeros(n, 3, 8, 8, dtype=torch.uint8),
+        objects=torch.arange(objects).repeat_interleave(poses),
+        sequences=torch.arange(objects).repeat_interleave(poses),
+        frames=torch.arange(poses).repeat(objects),
+        cyclic=True,
+    )
+
+
+def test_pose_blocks_keep_every_test_frame_a_window_away_from_training():
+    data = _turntable()
+    train, test, rule = split(data, "auto", 0.2, seed=0, time_window=3, blocks=4)
+    assert rule == "pose_blocks"
+    for o in range(2):
+        tr, te = train.frames[train.objects == o], test.frames[test.objects == o]
+        gap = (te[:, None] - tr[None, :]).abs()
+        gap = torch.minimum(gap, 72 - gap)  # the turntable is circular
+        assert int(gap.min()) > 3
+        assert len(te) == 4 * round(72 * 0.2 / 4)
+    with pytest.raises(ConfigError, match="no training frame"):
+        split(data, "pose_blocks", 0.5, seed=0, time_window=10, blocks=4)
 
 
 @BOTH_WORLDS
