@@ -26,6 +26,7 @@ class ImageSet:
     name: str = "dataset"
     rotations: torch.Tensor | None = None  # float [N, 4]: 3D pose as a unit quaternion (w >= 0), if any
     cyclic: bool = False  # a sequence's last frame neighbours its first (a turntable)
+    period: int = 0  # cyclic data: frames in one full turn (0: the largest frame index + 1)
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -52,7 +53,9 @@ class ImageSet:
     def pose_change(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
         """How the pose changes from frame `first` to frame `second` [B, len(pose_change_names)]:
         the difference of pose columns; with 3D rotations, their rotation part is the relative
-        rotation R2 R1^T as axis * angle (radians) instead."""
+        rotation R2 R1^T as axis * angle (radians) instead. Without pose labels: no column."""
+        if self.poses is None:
+            return torch.zeros(len(first), 0)
         diff = self.poses[second] - self.poses[first]
         if self.rotations is None:
             return diff
