@@ -16,6 +16,7 @@ LABELS = {
     "session_acc": "session accuracy (linear probe)",
     "view_r2": "view-parameter R² (linear read-out)",
     "rot_r2": "relative 3D rotation R² (pair features)",
+    "azimuth_change_r2": "azimuth change R² (pair features, turntable)",
     "aug_r2": "augmentation-parameter R² (linear)",
     "knn_acc": "object accuracy (kNN)",
 }

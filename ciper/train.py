@@ -50,14 +50,20 @@ def target_groups(cfg: Config, data: ImageSet) -> dict[str, list[str]]:
     """Columns of r (the parameter change between two views that the prediction head
     regresses), grouped: the pose change of time pairs, then one group per augmentation op."""
     groups = {}
-    if cfg.time_pairs:
+    if cfg.time_pairs:  # data without pose labels: time pairs add no target of their own
         names = data.pose_change_names
         turn = [n for n in names if n.startswith("drot_")]
         if turn:  # a 3D rotation is a group of its own, weighed like an augmentation op
             groups["view_rotation"] = [f"view/{n}" for n in turn]
-        groups["view"] = [f"view/{n}" for n in names if n not in turn]
+        if len(names) > len(turn):
+            groups["view"] = [f"view/{n}" for n in names if n not in turn]
     if cfg.synthetic_pairs:
         groups.update(Pipeline.from_config(cfg).groups)
+    if cfg.uses_prediction and not groups:
+        raise ConfigError(
+            f"the prediction head has nothing to predict: {data.name} has no pose labels and pairs={cfg.pairs} "
+            f"adds no augmentation; use pairs=time+synthetic, give the data pose labels, or head_mode=contrastive"
+        )
     return groups
 
 
