@@ -213,12 +213,9 @@ def evaluate(trained) -> dict:
 
 
 # ---- turntables: the relative azimuth ----------------------------------------
-AZIMUTH = ("azimuth_sin", "azimuth_cos")  # the pose columns of a turntable (ciper/turntable.py)
-
-
 def turntable_metrics(h_tr, tr, h_te, te, cfg) -> dict:
     """azimuth_change_r2 where the data is a turntable with azimuth labels, else NaN."""
-    if not (tr.has_time and all(n in tr.pose_names for n in AZIMUTH)):
+    if not (tr.has_time and tr.turns):
         return {"azimuth_change_r2": math.nan}
     return azimuth_change_r2(h_tr, tr, h_te, te, cfg.head_input, cfg.time_window)
 
@@ -243,7 +240,6 @@ def _azimuth_pairs(h, data, head_input: str, window: int, g: torch.Generator):
     idx = torch.arange(len(data))
     partner = TimePairs(data, window).partners(idx, g)
     idx, partner = idx[partner != idx], partner[partner != idx]
-    cols = [data.pose_names.index(n) for n in AZIMUTH]
-    azimuth = torch.atan2(data.poses[:, cols[0]].double(), data.poses[:, cols[1]].double())
+    azimuth = data.azimuth()
     change = azimuth[partner] - azimuth[idx]
     return pair_features(h[idx], h[partner], head_input), torch.stack([change.sin(), change.cos()], 1)

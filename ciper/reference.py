@@ -40,7 +40,8 @@ NOT_MEASURED += ("device", "memory_format", "cuda_graphs")
 # fields that shape the supervised encoder's training
 TRAINING = ("dataset", "data_dir", "view_columns", "image_size", "world_objects", "world_sessions", "world_frames")
 TRAINING += ("world_seed", "test_fraction", "encoder", "width", "latent_dim", "optimizer", "lr", "weight_decay")
-TRAINING += ("batch_size", "epochs", "max_train_images", "seed", "precision")
+TRAINING += ("batch_size", "epochs", "max_train_images", "seed", "precision", "file_pattern", "max_objects")
+TRAINING += ("split", "split_blocks", "time_window")  # they choose the training frames
 
 
 def _key(cfg: Config, fields) -> str:

@@ -42,6 +42,11 @@ def test_turntable_labels_come_from_the_file_names(tmp_path):
     assert sorted(data.frames[first].tolist()) == list(range(12))
     angle = torch.rad2deg(torch.atan2(data.poses[:, 0], data.poses[:, 1])) % 360
     assert torch.allclose(angle, data.frames.float() * 30, atol=1e-3)
+    # a time pair's target is the turn between its frames, the same for every object: 330 -> 0 is +30
+    last, zero = (int(torch.nonzero(first & (data.frames == f))) for f in (11, 0))
+    assert data.pose_change_names == ["dazimuth"]
+    turn = data.pose_change(torch.tensor([last, zero, zero]), torch.tensor([zero, last, zero]))
+    assert torch.allclose(torch.rad2deg(turn[:, 0]), torch.tensor([30.0, -30.0, 0.0]), atol=1e-4)
 
 
 def test_any_subset_of_poses_keeps_the_turntable_step(tmp_path):
