@@ -138,7 +138,10 @@ def split(data: ImageSet, rule: str, test_fraction: float, seed: int, time_windo
     train = data.subset(torch.nonzero(is_train & ~is_test).squeeze(1))
     test = data.subset(torch.nonzero(is_test).squeeze(1))
     if len(test) == 0 or len(train) == 0:
-        raise ConfigError(f"split={rule} leaves {data.name} with an empty {'test' if len(test) == 0 else 'training'} side; change test_fraction")
+        raise ConfigError(
+            f"split={rule} leaves {data.name} with an empty {'test' if len(test) == 0 else 'training'} side; "
+            f"change test_fraction"
+        )
     missing = sorted(set(test.objects.tolist()) - set(train.objects.tolist()))
     if missing:
         raise ConfigError(

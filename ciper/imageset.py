@@ -59,6 +59,17 @@ class ImageSet:
         keep = [i for i, n in enumerate(self.pose_names) if not n.startswith("rot_")]
         return torch.cat([rotations.relative(self.rotations[first], self.rotations[second]), diff[:, keep]], 1)
 
+    def frame_gap(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+        """[B, 1] how many frames `second` lies after `first` in their sequence (on a cyclic
+        sequence the shorter way round, signed)."""
+        gap = (self.frames[second] - self.frames[first]).float()
+        if self.cyclic:
+            length = torch.zeros(int(self.sequences.max()) + 1).scatter_reduce_(
+                0, self.sequences, self.frames.float() + 1, reduce="amax"
+            )[self.sequences[first]]
+            gap = torch.remainder(gap + length / 2, length) - length / 2
+        return gap[:, None]
+
     def subset(self, index: torch.Tensor) -> "ImageSet":
         """The frames at `index`, with every per-frame field picked alike."""
         picked = {f.name: getattr(self, f.name) for f in fields(self)}

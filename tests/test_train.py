@@ -105,7 +105,7 @@ def test_config_round_trips_through_json():
 def test_time_pairs_with_geometric_ops_train_on_the_3d_world():
     """The 3D rotation of time pairs and the rotation op are separate target groups."""
     from ciper.datasets import load_dataset
-    from ciper.train import target_groups
+    from ciper.model import target_groups
 
     cfg = preset("smoke", epochs=1, aug_order=["crop", "rotation", "jitter"])
     groups = target_groups(cfg, load_dataset(cfg))

@@ -35,6 +35,12 @@ def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="extra fixed config values (may be given several times; they add up)",
     )
+    ap.add_argument(
+        "--no-references",
+        dest="references",
+        action="store_false",
+        help="leave out the reference encoders and no-learning controls (they run as trials by default)",
+    )
     ap.add_argument("--dashboard", action="store_true", help="start Ray's dashboard on 127.0.0.1")
     ap.add_argument(
         "--log",
@@ -138,8 +144,8 @@ def check_args(study: Study, args) -> list[str]:
     try:
         base = base_config(study, args)
         if not study.is_search(args.preset):
-            for combo in study.grid(args.preset):
-                base.replace(**{k: v for k, v in combo.items() if k != "condition"})  # each must be valid
+            for trial in study.trials(args.preset, study.references if args.references else ()):
+                base.replace(**{k: v for k, v in trial.items() if k != "name"})  # each must be valid
         check_dataset(base)
     except ConfigError as e:
         problems.append(str(e))
