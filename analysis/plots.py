@@ -15,7 +15,9 @@ LABELS = {
     "object_acc": "object accuracy (linear probe)",
     "session_acc": "session accuracy (linear probe)",
     "view_r2": "view-parameter R² (linear read-out)",
-    "rot_r2": "relative 3D rotation R² (pair features)",
+    "rot_r2": "relative 3D rotation R² (pair features, ridge)",
+    "quat_r2_linear": "relative rotation quaternion R² (3DIEBench, linear)",
+    "quat_r2_mlp": "relative rotation quaternion R² (3DIEBench, MLP)",
     "aug_r2": "augmentation-parameter R² (linear)",
     "knn_acc": "object accuracy (kNN)",
 }

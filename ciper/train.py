@@ -142,6 +142,11 @@ def train(
     on_epoch(metrics, trained) runs after every epoch's checkpoint is written.
     """
     cfg = cfg.validated()
+    if cfg.method != "ciper":
+        raise ConfigError(
+            f"method={cfg.method} is a reference, not a training run: studies run it beside their trials "
+            f"(ciper/reference.py); use method=ciper here"
+        )
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = pick_device(cfg.device)
