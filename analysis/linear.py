@@ -50,6 +50,15 @@ class Interaction(NamedTuple):
     slope_other: float
 
 
+def _levels(values: pd.Series) -> list:
+    """Distinct values in their natural order (numbers as numbers), by text where types are mixed."""
+    unique = list(values.unique())
+    try:
+        return sorted(unique)
+    except TypeError:
+        return sorted(unique, key=str)
+
+
 def _dummies(frame: pd.DataFrame, columns: list[str], nested: bool = False) -> np.ndarray:
     """Indicators of each level but the first: one set per column, or (nested) one per combination."""
     if not columns:
@@ -92,7 +101,7 @@ def blocked_model(
     keys = key_columns(blocks)
     require_columns(trials, [condition, metric, *keys], "blocked_model")
     t = trials.dropna(subset=[metric, condition, *keys])
-    levels = sorted(t[condition].unique(), key=str)
+    levels = _levels(t[condition])
     baseline = levels[0] if baseline is None and levels else baseline
     if baseline not in levels:
         raise ValueError(f"blocked_model: baseline {baseline!r} is not a level of {condition!r} ({levels})")
@@ -143,7 +152,7 @@ def slope_interaction(
     keys = key_columns(block)
     require_columns(trials, [x, metric, group, *keys], "slope_interaction")
     t = trials.dropna(subset=[x, metric, group, *keys])
-    levels = sorted(t[group].unique(), key=str)
+    levels = _levels(t[group])
     if len(levels) != 2:
         raise ValueError(f"slope_interaction: {group!r} needs exactly two groups, found {levels}")
     reference = levels[0] if reference is None else reference
