@@ -31,8 +31,8 @@ from analysis.load import load_study
 from analysis.maps import FIGURE as MAPS_FIGURE
 from analysis.maps import landmarks
 from analysis.plots import METRICS
-from analysis.references import config_of, reference_lines, reference_summary
-from analysis.stats import mean_ci, paired_difference
+from analysis.references import LABEL, config_of, reference_lines, reference_summary, shortcut_flags, split_references
+from analysis.stats import mean_ci, paired_difference, summarise
 from analysis.structure import analyse_checkpoint, analyse_reference, final_checkpoint
 from ciper.checkpoint import CheckpointError
 from ciper.config import PRESETS
@@ -118,6 +118,7 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict) 
     except FileNotFoundError:
         trials = pd.DataFrame()
     done = trials[trials.status == "finished"] if len(trials) else trials
+    done, reference_rows = split_references(done)
     if sec.study in failed:
         lines += [f"**The study {sec.study} failed:** {failed[sec.study]}; see its log above.", ""]
     if done.empty:
@@ -128,7 +129,8 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict) 
             "",
         ]
     fig = _figure(study_dir, sec.module.FIGURE, out)
-    refs = reference_summary(study_dir, done, METRICS)
+    refs = reference_summary(reference_rows, METRICS)
+    metrics = [m for m in METRICS if m in done and done[m].notna().any()]
     lines += [f"![{sec.study}]({fig})" if fig else "(figure missing: run the study's report)", ""]
     lines += [" ".join(sec.module.verdict(done, refs)), ""]
     lines += [
@@ -136,9 +138,11 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict) 
         f"{done.train_time.sum() / 60:.0f} min of trial time); "
         f"code {', '.join(sorted(done.code_version.dropna().unique()))}; full report: `{sec.study}/report.md`.",
         "",
-        "Reference encoders on the same probes (mean [95 % CI] over seeds):",
+        "References and no-learning controls on the same probes (mean [95 % CI] over seeds):",
         "",
-        *reference_lines(refs, [m for m in METRICS if m in done and done[m].notna().any()]),
+        *reference_lines(refs, metrics),
+        "",
+        *shortcut_flags(summarise(done, ["seed"], metrics).mean(numeric_only=True).to_frame().T, refs, metrics),
         "",
         f"Reproduce: `{command(sec.study, args, passed)}`",
         "",
@@ -215,7 +219,7 @@ def structure_section(storage: Path, out: Path, args, passed) -> list[str]:
             trials, _ = load_study(study_dir)
         except FileNotFoundError:
             continue
-        done = trials[trials.status == "finished"]
+        done, _ = split_references(trials[trials.status == "finished"])
         if done.empty or key not in done:
             continue
         found = True
@@ -234,10 +238,9 @@ def structure_section(storage: Path, out: Path, args, passed) -> list[str]:
             cache = storage / "references"
             for seed in sorted(done.seed.unique())[:3]:
                 cfg = config_of(done[done.seed == seed].iloc[0])
-                for kind in ("untrained", "supervised"):
-                    rows = pd.concat(
-                        [rows, pd.DataFrame([{**analyse_reference(cfg, kind, cache), "condition": f"{kind} encoder"}])]
-                    )
+                for kind in ("untrained", "object_supervised", "pose_supervised"):
+                    row = {**analyse_reference(cfg, kind, cache), "condition": LABEL[kind]}
+                    rows = pd.concat([rows, pd.DataFrame([row])])
         lines += [
             f"From {name} (mean [95 % CI] over seeds):",
             "",

@@ -1,28 +1,43 @@
-"""Reference points in a study's report: an untrained and a supervised encoder on the same probes.
+"""Reference points and controls in a study's report, read from the study's own trials.
 
-For each group of a study's trials that would train a different supervised
-encoder (e.g. each latent dimension of the latent study), the references are
-evaluated at the config of that group's first condition, for up to MAX_SEEDS
-seeds, and cached in the storage's `references/` folder (`ciper.reference`), so
-a second study of the same storage reads them instead of computing them. They
-show as bands (mean, 95 % CI over seeds) on metric plots and as rows in tables.
+Every grid study runs, per seed, an untrained encoder, an object-supervised and a
+pose-supervised encoder, and two no-learning controls (pooled pixels, colour
+statistics) as trials with `method` set (ciper/study/spec.py, ciper/reference.py).
+Here their rows are split from the trained ones and summarised per kind (and per
+value of a reference axis the study varies, e.g. latent_dim). They show as bands
+(mean, 95 % CI over seeds) on metric plots and as rows in tables, and a report flags
+every metric on which a control comes within SHORTCUT_MARGIN of the best trained model.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 
 import pandas as pd
 
 from analysis.stats import summarise
 from ciper.config import Config
 from ciper.probes import METRICS as ALL_METRICS
-from ciper.reference import KINDS, TRAINING, reference_metrics
+from ciper.reference import KINDS
+from ciper.study.spec import REFERENCE_AXES
 
-MAX_SEEDS = 3
-STYLE = {"untrained": dict(color="0.45", hatch=None), "supervised": dict(color="tab:green", hatch=None)}
+CONTROLS = ("pixels", "colour")
+SHORTCUT_MARGIN = 0.05
+LABEL = {
+    "untrained": "untrained encoder",
+    "object_supervised": "object-supervised encoder",
+    "pose_supervised": "pose-supervised encoder",
+    "pixels": "pixel control (no learning)",
+    "colour": "colour control (no learning)",
+}
+STYLE = {
+    "untrained": dict(color="0.45"),
+    "object_supervised": dict(color="tab:green"),
+    "pose_supervised": dict(color="tab:purple"),
+    "pixels": dict(color="tab:brown"),
+    "colour": dict(color="tab:olive"),
+}
 LIST_FIELDS = {f.name for f in dataclasses.fields(Config) if "list[" in str(f.type)}
 
 
@@ -41,32 +56,48 @@ def config_of(row: pd.Series) -> Config:
     return Config.from_dict(values)
 
 
-def group_keys(trials: pd.DataFrame) -> list[str]:
-    """The training fields that vary across the study's trials (seed aside)."""
-    return [k for k in TRAINING if k != "seed" and k in trials and trials[k].astype(str).nunique() > 1]
+def split_references(trials: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(trained trials, reference and control rows with a `kind` column)."""
+    if "method" not in trials:
+        return trials, trials.iloc[0:0].assign(kind=pd.Series(dtype=str))
+    is_ref = trials["method"].isin(KINDS)
+    trained = trials[~is_ref]
+    if "condition" in trained and trained["condition"].isna().all():
+        trained = trained.drop(columns="condition")
+    return trained, trials[is_ref].assign(kind=trials.loc[is_ref, "method"])
 
 
-def reference_points(study_dir: Path, trials: pd.DataFrame) -> pd.DataFrame:
-    """One row per (group, kind, seed) with the reference metrics; computed once, then cached."""
-    cache = Path(study_dir).parent / "references"
-    keys = group_keys(trials)
-    order = [c for c in ("condition", "alpha", "head_mode", "head_input") if c in trials]
-    rows = []
-    groups = trials.groupby(keys, sort=True) if keys else [((), trials)]
-    for values, group in groups:
-        values = values if isinstance(values, tuple) else (values,)
-        for seed in sorted(group.seed.unique())[:MAX_SEEDS]:
-            first = group[group.seed == seed].sort_values(order).iloc[0]
-            cfg = config_of(first).replace(device="cpu")
-            for kind in KINDS:
-                got = reference_metrics(cfg, kind, cache)
-                rows.append({**dict(zip(keys, values)), "kind": kind, "seed": seed, **got["metrics"]})
-    return pd.DataFrame(rows)
+def group_keys(rows: pd.DataFrame) -> list[str]:
+    """The reference axes that vary across the rows (e.g. latent_dim in the latent study)."""
+    return [k for k in REFERENCE_AXES if k in rows and rows[k].astype(str).nunique() > 1]
 
 
-def reference_summary(study_dir: Path, trials: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
-    """Mean, 95 % CI (`<metric>_lo`, `_hi`) and n over seeds, per reference kind (and group)."""
-    return summarise(reference_points(study_dir, trials), [*group_keys(trials), "kind"], metrics, sort=False)
+def reference_summary(rows: pd.DataFrame, metrics: list[str]) -> pd.DataFrame | None:
+    """Mean, 95 % CI (`<metric>_lo`, `_hi`) and n over seeds, per kind (and group); None if no rows."""
+    if rows is None or rows.empty:
+        return None
+    order = {k: i for i, k in enumerate(KINDS)}
+    rows = rows.sort_values("kind", key=lambda k: k.map(order), kind="stable")
+    return summarise(rows, [*group_keys(rows), "kind"], [m for m in metrics if m in rows], sort=False)
+
+
+def shortcut_flags(summary: pd.DataFrame, refs: pd.DataFrame | None, metrics: list[str]) -> list[str]:
+    """One line per metric on which a no-learning control comes within SHORTCUT_MARGIN of (or
+    beats) the best trained condition's mean: there the metric measures what pixels tell."""
+    if refs is None or refs.empty:
+        return []
+    controls = refs[refs["kind"].isin(CONTROLS)]
+    out = []
+    for m in metrics:
+        if m not in summary or m not in controls or not summary[m].notna().any() or not controls[m].notna().any():
+            continue
+        best, control = summary[m].max(), controls.loc[controls[m].idxmax()]
+        if control[m] >= best - SHORTCUT_MARGIN:
+            out.append(
+                f"- **shortcut warning, {m}**: the {LABEL[control['kind']]} scores {control[m]:.3f}, within "
+                f"{SHORTCUT_MARGIN} of the best trained model ({best:.3f}): this metric does not show learning here."
+            )
+    return out
 
 
 def draw_bands(ax, refs: pd.DataFrame | None, metric: str, vertical: bool = False) -> None:
@@ -79,7 +110,7 @@ def draw_bands(ax, refs: pd.DataFrame | None, metric: str, vertical: bool = Fals
         mean, lo, hi = (float(r[c].iloc[0]) for c in (metric, f"{metric}_lo", f"{metric}_hi"))
         span, line = (ax.axvspan, ax.axvline) if vertical else (ax.axhspan, ax.axhline)
         span(lo, hi, color=STYLE[kind]["color"], alpha=0.15, lw=0)
-        line(mean, color=STYLE[kind]["color"], ls="--", lw=1, label=f"{kind} encoder")
+        line(mean, color=STYLE[kind]["color"], ls="--", lw=1, label=LABEL[kind])
 
 
 def with_reference_rows(summary: pd.DataFrame, refs: pd.DataFrame | None, label: str) -> pd.DataFrame:
@@ -87,7 +118,7 @@ def with_reference_rows(summary: pd.DataFrame, refs: pd.DataFrame | None, label:
     if refs is None or refs.empty:
         return summary
     extra = refs.copy()
-    extra[label] = extra.pop("kind") + " encoder"
+    extra[label] = extra.pop("kind").map(LABEL)
     cols = [c for c in summary.columns if c in extra]
     table = pd.concat([summary, extra[cols]], ignore_index=True)
     text = [c for c in table if not pd.api.types.is_numeric_dtype(table[c])]
@@ -102,7 +133,7 @@ def reference_lines(refs: pd.DataFrame | None, metrics: list[str]) -> list[str]:
     keys = [c for c in refs if c not in ("kind", "n") and not any(c.startswith(m) for m in ALL_METRICS)]
     rows = []
     for _, r in refs.iterrows():
-        row = {"encoder": r["kind"], **{k: r[k] for k in keys}, "seeds": int(r["n"])}
+        row = {"reference": LABEL[r["kind"]], **{k: r[k] for k in keys}, "seeds": int(r["n"])}
         for m in metrics:
             if m in r and math.isfinite(r[m]):
                 row[m] = f"{r[m]:.3f} [{r[f'{m}_lo']:.3f}, {r[f'{m}_hi']:.3f}]"

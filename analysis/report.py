@@ -17,7 +17,8 @@ import pandas as pd
 from analysis import ablation, alpha, curves, latent, maps, order, removal, search, structure, views
 from analysis.load import load_study, missing_trials
 from analysis.plots import METRICS
-from analysis.references import reference_summary
+from analysis.references import reference_lines, reference_summary, shortcut_flags, split_references
+from analysis.stats import summarise
 from ciper.records import atomic_write_bytes
 
 REPORTS = {
@@ -52,11 +53,12 @@ def build_report(
     """Write <study_dir>/report.md; `report` names the analysis (default: the one run.json records).
 
     with_structure adds the structure analysis and the feature maps (they load checkpoints);
-    with_references adds the untrained and supervised encoders (computed once per storage)."""
+    with_references adds the study's reference and control trials beside the trained ones."""
     study_dir = Path(study_dir)
     trials, epochs = load_study(study_dir)
     report = report or recorded_report(study_dir)
     done = trials[trials.status == "finished"] if len(trials) else trials
+    done, reference_rows = split_references(done)
     lines = [
         f"# Study: {study_dir.name}",
         "",
@@ -75,8 +77,9 @@ def build_report(
         else:
             kind = REPORTS[report] if report in REPORTS else _by_axis(done)
             if kind is not None:
-                refs = reference_summary(study_dir, done, METRICS) if with_references else None
+                refs = reference_summary(reference_rows, METRICS) if with_references else None
                 lines += kind.analyse(done, epochs, study_dir, refs)
+                lines += controls_section(done, refs)
         metric = "objective" if "objective" in done else "view_r2"
         fig = curves.plot_best(done, epochs, metric, study_dir / "curves.png")
         if fig is not None:
@@ -87,6 +90,27 @@ def build_report(
     path = study_dir / "report.md"
     atomic_write_bytes(path, ("\n".join(lines) + "\n").encode())
     return path
+
+
+def controls_section(done, refs) -> list[str]:
+    """The references and controls on the study's probes, and a warning for every metric a
+    no-learning control nearly matches."""
+    if refs is None:
+        return ["## References and controls", "", "(this study ran none: --no-references)", ""]
+    metrics = [m for m in METRICS if m in done and done[m].notna().any()]
+    keys = [c for c in ("condition", "alpha", "head_mode", "latent_dim") if c in done and done[c].nunique() > 1]
+    summary = summarise(done, keys or ["method"], metrics)
+    flags = shortcut_flags(summary, refs, metrics)
+    return [
+        "## References and controls",
+        "",
+        "Same probes, same held-out split; the controls learn nothing (ciper/controls.py).",
+        "",
+        *reference_lines(refs, metrics),
+        "",
+        *(flags or ["No control comes within 0.05 of the best trained model on any metric."]),
+        "",
+    ]
 
 
 def main(argv=None) -> int:

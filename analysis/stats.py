@@ -1,13 +1,18 @@
 """The statistics behind every figure and sentence: CIs over seeds, paired
-differences, a test across conditions, position effects, a Pareto front."""
+differences and contrasts with equivalence tests, tests across conditions
+blocked by seed, position effects, a Pareto front. Linear models with block
+intercepts (effects, slopes) are in analysis/linear.py; multiplicity, verdicts
+and power in analysis/verdicts.py."""
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.weightstats import ttost_paired
 
 
 def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
@@ -50,11 +55,21 @@ def paired_difference(
     return m, lo, hi, len(d)
 
 
-def across_conditions(trials: pd.DataFrame, condition: str, metric: str) -> tuple[str, float, float]:
+def across_conditions(trials: pd.DataFrame, condition: str, metric: str, block=None) -> tuple[str, float, float]:
     """Does the metric differ across conditions beyond seed noise? (test name, statistic, p-value)
 
-    Kruskal-Wallis (no normality assumed); NaN when fewer than two conditions
-    have two or more finite values."""
+    With `block` (e.g. "seed") naming columns of the trials, the test is paired within blocks on complete
+    blocks: Friedman for three or more conditions, Wilcoxon signed-rank for two. Otherwise Kruskal-Wallis,
+    which ignores the pairing. No normality assumed; NaN when the data cannot support the test."""
+    if key_columns(block) and all(c in trials for c in key_columns(block)):
+        table = block_table(trials, condition, metric, block)
+        if table.shape[1] != 2:
+            r = friedman(trials, condition, metric, block)
+            return "Friedman", r.statistic, r.p
+        if len(table) >= 2 and np.any(table.iloc[:, 0] != table.iloc[:, 1]):
+            w, p = stats.wilcoxon(table.iloc[:, 0], table.iloc[:, 1])
+            return "Wilcoxon signed-rank", float(w), float(p)
+        return "Wilcoxon signed-rank", math.nan, math.nan
     groups = [g[metric].dropna().to_numpy(float) for _, g in trials.groupby(condition)]
     groups = [g for g in groups if len(g) >= 2]
     if len(groups) < 2 or np.ptp(np.concatenate(groups)) == 0:
@@ -93,3 +108,117 @@ def pareto_front(x, y) -> np.ndarray:
     x, y = np.asarray(x, float), np.asarray(y, float)
     front = [i for i in range(len(x)) if not np.any((x >= x[i]) & (y >= y[i]) & ((x > x[i]) | (y > y[i])))]
     return np.array(sorted(front, key=lambda i: x[i]), dtype=int)
+
+
+# ---- blocked designs: conditions compared within a seed (and a world) ---------------------------------------------
+
+
+class Friedman(NamedTuple):
+    statistic: float  # Friedman chi-square (df = k - 1)
+    p: float
+    n_blocks: int  # complete blocks used
+    k: int  # conditions
+
+
+class Contrast(NamedTuple):
+    diff: float  # mean of treated - baseline over pairs
+    lo: float  # CI of the mean difference (NaN for n < 2)
+    hi: float
+    n: int  # pairs
+    t: float  # paired t statistic
+    p: float  # raw two-sided p of the paired t-test
+    dz: float  # Cohen's dz = mean difference / SD of the differences
+    sd: float  # SD of the differences (what a power calculation needs)
+    p_equiv: float  # TOST p for |diff| < margin (NaN without a margin)
+    margin: float
+
+
+def key_columns(columns) -> list[str]:
+    if columns is None:
+        return []
+    return [columns] if isinstance(columns, str) else list(columns)
+
+
+def require_columns(trials: pd.DataFrame, columns, what: str) -> None:
+    missing = [c for c in columns if c not in trials]
+    if missing:
+        raise ValueError(f"{what}: no column {', '.join(map(repr, missing))} in the trials (columns: {list(trials)})")
+
+
+def block_table(trials: pd.DataFrame, condition: str, metric: str, block="seed") -> pd.DataFrame:
+    """Blocks x conditions table of the metric, complete blocks only; repeats within a cell are averaged
+    (block="seed" with several worlds per seed averages over the worlds)."""
+    keys = key_columns(block)
+    require_columns(trials, [condition, metric, *keys], "block_table")
+    t = trials.dropna(subset=[metric]).assign(**{metric: lambda f: f[metric].astype(float)})
+    return t.pivot_table(index=keys, columns=condition, values=metric, aggfunc="mean").dropna()
+
+
+def friedman(trials: pd.DataFrame, condition: str, metric: str, block="seed") -> Friedman:
+    """Friedman test across conditions within blocks (seeds), so seed-to-seed offsets cancel.
+    NaN when fewer than 3 conditions or 2 complete blocks, or every block is tied."""
+    table = block_table(trials, condition, metric, block)
+    n, k = table.shape
+    if k < 3 or n < 2 or np.all(np.ptp(table.to_numpy(), axis=1) == 0):
+        return Friedman(math.nan, math.nan, n, k)
+    chi2, p = stats.friedmanchisquare(*table.to_numpy().T)
+    return Friedman(float(chi2), float(p), n, k)
+
+
+# ---- paired contrasts and equivalence -------------------------------------------------------------------------------
+
+
+def paired_values(trials: pd.DataFrame, condition: str, treated, baseline, metric: str, pair_on="seed"):
+    """(treated, baseline) arrays of the metric over the pair keys present in both (repeats averaged)."""
+    keys = key_columns(pair_on)
+    require_columns(trials, [condition, metric, *keys], "paired_values")
+    side = lambda level: trials[trials[condition] == level].dropna(subset=[metric]).groupby(keys)[metric].mean()
+    a, b = side(treated), side(baseline)
+    common = a.index.intersection(b.index)
+    return a.loc[common].to_numpy(float), b.loc[common].to_numpy(float)
+
+
+def tost_paired(diffs, margin: float) -> float:
+    """p of the two one-sided tests that the mean paired difference lies within (-margin, +margin);
+    small p = equivalent. NaN for fewer than two differences."""
+    if not margin > 0:
+        raise ValueError(f"tost_paired: the margin must be a positive number, got {margin!r}")
+    d = np.asarray(diffs, float)
+    d = d[np.isfinite(d)]
+    if len(d) < 2:
+        return math.nan
+    if np.ptp(d) == 0:  # no spread: the mean is known exactly
+        return 0.0 if abs(d[0]) < margin else 1.0
+    p, _, _ = ttost_paired(d, np.zeros_like(d), -margin, margin)
+    return float(p)
+
+
+def paired_contrast(
+    trials: pd.DataFrame,
+    condition: str,
+    treated,
+    baseline,
+    metric: str,
+    pair_on="seed",
+    margin: float | None = None,
+    level: float = 0.95,
+) -> Contrast:
+    """treated - baseline paired on seed (or ["seed", "world_seed"]): mean, CI, n, paired t and p, Cohen's
+    dz, and with a margin the TOST p of equivalence. No interval, t or p from fewer than two pairs."""
+    a, b = paired_values(trials, condition, treated, baseline, metric, pair_on)
+    d = a - b
+    n = len(d)
+    margin = math.nan if margin is None else float(margin)
+    p_equiv = tost_paired(d, margin) if not math.isnan(margin) else math.nan
+    if n < 2:
+        diff = float(d.mean()) if n else math.nan
+        return Contrast(diff, math.nan, math.nan, n, math.nan, math.nan, math.nan, math.nan, p_equiv, margin)
+    diff, sd = float(d.mean()), float(d.std(ddof=1))
+    if sd == 0:  # every pair differs by the same amount
+        t = math.copysign(math.inf, diff) if diff else math.nan
+        return Contrast(diff, diff, diff, n, t, 0.0 if diff else 1.0, t, sd, p_equiv, margin)
+    r = stats.ttest_rel(a, b)
+    ci = r.confidence_interval(level)
+    return Contrast(
+        diff, float(ci.low), float(ci.high), n, float(r.statistic), float(r.pvalue), diff / sd, sd, p_equiv, margin
+    )

@@ -22,9 +22,8 @@ from ciper import checkpoint
 from ciper.config import Config
 from ciper.data import split_of
 from ciper.datasets import load_dataset
-from ciper.model import CIPER
+from ciper.model import build_model
 from ciper.probes import encode, linear_accuracy, regression_r2, ridge_directions
-from ciper.train import target_groups
 
 
 def final_checkpoint(trial_dir: Path) -> Path | None:
@@ -49,7 +48,7 @@ def load_encoder(path: Path):
     state = checkpoint.load(path)
     cfg = Config.from_dict(state["config"]).replace(device="cpu", compile=False)
     data = _dataset(cfg)
-    model = CIPER(cfg, target_groups(cfg, data))
+    model = build_model(cfg, data)
     model.load_state_dict(state["model"])
     train_set, test_set, _ = split_of(data, cfg)
     return cfg, model.encoder.eval(), train_set, test_set
@@ -91,16 +90,16 @@ def analyse_checkpoint(path: Path, max_images: int = 2000) -> dict:
 
 
 def analyse_reference(cfg: Config, kind: str, cache_dir: Path, max_images: int = 2000) -> dict:
-    """The same analysis of a reference encoder (ciper.reference): untrained, or supervised
-    (its weights from the cache, trained there once)."""
-    from ciper.reference import supervised_encoder
+    """The same analysis of a reference encoder (ciper.reference): untrained, or object- or
+    pose-supervised (its weights from the cache, trained there once)."""
+    from ciper.reference import SUPERVISED, supervised_encoder
 
     cfg = cfg.replace(device="cpu", compile=False)
     data = _dataset(cfg)
     torch.manual_seed(cfg.seed)
-    model = CIPER(cfg, target_groups(cfg, data))
-    if kind == "supervised":
-        model.encoder.load_state_dict(supervised_encoder(cfg, Path(cache_dir)))
+    model = build_model(cfg.replace(head_mode="contrastive"), data)
+    if kind in SUPERVISED:
+        model.encoder.load_state_dict(supervised_encoder(cfg, SUPERVISED[kind], Path(cache_dir)))
     train_set, test_set, _ = split_of(data, cfg)
     return {**analyse_encoder(cfg, model.encoder.eval(), train_set, test_set, max_images), "kind": kind}
 

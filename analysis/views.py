@@ -17,8 +17,11 @@ SOURCES = {"time+synthetic": "time pairs", "synthetic": "synthetic only"}
 
 
 def _source(trials: pd.DataFrame) -> pd.Series:
+    """Where a trial's pairs come from (its condition, or its pairs setting) and which ops it adds."""
     ops = trials["aug_order"].astype(str)
     geometry = np.where(ops.str.contains("crop|rotation|flip"), "2D geometry + colour", "colour ops only")
+    if "condition" in trials and trials["condition"].notna().all():
+        return trials["condition"].astype(str) + ", " + geometry
     return trials["pairs"].map(SOURCES).fillna(trials["pairs"]) + ", " + geometry
 
 
@@ -65,7 +68,7 @@ def plot(summary: pd.DataFrame, metrics: list[str], path: Path, refs: pd.DataFra
 def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.DataFrame | None = None) -> list[str]:
     t = trials.assign(source=_source(trials))
     summary = summarise(t, ["source", "alpha"], METRICS)
-    metrics = [m for m in ("rot_r2", "view_r2", "object_acc") if m in present(summary, METRICS)]
+    metrics = [m for m in ("rot_r2", "quat_r2_mlp", "view_r2", "object_acc") if m in present(summary, METRICS)]
     table = gains(trials, present(summary, METRICS))
     figure = plot(summary, metrics, out / FIGURE, refs)
     lines = [

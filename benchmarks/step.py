@@ -25,8 +25,8 @@ from ciper.config import Config
 from ciper.data import TimePairs, split_of
 from ciper.datasets import load_dataset
 from ciper.device import autocast, fast_kernels, graph_captured, resolve_precision, to_device
-from ciper.model import CIPER
-from ciper.train import make_pair_batch, target_groups
+from ciper.model import build_model
+from ciper.train import make_pair_batch, time_pair_change
 
 
 def build_steps(
@@ -56,8 +56,8 @@ def build_steps(
     fmt = torch.contiguous_format if layout == "contiguous" else torch.channels_last  # as ciper.train
 
     torch.manual_seed(0)
-    model = CIPER(cfg, target_groups(cfg, data)).to(dev, memory_format=fmt)
-    bare = CIPER(cfg, target_groups(cfg, data)).encoder.to(dev, memory_format=fmt)
+    model = build_model(cfg, data).to(dev, memory_format=fmt)
+    bare = build_model(cfg, data).encoder.to(dev, memory_format=fmt)
     if compile:
         model.encoder = torch.compile(model.encoder)
         bare = torch.compile(bare)
@@ -68,7 +68,7 @@ def build_steps(
 
     def ciper_step():
         idx = torch.randint(len(data), (batch,), generator=g)
-        x, r = make_pair_batch(images, data, idx, pairs.partners(idx, g), pipeline, g)
+        x, r = make_pair_batch(images, time_pair_change(cfg, data), idx, pairs.partners(idx, g), pipeline, g)
         with autocast(precision, dev):
             loss = losses_of(x.contiguous(memory_format=fmt), r)["loss"]
         opt.zero_grad(set_to_none=True)

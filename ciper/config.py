@@ -44,6 +44,12 @@ HEAD_MODES = ("both", "contrastive", "predictive")
 HEAD_INPUTS = ("diff", "concat")
 # what makes the two views of a pair: (partner frame of the same sequence?, synthetic augmentations?)
 PAIR_SOURCES = {"synthetic": (False, True), "time": (True, False), "time+synthetic": (True, True)}
+# what the prediction head regresses for the partner frame of a time pair: the exact pose change,
+# the frame offset (what an observer of a video knows), or nothing (only the synthetic ops' parameters)
+TIME_PAIR_TARGETS = ("pose_change", "frame_gap", "none")
+# what a trial trains and evaluates: the CIPER objective (any head_mode and alpha), or a reference
+# (ciper/reference.py) or a no-learning control (ciper/controls.py) on the same probes
+METHODS = ("ciper", "untrained", "object_supervised", "pose_supervised", "pixels", "colour")
 OPTIMIZERS = ("adamw", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
 MEMORY_FORMATS = ("auto", "channels_last", "contiguous")
@@ -78,6 +84,7 @@ class Config:
     split_blocks: int = 4  # split=pose_blocks: held-out blocks per sequence
     pairs: str = "time+synthetic"  # synthetic | time | time+synthetic
     time_window: int = 50  # time pairs: partner frame within +-window in the sequence
+    time_pair_target: str = "pose_change"  # pose_change | frame_gap | none (see TIME_PAIR_TARGETS)
     # augmentations (the order is a study variable)
     # The default pairs two frames of a sequence (their view change is the geometric
     # "augmentation") and adds colour/blur ops; crop and flip would move the object
@@ -96,6 +103,7 @@ class Config:
     rotation_p: float = 0.5
     rotation_degrees: float = 90.0
     # model
+    method: str = "ciper"  # ciper | untrained | object_supervised | pose_supervised | pixels | colour
     encoder: str = "small_cnn"  # small_cnn | resnet18 (CIFAR variant)
     width: float = 1.0  # channel width multiplier of the encoder
     latent_dim: int = 64  # size of the representation h used downstream
@@ -167,6 +175,8 @@ class Config:
             ("memory_format", MEMORY_FORMATS),
             ("precision", PRECISIONS),
             ("split", SPLITS),
+            ("time_pair_target", TIME_PAIR_TARGETS),
+            ("method", METHODS),
         ]:
             choice(name, allowed)
         for f in dataclasses.fields(self):
@@ -254,12 +264,6 @@ class Config:
             p.append(f"pairs={self.pairs!r} needs at least one augmentation in aug_order")
         if self.dataset in NO_SEQUENCES and self.pairs != "synthetic":
             p.append(f"{self.dataset} has no time sequences: use pairs=synthetic")
-        if self.dataset == "folder" and not self.view_columns and self.pairs == "time" and self.uses_prediction:
-            p.append(
-                "pairs=time on dataset=folder without view_columns leaves the prediction head nothing to predict "
-                "(its target is the pose change); name the pose columns (view_columns=...), use "
-                "pairs=time+synthetic (it then predicts the augmentations' parameters), or head_mode=contrastive"
-            )
         if self.file_pattern and self.dataset not in TURNTABLES:
             p.append(f"file_pattern is for dataset=turntable or coil100 (it is {self.dataset!r}); drop it")
         if self.dataset == "turntable" and not self.file_pattern:
@@ -278,6 +282,12 @@ class Config:
             p.append(f"view_columns {', '.join(map(repr, bad))}: give column names, an angle as name:deg")
         if self.dataset not in BUILT_IN and not self.data_dir:
             p.append(f"dataset={self.dataset!r} needs data_dir=<folder> (see README, 'Real datasets')")
+        if self.pairs in PAIR_SOURCES and self.uses_prediction and not self.synthetic_pairs:
+            if self.time_pair_target == "none":
+                p.append(
+                    f"head_mode={self.head_mode} with pairs={self.pairs} and time_pair_target=none has nothing "
+                    f"to predict; use pairs=time+synthetic, time_pair_target=frame_gap, or head_mode=contrastive"
+                )
         if self.head_mode == "predictive" and self.alpha == 0:
             p.append("head_mode=predictive with alpha=0 trains nothing; set alpha > 0")
         if self.device == "cuda":

@@ -84,6 +84,20 @@ class ImageSet:
             return torch.cat([turn[:, None].float(), diff[:, keep]], 1)
         return diff
 
+    def frame_gap(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+        """[B, 1] how many frames `second` lies after `first` in their sequence (on a cyclic
+        sequence the shorter way round, signed, over `period` frames a turn where it is set:
+        the frames present may not reach the end of the turn)."""
+        gap = (self.frames[second] - self.frames[first]).float()
+        if self.cyclic and self.period:
+            gap = torch.remainder(gap + self.period / 2, self.period) - self.period / 2
+        elif self.cyclic:
+            length = torch.zeros(int(self.sequences.max()) + 1).scatter_reduce_(
+                0, self.sequences, self.frames.float() + 1, reduce="amax"
+            )[self.sequences[first]]
+            gap = torch.remainder(gap + length / 2, length) - length / 2
+        return gap[:, None]
+
     def subset(self, index: torch.Tensor) -> "ImageSet":
         """The frames at `index`, with every per-frame field picked alike."""
         picked = {f.name: getattr(self, f.name) for f in fields(self)}

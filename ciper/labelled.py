@@ -13,9 +13,8 @@ degrees and becomes <name>_sin, <name>_cos; the others are min-max scaled to
 Sessions, sequences and frames: `session` names a recording condition; frames of
 one `sequence` (default: one per label and session) in `frame` order (default:
 row order) are time-augmented pairs. Without pose columns (video frames) a time
-pair has no pose change to predict: with pairs=time+synthetic the prediction head
-predicts the augmentations' parameters alone, and pairs=time with a prediction
-head is refused (ciper/config.py). Every row is checked before anything is
+pair has no pose change to predict: time_pair_target=frame_gap or none says what
+the prediction head learns instead (ciper/config.py). Every row is checked before anything is
 trained: a missing column, a non-numeric value or a missing image is one line
 naming the row and the fix.
 """

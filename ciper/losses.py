@@ -1,4 +1,4 @@
-"""The CIPER objective as small pure functions: L = L_con + alpha * L_pred."""
+"""The CIPER objective's terms as small pure functions (ciper/model.py combines them)."""
 
 from __future__ import annotations
 
@@ -23,20 +23,12 @@ def standardise(r: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
 
 
 def prediction_loss(pred: torch.Tensor, r: torch.Tensor, group_sizes: list[int] | None = None) -> torch.Tensor:
-    """MSE between predicted and true (standardised) parameter changes, averaged within each
-    group of adjacent columns (one augmentation op, or the view) and summed over groups, as
-    AugSelf sums its per-augmentation losses: each op weighs the same however many columns it has."""
+    """MSE between predicted and true (standardised) parameter changes: averaged within each
+    group of adjacent columns (one augmentation op, or the pose change), then averaged over
+    groups. Each op weighs the same however many columns it has, and the loss keeps its scale
+    (about 1 at initialisation) however many ops there are, so alpha means the same for every
+    op set. pred, r: [B, sum(group_sizes)]."""
     err = (pred - standardise(r)) ** 2
     if group_sizes is None:
         return err.mean()
-    return sum(e.mean() for e in err.split(group_sizes, dim=1))
-
-
-def ciper_loss(l_con: torch.Tensor | None, l_pred: torch.Tensor | None, alpha: float) -> torch.Tensor:
-    """Contrastive-only when l_pred is None, predictive-only when l_con is None."""
-    total = 0.0
-    if l_con is not None:
-        total = total + l_con
-    if l_pred is not None:
-        total = total + alpha * l_pred
-    return total
+    return torch.stack([e.mean() for e in err.split(group_sizes, dim=1)]).mean()

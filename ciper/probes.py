@@ -7,11 +7,17 @@ plus a cosine kNN classifier:
 
   object_acc   object class from h
   session_acc  session (lighting/background) from h, where the data has sessions
-  view_r2      pose (view) parameters from h (R^2 per parameter, and their mean)
+  view_r2      pose (view) parameters from h (R^2 per parameter, and their mean; on 3D poses
+               also view_r2/rotation and view_r2/placement, the mean over the rotation columns
+               and over scale and position)
   rot_r2       the relative 3D rotation R2 R1^T (axis * angle) between two frames of a
-               sequence, from their pair features (h2 - h1 or [h1, h2]): the 3DIEBench
-               protocol, with the mean of the three columns' R^2; data with 3D poses only.
-               Test pairs start at a held-out frame (see rotation_r2)
+               sequence within time_window, ridge-regressed from their pair features (h2 - h1
+               or [h1, h2], as the model was configured), mean of the three columns' R^2: close
+               to what CIPER's head trains on with time pairs; data with 3D poses only
+  quat_r2_linear, quat_r2_mlp
+               the 3DIEBench read-out (ciper/quaternion_probe.py): any two frames of a
+               sequence, [h1, h2] -> relative rotation as a quaternion, a trained linear or
+               MLP head, one pooled R^2; data with 3D poses only
   azimuth_change_r2  on a turntable (COIL-100): the azimuth change a2 - a1 between two frames
                of an object, as its sin and cos, from their pair features: rot_r2's 1-D
                counterpart, tested on pairs of held-out frames (see azimuth_change_r2)
@@ -34,14 +40,18 @@ from ciper import rotations
 from ciper.augment import Pipeline
 from ciper.data import TimePairs
 from ciper.heads import pair_features
+from ciper.quaternion_probe import quaternion_r2
 
 # every metric a trial reports, in the order tables and plots show them
-METRICS = ("object_acc", "session_acc", "view_r2", "rot_r2", "azimuth_change_r2", "aug_r2", "knn_acc")
+METRICS = ("object_acc", "session_acc", "view_r2", "rot_r2", "quat_r2_linear", "quat_r2_mlp", "azimuth_change_r2")
+METRICS += ("aug_r2", "knn_acc")
 # why a metric can come out NaN: nothing to measure, not a failure
 WHY_NAN = {
     "session_acc": "the data has one session or none",
     "view_r2": "the data has no pose labels, or the held-out poses do not vary",
     "rot_r2": "the data has no 3D rotations (the built-in 3D world has them)",
+    "quat_r2_linear": "the data has no 3D rotations (the built-in 3D world has them)",
+    "quat_r2_mlp": "the data has no 3D rotations (the built-in 3D world has them)",
     "azimuth_change_r2": "the data is not a turntable with azimuth labels (dataset=coil100 or turntable is)",
     "aug_r2": "aug_order is empty, or the held-out augmentation parameters do not vary",
     "object_acc": "the probe had nothing to fit",
@@ -168,7 +178,19 @@ def _time_pair_rotations(h, data, head_input: str, window: int, g: torch.Generat
     """Pair features of each frame and a partner within the window, and their relative rotation."""
     idx = torch.arange(len(data))
     partner = TimePairs(data, window).partners(idx, g)
-    return pair_features(h[idx], h[partner], head_input), rotations.relative(data.rotations[idx], data.rotations[partner])
+    return pair_features(h[idx], h[partner], head_input), rotations.relative(
+        data.rotations[idx], data.rotations[partner]
+    )
+
+
+def pose_part_means(m: dict, names: list[str]) -> dict:
+    """view_r2/rotation and view_r2/placement: means of the per-column R^2 (3D poses only)."""
+    rot = [m[f"view_r2/{n}"] for n in names if n.startswith("rot_")]
+    rest = [m[f"view_r2/{n}"] for n in names if not n.startswith("rot_")]
+    if not rot or not rest:
+        return {}
+    mean = lambda v: sum(v) / len(v)
+    return {"view_r2/rotation": mean(rot), "view_r2/placement": mean(rest)}
 
 
 def nan_notes(metrics: dict) -> list[str]:
@@ -195,12 +217,14 @@ def evaluate(trained) -> dict:
     )
     if tr.poses is not None:
         m.update(regression_r2(h_tr, tr.poses, h_te, te.poses, tr.pose_names, "view_r2"))
+        m.update(pose_part_means(m, tr.pose_names))
     else:
         m["view_r2"] = math.nan
     if tr.rotations is not None and tr.has_time:
         m.update(rotation_r2(h_tr, tr, h_te, te, cfg.head_input, cfg.time_window))
+        m.update(quaternion_r2(h_tr, tr, h_te, te))
     else:
-        m["rot_r2"] = math.nan
+        m.update(rot_r2=math.nan, quat_r2_linear=math.nan, quat_r2_mlp=math.nan)
     m.update(turntable_metrics(h_tr, tr, h_te, te, cfg))
     if cfg.aug_order:
         f_tr, r_tr, schema = aug_pair_features(encoder, tr.images, cfg, device)

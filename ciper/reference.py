@@ -1,18 +1,26 @@
-"""Reference points: what an untrained and a supervised encoder score on a study's probes.
+"""Reference points and controls: what a trial's probes read from encoders that are not CIPER's.
 
-A metric means little alone: object_acc 0.77 is good only if an untrained
-encoder scores well below it and a supervised one not far above. For a trial's
-config this evaluates, with the same probes (`ciper.probes.evaluate`):
+A metric means little alone: object_acc 0.77 is good only if the controls score
+well below it and a supervised encoder not far above. For a config this evaluates,
+with the same probes (`ciper.probes.evaluate`), one of (Config.method):
 
-  untrained    the encoder as a trial's model is initialised (same seed), never trained;
-  supervised   the same architecture trained with cross-entropy on the object labels,
-               same optimiser, schedule, batch size and epochs, on the training frames
-               as they are (no augmentation: the sequences' view changes are the variety).
+  untrained          the encoder as a trial's model is initialised (same seed), never trained
+  object_supervised  the same architecture trained with cross-entropy on the object labels:
+                     the ceiling band for object recognition
+  pose_supervised    the same architecture trained to regress the pose columns (MSE on
+                     standardised poses): the ceiling band for the pose and rotation read-outs
+  pixels, colour     no-learning controls (ciper/controls.py): pooled pixels, colour statistics
 
-Both are cached in a folder (a study storage's `references/`), so every study of
-one storage reuses them: metrics keyed by every config field that changes what is
-measured, the supervised weights by the fields that change its training. A cache
-file that cannot be read is computed again.
+The supervised encoders train with the trial's optimiser, schedule, batch size, epochs and
+precision on the training frames, each frame through the photometric ops of aug_order
+(jitter, grayscale, blur: they leave the pose and the object as they are), one view per step.
+
+Everything is cached in a folder (a study storage's `references/`), so every study of one
+storage reuses it: metrics keyed by every config field but those that only shape CIPER's
+objective or how a run executes (NOT_MEASURED); the supervised weights also leave out the
+evaluation fields. A field added to Config is in both keys unless named here, so a cache
+is never reused for a config it was not computed for. A cache file that cannot be read is
+computed again.
 """
 
 from __future__ import annotations
@@ -26,31 +34,35 @@ import torch
 import torch.nn.functional as F
 
 from ciper import checkpoint
-from ciper.config import Config
+from ciper.augment import Pipeline, make_ops
+from ciper.config import METHODS, Config, ConfigError
+from ciper.controls import CONTROLS, Control
 from ciper.device import autocast, pick_device
-from ciper.model import CIPER
+from ciper.model import build_model
 from ciper.probes import evaluate
 from ciper.records import code_version, write_json
-from ciper.train import Trained, make_optimizer, memory_format, target_groups, training_split
+from ciper.train import Trained, make_optimizer, memory_format, training_split
 
-KINDS = ("untrained", "supervised")
+KINDS = tuple(m for m in METHODS if m != "ciper")
+SUPERVISED = {"object_supervised": "object", "pose_supervised": "pose"}
+PHOTOMETRIC = ("jitter", "grayscale", "blur")
 # fields that only shape the self-supervised objective or how a run is executed: a reference ignores them
-NOT_MEASURED = ("alpha", "temperature", "head_mode", "proj_dim", "head_hidden", "pairs", "compile", "threads")
-NOT_MEASURED += ("device", "memory_format", "cuda_graphs")
-# fields that shape the supervised encoder's training
-TRAINING = ("dataset", "data_dir", "view_columns", "image_size", "world_objects", "world_sessions", "world_frames")
-TRAINING += ("world_seed", "test_fraction", "encoder", "width", "latent_dim", "optimizer", "lr", "weight_decay")
-TRAINING += ("batch_size", "epochs", "max_train_images", "seed", "precision", "file_pattern", "max_objects")
-TRAINING += ("split", "split_blocks", "time_window")  # they choose the training frames
+NOT_MEASURED = ("method", "alpha", "temperature", "head_mode", "head_input", "proj_dim", "head_hidden", "pairs")
+NOT_MEASURED += ("time_pair_target", "compile", "threads", "device", "memory_format", "cuda_graphs")
+EVALUATION = ("eval_images", "knn_k")  # change what is measured, not how a supervised encoder trains
 
 
-def _key(cfg: Config, fields) -> str:
-    values = {k: v for k, v in cfg.to_dict().items() if k in fields}
+def _key(cfg: Config, leave_out) -> str:
+    values = {k: v for k, v in cfg.to_dict().items() if k not in leave_out}
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def metrics_key(cfg: Config) -> str:
-    return _key(cfg, [k for k in cfg.to_dict() if k not in NOT_MEASURED])
+    return _key(cfg, NOT_MEASURED)
+
+
+def training_key(cfg: Config) -> str:
+    return _key(cfg, NOT_MEASURED + EVALUATION)
 
 
 def _read_json(path: Path) -> dict | None:
@@ -62,7 +74,7 @@ def _read_json(path: Path) -> dict | None:
 
 
 def reference_metrics(cfg: Config, kind: str, cache_dir: str | Path) -> dict:
-    """The probes' metrics of the `kind` reference encoder for cfg, from the cache when it holds them.
+    """The probes' metrics of the `kind` encoder for cfg, from the cache when it holds them.
 
     Returns {"kind", "metrics", "config", "seconds", "code_version", "cached"}."""
     if kind not in KINDS:
@@ -74,10 +86,13 @@ def reference_metrics(cfg: Config, kind: str, cache_dir: str | Path) -> dict:
     t0 = time.perf_counter()
     device = pick_device(cfg.device)
     train_set, test_set = training_split(cfg)
-    torch.manual_seed(cfg.seed)  # the initialisation a trial's model starts from
-    model = CIPER(cfg, target_groups(cfg, train_set))
-    if kind == "supervised":
-        model.encoder.load_state_dict(supervised_encoder(cfg, cache_dir))
+    if kind in CONTROLS:
+        model = Control(kind)
+    else:
+        torch.manual_seed(cfg.seed)  # the initialisation a trial's model starts from
+        model = build_model(cfg.replace(method="ciper", head_mode="contrastive"), train_set)
+        if kind in SUPERVISED:
+            model.encoder.load_state_dict(supervised_encoder(cfg, SUPERVISED[kind], cache_dir))
     trained = Trained(cfg, model.to(device, memory_format=memory_format(cfg)), train_set, test_set, device)
     state = {
         "kind": kind,
@@ -90,41 +105,51 @@ def reference_metrics(cfg: Config, kind: str, cache_dir: str | Path) -> dict:
     return {**state, "cached": False}
 
 
-def supervised_encoder(cfg: Config, cache_dir: Path) -> dict:
-    """The supervised encoder's weights (a state dict), trained once per training key."""
-    path = Path(cache_dir) / f"supervised-{_key(cfg, TRAINING)}.pt"
+def supervised_encoder(cfg: Config, target: str, cache_dir: Path) -> dict:
+    """The encoder's weights (a state dict) supervised on `target` (object | pose), trained once per key."""
+    path = Path(cache_dir) / f"supervised_{target}-{training_key(cfg)}.pt"
     if path.exists():
         try:
             return checkpoint.load(path)["encoder"]
         except (checkpoint.CheckpointError, KeyError):
             pass  # unreadable: train it again
-    weights = train_supervised(cfg)
+    weights = train_supervised(cfg, target)
     checkpoint.save(path, {"encoder": weights, "config": cfg.to_dict()})
     return weights
 
 
-def train_supervised(cfg: Config) -> dict:
-    """Encoder + linear classifier, cross-entropy on object labels, cfg's optimiser, budget and precision."""
+def train_supervised(cfg: Config, target: str) -> dict:
+    """Encoder + linear head: cross-entropy on the object labels (target=object) or MSE on the
+    standardised pose columns (target=pose); cfg's optimiser, budget and precision."""
     device = pick_device(cfg.device)
     train_set, _ = training_split(cfg)
+    if target == "pose" and train_set.poses is None:
+        raise ConfigError(f"method=pose_supervised needs pose labels, and {train_set.name} has none")
     torch.manual_seed(cfg.seed)
     layout = memory_format(cfg)
-    model = CIPER(cfg, target_groups(cfg, train_set))
-    encoder = model.encoder.to(device, memory_format=layout)
-    classifier = torch.nn.Linear(cfg.latent_dim, train_set.num_objects).to(device)
-    net = torch.nn.Sequential(encoder, classifier)
+    encoder = build_model(cfg.replace(method="ciper", head_mode="contrastive"), train_set).encoder
+    encoder = encoder.to(device, memory_format=layout)
+    if target == "object":
+        labels = train_set.objects
+        head, loss_of = torch.nn.Linear(cfg.latent_dim, train_set.num_objects), F.cross_entropy
+    else:
+        poses = train_set.poses
+        labels = (poses - poses.mean(0)) / poses.std(0).clamp(min=1e-6)
+        head, loss_of = torch.nn.Linear(cfg.latent_dim, poses.shape[1]), F.mse_loss
+    net = torch.nn.Sequential(encoder, head.to(device))
+    photometric = Pipeline([op for op in cfg.aug_order if op in PHOTOMETRIC], make_ops(cfg))
     steps_per_epoch = max(1, len(train_set) // cfg.batch_size)
     opt, sched = make_optimizer(cfg, net, steps_per_epoch * cfg.epochs, device)
-    images, labels = train_set.images.to(device), train_set.objects.to(device)
+    images, labels = train_set.images.to(device), labels.to(device)
     g = torch.Generator().manual_seed(cfg.seed)
     net.train()
     for _ in range(cfg.epochs):
-        order = torch.randperm(len(train_set), generator=g).to(device)
+        order = torch.randperm(len(train_set), generator=g)
         for step in range(steps_per_epoch):
             idx = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
-            x = images[idx].float().div_(255).contiguous(memory_format=layout)
+            x, _ = photometric(images[idx.to(device)].float().div_(255), g)
             with autocast(cfg.precision, device):  # the precision trials train in
-                loss = F.cross_entropy(net(x).float(), labels[idx])
+                loss = loss_of(net(x.contiguous(memory_format=layout)).float(), labels[idx.to(device)])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

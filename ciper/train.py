@@ -26,7 +26,7 @@ from ciper.data import TimePairs, split_of
 from ciper.datasets import load_dataset
 from ciper.device import autocast, fast_kernels, graph_captured, pick_device, resolve_precision, to_device
 from ciper.imageset import ImageSet
-from ciper.model import CIPER
+from ciper.model import CIPER, build_model
 from ciper.records import code_version, write_json
 
 
@@ -46,30 +46,19 @@ class Trained:
     history: list[dict] = field(default_factory=list)
 
 
-def target_groups(cfg: Config, data: ImageSet) -> dict[str, list[str]]:
-    """Columns of r (the parameter change between two views that the prediction head
-    regresses), grouped: the pose change of time pairs, then one group per augmentation op."""
-    groups = {}
-    if cfg.time_pairs:  # data without pose labels: time pairs add no target of their own
-        names = data.pose_change_names
-        turn = [n for n in names if n.startswith("drot_")]
-        if turn:  # a 3D rotation is a group of its own, weighed like an augmentation op
-            groups["view_rotation"] = [f"view/{n}" for n in turn]
-        if len(names) > len(turn):
-            groups["view"] = [f"view/{n}" for n in names if n not in turn]
-    if cfg.synthetic_pairs:
-        groups.update(Pipeline.from_config(cfg).groups)
-    if cfg.uses_prediction and not groups:
-        raise ConfigError(
-            f"the prediction head has nothing to predict: {data.name} has no pose labels and pairs={cfg.pairs} "
-            f"adds no augmentation; use pairs=time+synthetic, give the data pose labels, or head_mode=contrastive"
-        )
-    return groups
+def time_pair_change(cfg: Config, data: ImageSet):
+    """What the prediction head learns of a time pair's partner, as a function
+    (first, second) -> [B, k]; None where it learns nothing of it."""
+    if not cfg.time_pairs or cfg.time_pair_target == "none":
+        return None
+    if cfg.time_pair_target == "frame_gap":
+        return data.frame_gap
+    return data.pose_change
 
 
 def make_pair_batch(
     images: torch.Tensor,
-    frames: ImageSet | None,
+    time_change,
     idx: torch.Tensor,
     partner: torch.Tensor,
     pipeline: Pipeline | None,
@@ -78,8 +67,8 @@ def make_pair_batch(
     """Both views of each pair as one batch x [2B, 3, H, W] (rows :B view 1, B: view 2) and
     r [B, target_dim] = params(view 2) - params(view 1).
 
-    Time pairs take the partner frame and r gets its pose change (`frames`, the data the
-    indices point into; None for synthetic pairs only); synthetic pairs
+    Time pairs take the partner frame and r gets what `time_change(idx, partner)` says changed
+    (see time_pair_change; None when the head learns nothing of the partner); synthetic pairs
     augment each view (r gets the change of augmentation parameters); both can combine.
     Everything random is drawn on the CPU first and moved in two non-blocking
     copies (indices and targets here, augmentation parameters in the pipeline),
@@ -88,8 +77,8 @@ def make_pair_batch(
     n = len(idx)
     pair = torch.cat([idx, partner])
     r = []
-    if frames is not None:
-        r.append(frames.pose_change(idx, partner))
+    if time_change is not None:
+        r.append(time_change(idx, partner))
     raw = None
     if pipeline is not None:
         raw = pipeline.sample(2 * n, g, *images.shape[-2:])
@@ -153,6 +142,11 @@ def train(
     on_epoch(metrics, trained) runs after every epoch's checkpoint is written.
     """
     cfg = cfg.validated()
+    if cfg.method != "ciper":
+        raise ConfigError(
+            f"method={cfg.method} is a reference, not a training run: studies run it beside their trials "
+            f"(ciper/reference.py); use method=ciper here"
+        )
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = pick_device(cfg.device)
@@ -163,11 +157,11 @@ def train(
     time_pairs = TimePairs(train_set, cfg.time_window) if cfg.time_pairs else None
     pipeline = Pipeline.from_config(cfg) if cfg.synthetic_pairs else None
     images = train_set.images.to(device)
-    frames = train_set if time_pairs is not None else None
+    time_change = time_pair_change(cfg, train_set)
 
     # model, optimiser (cosine schedule, short warm-up)
     layout = memory_format(cfg)
-    model = CIPER(cfg, target_groups(cfg, train_set)).to(device, memory_format=layout)
+    model = build_model(cfg, train_set).to(device, memory_format=layout)
     if cfg.compile:
         model.encoder = torch.compile(model.encoder)
     steps_per_epoch = max(1, len(train_set) // cfg.batch_size)
@@ -196,7 +190,7 @@ def train(
         for step in bar:
             idx = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
             partner = time_pairs.partners(idx, g) if time_pairs is not None else idx
-            x, r = make_pair_batch(images, frames, idx, partner, pipeline, g)
+            x, r = make_pair_batch(images, time_change, idx, partner, pipeline, g)
             x = x.contiguous(memory_format=layout)
             with autocast(precision, device):
                 losses = losses_of(x, r)

@@ -236,7 +236,9 @@ def render(
             else:
                 lit_box = torch.where(enter > near, face_lit, lit_box)
                 near, far = torch.maximum(near, enter), torch.minimum(far, leave)
-        along_box = sum((qk + near * dk) * _axis(objects["stripe_axis"][o_i], k, box) for k, (qk, dk) in enumerate(box_origin))
+        along_box = sum(
+            (qk + near * dk) * _axis(objects["stripe_axis"][o_i], k, box) for k, (qk, dk) in enumerate(box_origin)
+        )
         t_box = torch.where(near < far, near, math.inf)
         t_hit = torch.cat([t_ell, t_box], 1)  # parts in the order ell + box
         lit = torch.cat([lit_ell, lit_box], 1)

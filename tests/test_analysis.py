@@ -12,9 +12,11 @@ import pytest
 import ray
 
 from analysis.load import load_study
+from analysis.references import shortcut_flags
 from analysis.report import build_report
 from analysis.stats import across_conditions, mean_ci, paired_difference, pareto_front, position_effects
 from ciper.study import Study
+from ciper.study.spec import REFERENCES
 from studies import main as run_and_report
 
 pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
@@ -112,7 +114,7 @@ def test_report_names_missing_trials(smoke_alpha_study, tmp_path):
     trials.to_parquet(copy / "trials.parquet")
     report = build_report(copy, with_structure=False).read_text()
     assert "not finished: trial" in report and "loss became nan" in report
-    assert "5 finished, 1 not" in report
+    assert f"{5 + 2 * len(REFERENCES)} finished, 1 not" in report
 
 
 def test_running_study_loads_from_ray_folders(smoke_alpha_study, tmp_path):
@@ -122,7 +124,8 @@ def test_running_study_loads_from_ray_folders(smoke_alpha_study, tmp_path):
     shutil.copytree(smoke_alpha_study, copy)
     (copy / "trials.parquet").unlink()  # as if the study were still running
     trials, epochs = load_study(copy)
-    assert len(trials) == 6 and set(trials.status) == {"finished"} and len(epochs) == 6
+    assert len(trials) == 6 + 2 * len(REFERENCES) and set(trials.status) == {"finished"}
+    assert len(epochs) == 6 + 2 * len(REFERENCES)
 
 
 def test_notebook_runs_against_a_smoke_study(smoke_alpha_study, tmp_path):
@@ -207,25 +210,35 @@ def test_view_source_gains_pair_alpha_by_seed_per_source():
     assert (table.seeds == 3).all()
 
 
-def test_reference_encoders_are_computed_once_per_storage(smoke_alpha_study, tmp_path):
-    """The first study's report computes the untrained and supervised encoders; a second
-    study in the same storage reads them from the cache; a corrupt cache file is redone."""
-    import shutil
-
-    storage = tmp_path / "results"
-    for name in ("first", "second"):
-        shutil.copytree(smoke_alpha_study, storage / name, ignore=shutil.ignore_patterns("*.png", "report.md"))
-    report = build_report(storage / "first", with_structure=False).read_text()
-    assert "untrained encoder" in report and "supervised encoder" in report
-    cache = storage / "references"
+def test_references_and_controls_run_as_trials_and_are_cached_per_storage(smoke_alpha_study, tmp_path):
+    """The study ran its references and controls as trials beside the trained ones (per seed,
+    once, not per alpha); the report shows them; a second study in the same storage reads
+    them from the cache, and a corrupt cache file is computed again."""
+    trials = pd.read_parquet(smoke_alpha_study / "trials.parquet")
+    refs = trials[trials.method != "ciper"]
+    assert sorted(refs.method.unique()) == sorted(REFERENCES) and len(refs) == len(REFERENCES) * 2
+    assert (refs.status == "finished").all() and refs.object_acc.notna().all()
+    report = (smoke_alpha_study / "report.md").read_text()
+    for label in ("untrained encoder", "object-supervised encoder", "pose-supervised encoder", "pixel control"):
+        assert label in report, label
+    assert "## References and controls" in report
+    cache = smoke_alpha_study.parent / "references"
     made = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
-    # two seeds x (untrained, supervised) metrics, and one supervised encoder per seed
-    kinds = sorted(n.split("-")[0] + "." + n.rsplit(".", 1)[1] for n in made)
-    assert kinds == ["supervised.json"] * 2 + ["supervised.pt"] * 2 + ["untrained.json"] * 2, made
-    build_report(storage / "second", with_structure=False)
+    assert sum(n.endswith(".pt") for n in made) == 2 * 2  # object and pose encoders, per seed
+    from analysis.references import config_of
+    from ciper.reference import reference_metrics
+
+    cfg = config_of(refs[refs.method == "untrained"].iloc[0])
+    assert reference_metrics(cfg, "untrained", cache)["cached"]
     assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == made  # read, not computed again
-    assert "supervised encoder" in (storage / "second" / "report.md").read_text()
     broken = next(cache.glob("untrained-*.json"))
     broken.write_text("{not json")
-    build_report(storage / "second", with_structure=False)
-    assert json.loads(broken.read_text())["metrics"]["object_acc"] > 0
+    again = reference_metrics(cfg, "untrained", cache)
+    assert not again["cached"] and json.loads(broken.read_text())["metrics"]["object_acc"] > 0
+
+
+def test_a_control_that_nearly_matches_a_trained_model_is_flagged():
+    summary = pd.DataFrame({"alpha": [0.0, 1.0], "object_acc": [0.60, 0.62], "view_r2": [0.5, 0.7]})
+    refs = pd.DataFrame({"kind": ["pixels", "colour"], "object_acc": [0.59, 0.2], "view_r2": [0.3, 0.1]})
+    flags = shortcut_flags(summary, refs, ["object_acc", "view_r2"])
+    assert len(flags) == 1 and "object_acc" in flags[0] and "pixel control" in flags[0]

@@ -170,8 +170,8 @@ def test_random_jitter_order_is_recorded_and_in_the_prediction_target():
     from ciper.config import preset
     from ciper.data import split_of
     from ciper.datasets import load_dataset
-    from ciper.model import CIPER
-    from ciper.train import make_pair_batch, target_groups
+    from ciper.model import CIPER, target_groups
+    from ciper.train import make_pair_batch, time_pair_change
 
     cfg = preset("smoke", aug_order=["jitter", "grayscale"], jitter_random_order=True, jitter_p=1.0)
     pipe = Pipeline.from_config(cfg)
@@ -187,7 +187,9 @@ def test_random_jitter_order_is_recorded_and_in_the_prediction_target():
     groups = target_groups(cfg, train_set)
     assert set(positions) <= set(groups["jitter"])
     idx = torch.arange(32)
-    x, r = make_pair_batch(train_set.images, train_set, idx, idx.flip(0), pipe, torch.Generator().manual_seed(1))
+    x, r = make_pair_batch(
+        train_set.images, time_pair_change(cfg, train_set), idx, idx.flip(0), pipe, torch.Generator().manual_seed(1)
+    )
     columns = [c for cols in groups.values() for c in cols]
     assert r.shape == (32, len(columns))
     assert r[:, [columns.index(c) for c in positions]].abs().sum() > 0

@@ -50,6 +50,7 @@ def test_smoke_study_on_two_nodes(two_nodes, tmp_path):
         "epochs=1",
         "world_frames=20",
         "eval_images=100",
+        "--no-references",
         "--address",
         address,
         "--storage",

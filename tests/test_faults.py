@@ -35,6 +35,7 @@ def test_diverging_trial_is_recorded_and_the_others_go_on(tmp_path):
         space=lambda p: {"lr": [2e-3, 1e9]},
         fixed={"optimizer": "sgd"},
         seeds=1,
+        references=(),
     )
     ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
     try:
@@ -73,6 +74,7 @@ def _study_cmd(storage, epochs):
         f"epochs={epochs}",
         "world_frames=20",
         "eval_images=100",
+        "--no-references",
         "--storage",
         str(storage),
     ]
@@ -434,6 +436,7 @@ def test_a_study_in_which_every_trial_failed_exits_1_and_names_the_error(tmp_pat
         space=lambda p: {"lr": [1e10, 1e12]},
         fixed={"optimizer": "sgd"},
         seeds=1,
+        references=(),
     )
     ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
     try:

@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from ciper.losses import ciper_loss, info_nce, prediction_loss, standardise
+from ciper.losses import info_nce, prediction_loss, standardise
 
 
 def brute_force_nt_xent(z1, z2, t):
@@ -36,21 +36,35 @@ def test_prediction_loss_weighs_groups_equally():
     perfect = standardise(r)
     assert prediction_loss(perfect, r, [1, 2]).item() < 1e-10
     wrong = perfect.clone()
-    wrong[:, 0] += 1.0  # a one-column group off by 1 costs 1
-    assert abs(prediction_loss(wrong, r, [1, 2]).item() - 1.0) < 1e-5
+    wrong[:, 0] += 1.0  # a one-column group off by 1 costs 1, averaged over the two groups
+    assert abs(prediction_loss(wrong, r, [1, 2]).item() - 0.5) < 1e-5
     wrong = perfect.clone()
-    wrong[:, 1:] += 1.0  # a two-column group off by 1 costs 1 as well
-    assert abs(prediction_loss(wrong, r, [1, 2]).item() - 1.0) < 1e-5
+    wrong[:, 1:] += 1.0  # a two-column group off by 1 costs the same
+    assert abs(prediction_loss(wrong, r, [1, 2]).item() - 0.5) < 1e-5
+
+
+def test_prediction_loss_at_initialisation_does_not_grow_with_the_number_of_ops():
+    """alpha must mean the same for every op set: an untrained head's loss stays about 1
+    whether it predicts two groups or seven (summing the groups made it 2 or 7)."""
+    from ciper.config import Config
+    from ciper.model import build_model
+    from ciper.world import generate_world
+
+    data = generate_world(objects=2, sessions=2, frames=8, seed=0)
+    torch.manual_seed(0)
+    losses = {}
+    for ops in (["blur"], ["jitter", "grayscale", "blur"], ["crop", "flip", "jitter", "grayscale", "blur", "rotation"]):
+        cfg = Config(aug_order=ops, pairs="synthetic", head_hidden=32, latent_dim=16, proj_dim=16)
+        model = build_model(cfg, data)
+        groups = len(model.group_sizes)
+        r = torch.randn(64, sum(model.group_sizes))
+        pred = model.predictor(torch.randn(64, 16), torch.randn(64, 16)).detach()
+        losses[groups] = prediction_loss(pred, r, model.group_sizes).item()
+    assert sorted(losses) == [1, 3, 6]
+    assert max(losses.values()) < 1.6 * min(losses.values()), losses
 
 
 def test_standardise_leaves_constant_columns_at_zero():
     r = torch.cat([torch.randn(32, 1), torch.ones(32, 1)], 1)
     s = standardise(r)
     assert abs(s[:, 0].std(unbiased=False).item() - 1) < 1e-4 and torch.all(s[:, 1] == 0)
-
-
-def test_ciper_loss_modes():
-    a, b = torch.tensor(2.0), torch.tensor(3.0)
-    assert ciper_loss(a, b, 0.5).item() == 3.5
-    assert ciper_loss(a, None, 0.5).item() == 2.0
-    assert ciper_loss(None, b, 0.5).item() == 1.5

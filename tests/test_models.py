@@ -1,6 +1,7 @@
+import pytest
 import torch
 
-from ciper.config import Config
+from ciper.config import Config, ConfigError
 from ciper.encoders import CifarResNet18, SmallCNN
 from ciper.heads import PredictionHead
 from ciper.model import CIPER
@@ -38,6 +39,34 @@ def test_head_modes_build_only_the_heads_they_train():
     assert set(losses) == {"loss", "loss_pred"}
     both = CIPER(Config(), groups).losses(torch.rand(8, 3, 32, 32), torch.rand(4, 3))
     assert set(both) == {"loss", "loss_con", "loss_pred"}
+    # the objective as written in model.py: loss = loss_con + alpha * loss_pred
+    torch.manual_seed(0)
+    m = CIPER(Config(alpha=0.25), groups)
+    out = m.losses(torch.rand(8, 3, 32, 32), torch.rand(4, 3))
+    assert torch.allclose(out["loss"], out["loss_con"] + 0.25 * out["loss_pred"])
+    assert set(CIPER(Config(alpha=0.0), groups).losses(torch.rand(8, 3, 32, 32), torch.rand(4, 3))) == {
+        "loss",
+        "loss_con",
+    }
+
+
+def test_a_prediction_head_with_nothing_to_predict_is_refused():
+    from ciper.imageset import ImageSet
+    from ciper.model import build_model
+
+    frames = ImageSet(
+        images=torch.zeros(4, 3, 32, 32, dtype=torch.uint8),
+        objects=torch.tensor([0, 0, 1, 1]),
+        sequences=torch.tensor([0, 0, 1, 1]),
+        frames=torch.tensor([0, 1, 0, 1]),
+    )
+    with pytest.raises(ConfigError, match="needs pose labels"):
+        build_model(Config(pairs="time"), frames)  # no pose columns to predict
+    with pytest.raises(ConfigError, match="has nothing to predict"):
+        build_model(Config(pairs="time", time_pair_target="none"), frames)
+    gap = build_model(Config(pairs="time", time_pair_target="frame_gap"), frames)
+    assert gap.group_sizes == [1] and gap.predictor is not None
+    assert build_model(Config(pairs="time", time_pair_target="none", head_mode="contrastive"), frames).predictor is None
 
 
 def test_small_cnn_pools_only_maps_larger_than_4x4_and_the_skip_is_exact():

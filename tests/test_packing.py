@@ -9,7 +9,7 @@ from ciper.study.cli import parse_args
 from ciper.study.packing import GpuSampler, auto_gpu_share, trial_gpu_bytes, trials_per_gpu
 
 GIB = 2**30
-STUDY = Study(name="s", question="q", space=lambda p: {"alpha": [0.0]})
+STUDY = Study(name="s", question="q", space=lambda p: {"alpha": [0.0]}, references=())
 
 
 def test_auto_packs_small_trials_and_keeps_large_ones_apart():

@@ -7,7 +7,7 @@ import torch
 
 from ciper.config import preset
 from ciper.device import native_bf16, resolve_precision
-from ciper.reference import TRAINING, _key
+from ciper.reference import training_key
 from ciper.train import train
 
 CPU = torch.device("cpu")
@@ -42,4 +42,4 @@ def test_bf16_training_is_deterministic_recorded_and_differs_from_fp32():
 
 def test_the_supervised_reference_is_keyed_by_its_precision():
     cfg = preset("smoke")
-    assert _key(cfg.replace(precision="fp32"), TRAINING) != _key(cfg.replace(precision="bf16"), TRAINING)
+    assert training_key(cfg.replace(precision="fp32")) != training_key(cfg.replace(precision="bf16"))

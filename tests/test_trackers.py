@@ -15,7 +15,9 @@ from studies import main as run_and_report
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-STUDY = Study(name="tracked", question="are trials tracked?", space=lambda p: {"alpha": [0.0, 1.0]}, seeds=1)
+STUDY = Study(
+    name="tracked", question="are trials tracked?", space=lambda p: {"alpha": [0.0, 1.0]}, seeds=1, references=()
+)
 
 
 @pytest.fixture(scope="module")

@@ -105,7 +105,7 @@ def test_config_round_trips_through_json():
 def test_time_pairs_with_geometric_ops_train_on_the_3d_world():
     """The 3D rotation of time pairs and the rotation op are separate target groups."""
     from ciper.datasets import load_dataset
-    from ciper.train import target_groups
+    from ciper.model import target_groups
 
     cfg = preset("smoke", epochs=1, aug_order=["crop", "rotation", "jitter"])
     groups = target_groups(cfg, load_dataset(cfg))
@@ -125,6 +125,12 @@ def test_time_pairs_with_geometric_ops_train_on_the_3d_world():
         (["view_columns=yaw"], "view_columns is for dataset=folder"),
         (["jitter_order=hue,brightness"], "jitter_order=hue,brightness must list each of brightness, contrast"),
         (["precision=fp16"], "precision='fp16' is not one of auto, fp32, bf16"),
+        (["split=random"], "split=random does not fit the built-in worlds"),
+        (["test_fraction=0.9"], "leaves none to train"),
+        (["world_sessions=1"], "use world_sessions >= 2"),
+        (["pairs=time", "time_pair_target=none"], "has nothing to predict"),
+        (["method=oracle"], "method='oracle' is not one of ciper, untrained"),
+        (["method=pixels"], "method=pixels is a reference, not a training run"),
     ],
 )
 def test_bad_values_are_one_line_and_exit_2_before_training(tmp_path, sets, needle):

@@ -13,8 +13,9 @@ from ciper.config import Config, ConfigError
 from ciper.data import TimePairs, split_of
 from ciper.datasets import check_dataset, load_dataset
 from ciper.folders import DataError
+from ciper.model import target_groups
 from ciper.study import run_study
-from ciper.train import main, target_groups, train
+from ciper.train import main, train
 from studies import alpha_sweep
 
 
@@ -219,9 +220,9 @@ def _video_folder(root):
     return root
 
 
-def test_video_frames_without_pose_columns_train_on_the_augmentations_alone(tmp_path):
-    """The crash this closes: pose_change on data without poses. Time pairs then give the
-    prediction head no target of their own: it predicts the synthetic ops' parameters."""
+def test_video_frames_without_pose_columns_train_on_the_frame_gap_or_the_augmentations(tmp_path):
+    """The crash this closes: pose_change on data without poses. A time pair's target is then
+    the frame gap (time_pair_target=frame_gap) or nothing (none: only the synthetic ops)."""
     cfg = Config(
         dataset="folder",
         data_dir=str(_video_folder(tmp_path)),
@@ -234,17 +235,38 @@ def test_video_frames_without_pose_columns_train_on_the_augmentations_alone(tmp_
         knn_k=3,
         latent_dim=8,
     )
-    for head_mode in ("both", "predictive"):
-        trained = train(cfg.replace(head_mode=head_mode))
+    for target, head_mode, pairs, first in [
+        ("none", "both", "time+synthetic", "jitter"),
+        ("none", "predictive", "time+synthetic", "jitter"),
+        ("frame_gap", "both", "time", "frame_gap"),
+    ]:
+        trained = train(cfg.replace(time_pair_target=target, head_mode=head_mode, pairs=pairs))
         groups = target_groups(trained.cfg, trained.train_set)
-        assert "view" not in groups and list(groups) == ["jitter", "grayscale", "blur"]
+        assert "view" not in groups and next(iter(groups)) == first
         assert trained.history[-1]["loss_pred"] > 0
 
 
-@pytest.mark.parametrize("sets", [["pairs=time"], ["pairs=time", "head_mode=predictive"]])
-def test_time_pairs_alone_without_pose_columns_are_one_line_and_exit_2(tmp_path, capsys, sets):
+@pytest.mark.parametrize(
+    "sets, needle",
+    [
+        (["pairs=time"], "time_pair_target=pose_change needs pose labels"),
+        (["pairs=time+synthetic", "head_mode=predictive"], "time_pair_target=pose_change needs pose labels"),
+        (["pairs=time", "time_pair_target=none"], "nothing to predict"),
+    ],
+)
+def test_time_pairs_without_pose_columns_and_nothing_to_predict_are_one_line_and_exit_2(tmp_path, capsys, sets, needle):
     data_dir = _video_folder(tmp_path / "video")
     args = ["--preset", "smoke", "--set", "dataset=folder", f"data_dir={data_dir}", *sets]
     code = main([*args, "--out", str(tmp_path / "out"), "--no-progress"])
     err = capsys.readouterr().err.strip()
-    assert code == 2 and len(err.splitlines()) == 1 and "nothing to predict" in err, err
+    assert code == 2 and len(err.splitlines()) == 1 and needle in err, err
+
+
+def test_video_frames_without_pose_columns_stop_a_study_before_ray(tmp_path, capsys):
+    data_dir = _video_folder(tmp_path / "video")
+    args = ["--preset", "smoke", "--set", "dataset=folder", f"data_dir={data_dir}", "--storage", str(tmp_path / "r")]
+    with pytest.raises(SystemExit) as e:
+        run_study(alpha_sweep.STUDY, args)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "time_pair_target=pose_change needs pose labels" in err, err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "r" / "alpha_sweep").exists()

@@ -35,6 +35,12 @@ def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="extra fixed config values (may be given several times; they add up)",
     )
+    ap.add_argument(
+        "--no-references",
+        dest="references",
+        action="store_false",
+        help="leave out the reference encoders and no-learning controls (they run as trials by default)",
+    )
     ap.add_argument("--dashboard", action="store_true", help="start Ray's dashboard on 127.0.0.1")
     ap.add_argument(
         "--log",
@@ -95,7 +101,8 @@ def base_config(study: Study, args) -> Config:
 
 def check_args(study: Study, args) -> list[str]:
     """Every problem with the arguments, found before Ray starts."""
-    from ciper.datasets import check_dataset
+    from ciper.datasets import check_dataset, load_dataset
+    from ciper.model import prediction_groups
 
     problems = []
     if args.preset not in PRESETS:
@@ -137,10 +144,15 @@ def check_args(study: Study, args) -> list[str]:
         return problems
     try:
         base = base_config(study, args)
+        configs = [base]
         if not study.is_search(args.preset):
-            for combo in study.grid(args.preset):
-                base.replace(**{k: v for k, v in combo.items() if k != "condition"})  # each must be valid
+            for trial in study.trials(args.preset, study.references if args.references else ()):
+                configs.append(base.replace(**{k: v for k, v in trial.items() if k != "name"}))  # each must be valid
         check_dataset(base)
+        data = load_dataset(base)  # from the cache the check filled: what the data cannot support
+        for cfg in configs:
+            if cfg.method == "ciper":
+                prediction_groups(cfg, data)
     except ConfigError as e:
         problems.append(str(e))
     return problems

@@ -104,6 +104,16 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
     return StudyRun(study_dir, trials, epochs)
 
 
+def reference_cache(storage: str) -> str:
+    """Where the references' metrics and supervised encoders are cached: beside the storage's
+    studies (every study of one storage shares them), or this machine's cache for a URI."""
+    if is_uri(storage):
+        from ciper.worldcache import cache_dir
+
+        return str(cache_dir() / "references")
+    return str(Path(storage) / "references")
+
+
 def _start_ray(args) -> None:
     import ray
 
@@ -125,7 +135,10 @@ def _tuner(study: Study, args, base: Config, storage: str, study_dir: Path | Non
 
     search = study.is_search(args.preset)
     bound = tune.with_parameters(
-        trainable, objective=study.objectives[args.objective] if search else None, eval_every_epoch=search
+        trainable,
+        objective=study.objectives[args.objective] if search else None,
+        eval_every_epoch=search,
+        reference_cache=reference_cache(storage),
     )
     fn = tune.with_resources(bound, {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial})
     exp_path = os.path.join(storage, study.name, "ray")
@@ -154,7 +167,7 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str, study_dir: Pa
         callbacks=[
             StudyProgress(
                 study.name,
-                [*study_space, *(["condition"] if study.conditions else []), "seed"],
+                [*study_space, "condition", "seed"],
                 "objective" if study.is_search(args.preset) else study.metric,
             ),
             *callbacks(args.log, study.name, study_dir),
@@ -163,11 +176,9 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str, study_dir: Pa
         checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
     )
     if not study.is_search(args.preset):
-        for key, values in study_space.items():
-            space[key] = tune.grid_search(values)
-        if study.conditions:
-            conditions = study.conditions(args.preset)
-            space["condition"] = tune.grid_search([{"name": n, **s} for n, s in conditions.items()])
+        # one list of trials (the grid's combinations, then its references and controls), times the seeds
+        references = study.references if args.references else ()
+        space["condition"] = tune.grid_search(study.trials(args.preset, references))
         space["seed"] = tune.grid_search(seeds)
         tune_config = tune.TuneConfig(max_concurrent_trials=args.max_concurrent or None, reuse_actors=True)
     else:

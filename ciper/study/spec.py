@@ -8,6 +8,13 @@ trials). A study is one or the other; a search also names its objectives.
 {"without blur": {"aug_order": [...]}, "time pairs only": {"pairs": "time"}}:
 each condition is crossed with the space and the seeds, and is recorded in the
 trial's `condition` column with its settings in their own columns.
+
+A grid study also runs, for every seed, its references and controls as trials of
+their own (`references`, Config.method: untrained, object_supervised,
+pose_supervised, pixels, colour; ciper/reference.py): at the study's base config,
+once for each value of a varied field that changes the architecture or the data
+(REFERENCE_AXES, e.g. latent_dim), never once per alpha. Ray schedules and resumes
+them like any trial, and the reports read them from the same table.
 """
 
 from __future__ import annotations
@@ -18,6 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 REPORTS = ("alpha", "order", "latent", "ablation", "removal", "views", "search")
+REFERENCES = ("untrained", "object_supervised", "pose_supervised", "pixels", "colour")
+# varied fields a reference follows (the architecture, the data, the budget); it ignores the others
+REFERENCE_AXES = ("dataset", "data_dir", "view_columns", "image_size", "world_objects", "world_sessions")
+REFERENCE_AXES += ("world_frames", "world_seed", "split", "test_fraction", "encoder", "width", "latent_dim")
+REFERENCE_AXES += ("epochs", "batch_size", "lr", "optimizer", "weight_decay", "max_train_images")
 
 
 @dataclass
@@ -31,6 +43,7 @@ class Study:
     report: str | None = None  # which analysis writes its report (one of REPORTS)
     metric: str = "object_acc"  # the main metric: its best value so far shows while the study runs
     conditions: Callable[[str], dict[str, dict]] | None = None  # preset -> {name: settings that go together}
+    references: tuple[str, ...] = REFERENCES  # run beside a grid's trials, per seed (empty: none)
 
     def __post_init__(self):
         if self.report is not None and self.report not in REPORTS:
@@ -50,6 +63,22 @@ class Study:
             return combos
         return [{**c, "condition": name, **settings} for c in combos for name, settings in conditions.items()]
 
+    def trials(self, preset: str, references: tuple[str, ...] | None = None) -> list[dict]:
+        """Every trial of a grid but its seed, as {"name": condition or None, **settings}: the
+        grid's combinations, then one per reference (or control) and value of the REFERENCE_AXES
+        the grid varies. `references` defaults to the study's own."""
+        combos = [
+            {"name": c.get("condition"), **{k: v for k, v in c.items() if k != "condition"}} for c in self.grid(preset)
+        ]
+        axes = [k for k in REFERENCE_AXES if len({repr(c.get(k)) for c in combos}) > 1]
+        points = []
+        for c in combos:
+            point = {k: c[k] for k in axes if k in c}
+            if point not in points:
+                points.append(point)
+        kinds = self.references if references is None else references
+        return combos + [{"name": kind, "method": kind, **point} for point in points for kind in kinds]
+
     def problems(self, preset: str) -> list[str]:
         """What is wrong with this study's space for a preset (empty when fine)."""
         space = self.space(preset)
@@ -62,6 +91,9 @@ class Study:
             return [f"study {self.name} has an empty list in its space for preset {preset}"]
         if kinds == {False} and not self.objectives:
             return [f"search study {self.name} names no objectives"]
+        unknown = [r for r in self.references if r not in REFERENCES]
+        if unknown:
+            return [f"study {self.name}: references {', '.join(unknown)} not among {', '.join(REFERENCES)}"]
         if self.conditions:
             if kinds == {False}:
                 return [f"search study {self.name} has conditions; conditions are for grids"]

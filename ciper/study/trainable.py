@@ -12,10 +12,16 @@ from ciper.config import Config
 from ciper.study.spec import with_condition
 
 
-def trainable(config: dict, objective: dict[str, float] | None = None, eval_every_epoch: bool = False) -> None:
+def trainable(
+    config: dict,
+    objective: dict[str, float] | None = None,
+    eval_every_epoch: bool = False,
+    reference_cache: str | None = None,
+) -> None:
     """Train one config. `objective` (search studies, bound with tune.with_parameters) is a
     weighted sum of metrics reported as `objective`; `eval_every_epoch` evaluates after
-    every epoch so that ASHA can compare trials early."""
+    every epoch so that ASHA can compare trials early. A reference or control trial
+    (cfg.method other than ciper) is evaluated through `reference_cache` instead."""
     import ray
     import torch
     from ray import tune
@@ -30,6 +36,9 @@ def trainable(config: dict, objective: dict[str, float] | None = None, eval_ever
     cfg = Config.from_dict(settings)
     torch.set_num_threads(max(1, cfg.threads))
     node_id = ray.get_runtime_context().get_node_id()
+    if cfg.method != "ciper":
+        tune.report({**reference_result(cfg, reference_cache), "node_id": node_id})
+        return
     workdir = Path(tempfile.mkdtemp(prefix="ciper-trial-"))
     try:
         restored_from = restore_checkpoint(tune.get_checkpoint(), workdir)  # the epoch this run goes on from
@@ -74,6 +83,31 @@ def trainable(config: dict, objective: dict[str, float] | None = None, eval_ever
             on_epoch(dict(trained.history[-1]), trained)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def reference_result(cfg: Config, cache: str | None) -> dict:
+    """A reference or control trial's one report: its metrics (cached per storage, see
+    ciper/reference.py); NaN metrics and a note where the data lacks what it needs."""
+    from ciper.config import ConfigError
+    from ciper.probes import METRICS
+    from ciper.records import code_version
+    from ciper.reference import reference_metrics
+
+    started = time.perf_counter()
+    try:
+        got = reference_metrics(cfg, cfg.method, cache or tempfile.mkdtemp(prefix="ciper-references-"))
+        metrics, note = got["metrics"], None
+    except ConfigError as e:
+        metrics, note = {m: math.nan for m in METRICS}, str(e)
+    return {
+        **metrics,
+        **({"note": note} if note else {}),
+        "epoch": cfg.epochs,
+        "train_time": time.perf_counter() - started,
+        "seed": cfg.seed,
+        "code_version": code_version(),
+        "finished": True,
+    }
 
 
 def _finite(x) -> float:

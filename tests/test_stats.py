@@ -1,0 +1,242 @@
+"""Known answers for the verdict statistics (analysis/stats.py, linear.py, verdicts.py): no Ray, no training."""
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis.linear import blocked_model, slope, slope_interaction
+from analysis.stats import across_conditions, friedman, paired_contrast, tost_paired
+from analysis.verdicts import (
+    adjust,
+    adjust_p,
+    format_verdict,
+    seeds_for_equivalence,
+    seeds_for_power,
+    tost_power,
+    verdict,
+    verdicts,
+)
+
+
+def _long(table: dict[int, list[float]], conditions=("a", "b", "c")) -> pd.DataFrame:
+    """seed -> one value per condition, as trial rows (in a shuffled order)."""
+    rows = [{"seed": s, "cond": c, "m": v} for s, vals in table.items() for c, v in zip(conditions, vals)]
+    return pd.DataFrame(rows).sample(frac=1.0, random_state=0).reset_index(drop=True)
+
+
+def test_friedman_matches_the_textbook_formula():
+    # ranks within blocks: (1,2,3) (1,3,2) (1,2,3) (2,1,3) -> rank sums R = 5, 8, 11; n = 4, k = 3
+    # chi2 = 12 / (n k (k+1)) * sum R^2 - 3 n (k+1) = 12/48 * 210 - 48 = 4.5; chi2(2).sf(x) = exp(-x/2)
+    t = _long({0: [1.0, 2.0, 3.0], 1: [10.0, 30.0, 20.0], 2: [0.1, 0.2, 0.3], 3: [5.0, 4.0, 6.0]})
+    t = pd.concat([t, pd.DataFrame({"seed": [9, 9], "cond": ["a", "b"], "m": [0.0, 9.0]})])  # block 9 lacks c
+    r = friedman(t, "cond", "m")
+    assert (r.n_blocks, r.k) == (4, 3)
+    assert r.statistic == pytest.approx(4.5) and r.p == pytest.approx(math.exp(-2.25))
+    assert across_conditions(t, "cond", "m", block="seed") == ("Friedman", r.statistic, r.p)
+
+
+def test_blocking_by_seed_finds_what_kruskal_wallis_misses():
+    # seeds differ by 10, the conditions by 0.1 in every seed: every block ranks a < b < c
+    t = _long({s: [10.0 * s, 10.0 * s + 0.1, 10.0 * s + 0.2] for s in range(8)})
+    r = friedman(t, "cond", "m")
+    assert r.statistic == pytest.approx(16.0) and r.p == pytest.approx(math.exp(-8.0))  # 12/96 * 896 - 96
+    name, _, p = across_conditions(t, "cond", "m")  # no block: the old test, which drops the pairing
+    assert name == "Kruskal-Wallis" and p > 0.5
+
+
+def test_two_conditions_blocked_use_the_signed_rank_test():
+    t = _long({s: [float(s), s + 0.5 + 0.1 * s] for s in range(6)}, conditions=("a", "b"))
+    name, _, p = across_conditions(t, "cond", "m", block="seed")
+    assert name == "Wilcoxon signed-rank" and p == pytest.approx(2 / 2**6)  # all 6 signs agree: exact p
+
+
+def test_friedman_cannot_test_two_conditions_or_one_block():
+    assert math.isnan(friedman(_long({0: [1.0, 2.0], 1: [2.0, 3.0]}, ("a", "b")), "cond", "m").p)
+    assert math.isnan(friedman(_long({0: [1.0, 2.0, 3.0]}), "cond", "m").p)
+
+
+def test_paired_contrast_known_values():
+    # differences 1, 2, 3 (paired by seed and world, rows out of order, one unpaired row)
+    t = pd.DataFrame(
+        {
+            "cond": ["base"] * 3 + ["new"] * 4,
+            "seed": [0, 1, 2, 2, 1, 0, 7],
+            "world_seed": [5, 5, 5, 5, 5, 5, 5],
+            "m": [1.0, 1.0, 1.0, 4.0, 3.0, 2.0, 100.0],
+        }
+    )
+    c = paired_contrast(t, "cond", "new", "base", "m", pair_on=["seed", "world_seed"])
+    # mean 2, sd 1, t = 2 sqrt(3); df 2: two-sided p = 1 - t / sqrt(t^2 + 2); CI half = t(0.975, 2) / sqrt(3)
+    assert (c.n, c.diff, c.sd, c.dz) == (3, 2.0, 1.0, 2.0)
+    assert c.t == pytest.approx(2 * math.sqrt(3)) and c.p == pytest.approx(1 - c.t / math.sqrt(c.t**2 + 2))
+    assert c.lo == pytest.approx(2 - 2.484138, abs=1e-6) and c.hi == pytest.approx(2 + 2.484138, abs=1e-6)
+    assert math.isnan(c.p_equiv)
+
+
+def test_tost_accepts_equivalence_on_near_identical_samples_and_rejects_it_on_shifted_ones():
+    rng = np.random.default_rng(0)
+    base = rng.normal(0.8, 0.05, 20)
+    same = base + rng.normal(0, 0.001, 20)
+    shifted = base + 0.02 + rng.normal(0, 0.001, 20)
+    assert tost_paired(same - base, margin=0.01) < 1e-6
+    assert tost_paired(shifted - base, margin=0.01) > 0.99
+    assert tost_paired(np.zeros(5), margin=0.01) == 0.0  # identical: the difference is exactly 0
+    d = np.array([0.004, -0.002, 0.006, 0.001, 0.003])  # by hand: the larger of the two one-sided p
+    se, df = d.std(ddof=1) / math.sqrt(5), 4
+    by_hand = max(stats.t.sf((d.mean() + 0.01) / se, df), stats.t.cdf((d.mean() - 0.01) / se, df))
+    assert tost_paired(d, 0.01) == pytest.approx(by_hand)
+    with pytest.raises(ValueError, match="margin must be a positive"):
+        tost_paired(d, 0.0)
+
+
+def test_holm_and_bh_on_known_p_values():
+    p = [0.01, 0.04, 0.03, 0.005]
+    # Holm: sorted 0.005*4, 0.01*3, 0.03*2, 0.04*1 -> 0.02, 0.03, 0.06, max(0.04, 0.06)
+    assert adjust_p(p, "holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    # BH: 0.005*4/1, 0.01*4/2, 0.03*4/3, 0.04*4/4 -> 0.02, 0.02, 0.04, 0.04 (running minimum from the top)
+    assert adjust_p(p, "bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    assert np.isnan(adjust_p([0.01, math.nan], "holm")[1]) and adjust_p([0.01, math.nan], "holm")[0] == 0.01
+
+
+def test_adjust_works_family_by_family():
+    table = pd.DataFrame(
+        {
+            "family": ["primary"] * 4 + ["secondary"] * 3,
+            "p": [0.01, 0.04, 0.03, 0.005, 0.01, 0.02, math.nan],
+            "p_equiv": [0.5, 0.01, 0.2, 0.9, math.nan, math.nan, math.nan],
+        }
+    )
+    out = adjust(table)
+    assert out.method.tolist() == ["holm"] * 4 + ["bh"] * 3
+    assert out.p_adj[:4].tolist() == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert out.p_adj[4:6].tolist() == pytest.approx([0.02, 0.02]) and math.isnan(out.p_adj[6])
+    assert out.p_equiv_adj[:4].tolist() == pytest.approx([1.0, 0.04, 0.6, 1.0])  # Holm over the four TOSTs
+    with pytest.raises(ValueError, match="unknown method"):
+        adjust(table, default="sidak-ish")
+
+
+def _design(shift: float, noise: float, seeds: int, rng) -> pd.DataFrame:
+    base = rng.normal(0.7, 0.1, seeds)  # seeds differ a lot; pairing removes it
+    new = base + shift + rng.normal(0, noise, seeds)
+    return pd.DataFrame({"cond": ["base"] * seeds + ["new"] * seeds, "seed": [*range(seeds)] * 2, "m": [*base, *new]})
+
+
+def test_verdict_states_on_constructed_data():
+    rng = np.random.default_rng(1)
+    designs = {
+        "clear shift": _design(0.1, 0.01, 10, rng),
+        "tiny noise around 0": _design(0.0, 0.002, 30, rng),
+        "three noisy seeds": _design(0.01, 0.05, 3, rng),
+        "one seed": _design(0.1, 0.0, 1, rng),
+    }
+    rows = [
+        {"label": k, "family": "primary", **paired_contrast(t, "cond", "new", "base", "m", margin=0.01)._asdict()}
+        for k, t in designs.items()
+    ]
+    out = verdicts(adjust(pd.DataFrame(rows))).set_index("label")
+    assert out.verdict.to_dict() == {
+        "clear shift": "differs",
+        "tiny noise around 0": "equivalent",
+        "three noisy seeds": "inconclusive",
+        "one seed": "inconclusive",
+    }
+    one = out.loc["one seed"]
+    assert one.n == 1 and math.isnan(one.lo) and math.isnan(one.hi)
+    assert one.sentence == "+0.100 [no interval], n=1: inconclusive"
+    assert out.loc["tiny noise around 0"].sentence.endswith(": equivalent within ±0.01")
+
+
+def test_verdict_thresholds():
+    state = lambda p_adj, p_equiv_adj, margin=0.01: verdict(0.0, -0.1, 0.1, 5, p_adj, p_equiv_adj, margin).state
+    assert state(0.049, 0.01) == "differs"  # a difference takes precedence
+    assert (state(0.05, 0.2), state(0.3, 0.049), state(0.3, 0.05)) == ("inconclusive", "equivalent", "inconclusive")
+    assert state(0.3, 0.01, margin=math.nan) == "inconclusive"  # no margin, no equivalence
+
+
+def test_format_verdict():
+    v = verdict(0.031, 0.012, 0.050, 10, p_adj=0.004, method="holm")
+    assert format_verdict(v) == "+0.031 [+0.012, +0.050], n=10, p_holm=0.004: differs"
+    v = verdict(-0.001, -0.004, 0.002, 12, p_adj=0.62, p_equiv_adj=0.0004, margin=0.01, method="bh")
+    assert v.sentence() == "-0.001 [-0.004, +0.002], n=12, p_bh=0.62, p_equiv_bh=<0.001: equivalent within ±0.01"
+    v = verdict(0.5, 0.4, 0.6, 1, p_adj=0.0)  # one pair never gives an interval or a verdict
+    assert v.state == "inconclusive" and math.isnan(v.lo) and math.isnan(v.hi)
+
+
+def _dims(seeds=3, dims=(2, 4, 8, 16, 32)) -> pd.DataFrame:
+    return pd.DataFrame(list(itertools.product(range(seeds), dims)), columns=["seed", "latent_dim"])
+
+
+def test_slope_on_exact_linear_data():
+    t = _dims()
+    t["m"] = 0.3 + 0.07 * np.log2(t.latent_dim) + 0.05 * t.seed  # seed offsets are absorbed by the blocks
+    s = slope(t, "latent_dim", "m")
+    assert s.slope == pytest.approx(0.07, abs=1e-12) and s.hi - s.lo < 1e-9 and (s.n, s.df) == (15, 11)
+    t["y"] = 2.0 * t.latent_dim + 1.0
+    assert slope(t, "latent_dim", "y", log2=False, block=None).slope == pytest.approx(2.0)
+    one_x_per_seed = pd.DataFrame({"seed": [0, 1, 2], "latent_dim": [2, 4, 8], "m": [0.1, 0.2, 0.3]})
+    assert math.isnan(slope(one_x_per_seed, "latent_dim", "m").slope)  # x is confounded with the seeds
+    with pytest.raises(ValueError, match="values <= 0"):
+        slope(t.assign(latent_dim=0), "latent_dim", "m")
+
+
+def _two_groups(trained_slope: float, untrained_slope: float, rng) -> pd.DataFrame:
+    t = pd.concat([_dims().assign(model="trained"), _dims().assign(model="untrained")], ignore_index=True)
+    k = np.where(t.model == "trained", trained_slope, untrained_slope)
+    t["m"] = 0.5 + k * np.log2(t.latent_dim) + 0.03 * t.seed + rng.normal(0, 0.01, len(t))
+    return t
+
+
+def test_slope_interaction_detects_a_planted_difference_and_not_a_null_one():
+    rng = np.random.default_rng(0)
+    planted = slope_interaction(_two_groups(0.10, 0.02, rng), "latent_dim", "m", "model", reference="untrained")
+    assert planted.p < 1e-6 and planted.lo > 0 and planted.other == "trained"
+    assert planted.difference == pytest.approx(0.08, abs=0.01) and planted.slope_reference == pytest.approx(
+        0.02, abs=0.01
+    )
+    assert planted.slope_other == pytest.approx(planted.slope_reference + planted.difference)
+    null = slope_interaction(_two_groups(0.05, 0.05, rng), "latent_dim", "m", "model")
+    assert null.p > 0.05 and null.lo < 0 < null.hi
+    with pytest.raises(ValueError, match="exactly two groups"):
+        slope_interaction(_dims().assign(model="x", m=1.0), "latent_dim", "m", "model")
+
+
+def test_blocked_model_with_seeds_crossed_with_worlds():
+    rng = np.random.default_rng(2)
+    t = pd.DataFrame(list(itertools.product(range(4), range(3), "abc")), columns=["seed", "world_seed", "cond"])
+    t["m"] = 0.5 * t.seed + 0.3 * t.world_seed + np.where(t.cond == "b", 0.2, 0.0) + rng.normal(0, 0.02, len(t))
+    fit = blocked_model(t, "cond", "m", baseline="a", blocks=["seed", "world_seed"])
+    e = fit.effects.set_index("condition")
+    means = t.groupby("cond").m.mean()
+    assert e.loc["b", "effect"] == pytest.approx(means["b"] - means["a"])  # balanced: a difference of means
+    assert e.loc["b", "lo"] > 0.15 and e.loc["b", "hi"] < 0.25 and e.loc["c", "lo"] < 0 < e.loc["c", "hi"]
+    assert fit.p < 1e-6 and (fit.df_num, fit.df_den, fit.n) == (2, 36 - 8, 36)
+    unblocked = blocked_model(t, "cond", "m", baseline="a", blocks=None).effects.set_index("condition")
+    assert unblocked.loc["b", "hi"] - unblocked.loc["b", "lo"] > 5 * (e.loc["b", "hi"] - e.loc["b", "lo"])
+    with pytest.raises(ValueError, match="no column 'world'"):
+        blocked_model(t, "cond", "m", blocks=["seed", "world"])
+
+
+def test_seeds_for_power_against_textbook_values():
+    # paired t, two-sided alpha 0.05, 80 % power: dz = 0.5 -> 34 pairs, dz = 1 -> 10 (Cohen; G*Power)
+    assert seeds_for_power(sd_diff=0.02, effect=0.01) == 34
+    assert seeds_for_power(sd_diff=1.0, effect=-1.0) == 10
+    for n, ok in ((10, True), (9, False)):  # the noncentral t, without statsmodels
+        crit = stats.t.ppf(0.975, n - 1)
+        power = stats.nct.sf(crit, n - 1, math.sqrt(n)) + stats.nct.cdf(-crit, n - 1, math.sqrt(n))
+        assert (power >= 0.8) == ok
+    with pytest.raises(ValueError, match="non-zero effect"):
+        seeds_for_power(1.0, 0.0)
+
+
+def test_seeds_for_equivalence_against_a_simulated_tost():
+    n = seeds_for_equivalence(sd_diff=1.0, margin=1.0)
+    assert n == 11 and tost_power(n, 1.0, 1.0) >= 0.8 > tost_power(n - 1, 1.0, 1.0)
+    rng = np.random.default_rng(3)
+    d = rng.normal(0.0, 1.0, (4000, n))
+    se, crit = d.std(axis=1, ddof=1) / math.sqrt(n), stats.t.ppf(0.95, n - 1)
+    simulated = np.mean((d.mean(axis=1) - crit * se > -1.0) & (d.mean(axis=1) + crit * se < 1.0))
+    assert abs(simulated - tost_power(n, 1.0, 1.0)) < 0.02
