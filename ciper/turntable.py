@@ -19,6 +19,7 @@ subset of objects and poses loads; `max_objects` keeps the first N objects.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,16 @@ def _order(names) -> list[str]:
     return sorted(names, key=int) if all(n.isdigit() for n in names) else sorted(names)
 
 
+def _image_names(root: Path):
+    """Paths of the image files under root, relative to it, with / between folders (os.walk
+    reads the entries' types from the directory: no stat, no Path, per file)."""
+    for folder, _, names in os.walk(root, followlinks=True):
+        sub = os.path.relpath(folder, root).replace(os.sep, "/")
+        for name in names:
+            if os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES:
+                yield name if sub == "." else f"{sub}/{name}"
+
+
 def scan(data_dir, pattern: str, max_objects: int = 0, what: str = "turntable") -> Turntable:
     """The files and their labels, from the names alone; DataError names what does not fit."""
     root = need_dir(data_dir, what, layout(pattern))
@@ -77,13 +88,14 @@ def scan(data_dir, pattern: str, max_objects: int = 0, what: str = "turntable") 
     if problem:
         raise DataError(problem)
     regex = re.compile(pattern)
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
+    names = sorted(_image_names(root))
+    if not names:
         raise DataError(
             f"{what} folder {root} has no image files ({', '.join(sorted(IMAGE_SUFFIXES))}); expected {layout(pattern)}"
         )
-    matches = [regex.fullmatch(f.relative_to(root).as_posix()) for f in files]
-    stray = [f.relative_to(root).as_posix() for f, m in zip(files, matches) if m is None]
+    files = [root / name for name in names]
+    matches = [regex.fullmatch(name) for name in names]
+    stray = [name for name, m in zip(names, matches) if m is None]
     if stray:
         shown = ", ".join(stray[:3]) + (f" and {len(stray) - 3} more" if len(stray) > 3 else "")
         raise DataError(

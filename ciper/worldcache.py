@@ -50,10 +50,11 @@ def cache_path(kind: str, params: dict, code: list[ModuleType], folder: str = "w
 
 def file_listing(root: Path, files: list[Path]) -> str:
     """A digest of the files' names (relative to root), sizes and modification times."""
-    listing = []
-    for f in files:
-        st = f.stat()
-        listing.append([f.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns])
+    listing, prefix = [], str(root).rstrip(os.sep) + os.sep
+    for f in map(str, files):
+        st = os.stat(f)
+        name = f[len(prefix) :] if f.startswith(prefix) else os.path.relpath(f, root)
+        listing.append([name.replace(os.sep, "/"), st.st_size, st.st_mtime_ns])
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest()
 
 
