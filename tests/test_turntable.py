@@ -103,7 +103,7 @@ def test_a_malformed_turntable_is_one_line_and_exit_2(tmp_path, capsys, kind):
     assert not (tmp_path / "out" / "checkpoint.pt").exists()
 
 
-@pytest.mark.parametrize("kind", ["missing", "stray", "unreadable"])
+@pytest.mark.parametrize("kind", ["missing", "empty", "stray", "unreadable"])
 def test_a_malformed_turntable_stops_a_study_before_ray_and_keeps_its_results(tmp_path, capsys, kind):
     root, needle = _bad_turntable(tmp_path, kind)
     finished = tmp_path / "r" / "alpha_sweep" / "trials.csv"
