@@ -68,8 +68,8 @@ class Config:
     view_columns: list[str] = field(default_factory=list)  # dataset=folder: pose columns (name:deg = angle)
     image_size: int = 32
     world_objects: int = 10  # built-in world: object classes
-    world_sessions: int = 5  # built-in world: lighting/background sessions
-    world_frames: int = 200  # built-in world: frames per (object, session) sequence
+    world_sessions: int = 10  # built-in world: lighting/background sessions
+    world_frames: int = 100  # built-in world: frames per (object, session) sequence
     world_seed: int = 0  # built-in world: fixes the shapes and every frame
     test_fraction: float = 0.2  # held out for evaluation (never trained on; see split)
     split: str = "auto"  # sequences | pose_blocks | random | official | auto (see ciper/data.py)
