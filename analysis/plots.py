@@ -18,6 +18,7 @@ LABELS = {
     "rot_r2": "relative 3D rotation R² (pair features, ridge)",
     "quat_r2_linear": "relative rotation quaternion R² (3DIEBench, linear)",
     "quat_r2_mlp": "relative rotation quaternion R² (3DIEBench, MLP)",
+    "azimuth_change_r2": "azimuth change R² (pair features, turntable)",
     "aug_r2": "augmentation-parameter R² (linear)",
     "knn_acc": "object accuracy (kNN)",
 }

@@ -32,6 +32,7 @@ def final_checkpoint(trial_dir: Path) -> Path | None:
 
 
 _DATA_FIELDS = ("dataset", "data_dir", "image_size", "world_objects", "world_sessions", "world_frames", "world_seed")
+_DATA_FIELDS += ("file_pattern", "max_objects")
 _datasets: dict = {}
 
 

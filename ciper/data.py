@@ -17,9 +17,14 @@ every object is one sequence (a turntable), no test frame lies within
   auto         official if the data has one, else sequences where every object has
                two or more, else pose_blocks where it has sequences, else random
 
+Frame distance is the difference of frame indices (`ImageSet.frames`), not of
+positions among the frames present: on a cyclic sequence it is circular, over
+`ImageSet.period` frames a turn (pose 355 degrees neighbours pose 0).
+
 Time-augmented pairs (the paper's CORe50/TDW setting): a frame and another
 frame of the same sequence at most `time_window` frames away. They are drawn
-from the training frames only, so a held-out frame is never a positive partner.
+from the training frames only, so a held-out frame is never a positive partner,
+and a frame whose neighbours were all dropped pairs with itself.
 """
 
 from __future__ import annotations
@@ -75,11 +80,26 @@ def held_out_sequences(data: ImageSet, test_fraction: float) -> torch.Tensor:
     return held
 
 
+def cycle_length(data: ImageSet) -> int:
+    """Frames in one turn of a cyclic sequence (0 for data that is not cyclic)."""
+    if not data.cyclic:
+        return 0
+    return data.period or int(data.frames.max()) + 1
+
+
+def frame_distance(a: torch.Tensor, b: torch.Tensor, period: int = 0) -> torch.Tensor:
+    """|a - b| in frames, circular over `period` frames when period > 0 (broadcasts)."""
+    d = (a - b).abs()
+    return torch.minimum(d % period, period - d % period) if period else d
+
+
 def pose_block_masks(data: ImageSet, test_fraction: float, blocks: int, gap: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(is_test, is_train) per frame for the `pose_blocks` rule: `blocks` blocks spread evenly
-    around each sequence, `gap` frames dropped on either side of each (wrapping on cyclic data)."""
+    """(is_test, is_train) per frame for the `pose_blocks` rule: `blocks` blocks of consecutive
+    frames spread evenly around each sequence; a frame within `gap` frames of a test frame
+    (circular distance on cyclic data) is dropped."""
     is_test = torch.zeros(len(data), dtype=torch.bool)
     is_train = torch.zeros(len(data), dtype=torch.bool)
+    period = cycle_length(data)
     for s in torch.unique(data.sequences).tolist():
         rows = torch.nonzero(data.sequences == s).squeeze(1)
         pos = torch.argsort(torch.argsort(data.frames[rows]))  # 0..L-1 along the sequence
@@ -87,13 +107,12 @@ def pose_block_masks(data: ImageSet, test_fraction: float, blocks: int, gap: int
         width = max(1, round(length * test_fraction / blocks))
         starts = [round(b * length / blocks + (length / blocks - width) / 2) for b in range(blocks)]
         test_pos = torch.tensor([(a + i) for a in starts for i in range(width)])
-        near = torch.tensor([a + i for a in starts for i in range(-gap, width + gap)])
         if data.cyclic:
-            test_pos, near = test_pos % length, near % length
+            test_pos = test_pos % length
         test = torch.zeros(length, dtype=torch.bool)
         test[test_pos[(test_pos >= 0) & (test_pos < length)]] = True
-        drop = torch.zeros(length, dtype=torch.bool)
-        drop[near[(near >= 0) & (near < length)]] = True
+        frames = data.frames[rows].sort().values  # frame index at each position
+        drop = (frame_distance(frames[:, None], frames[test][None, :], period) <= gap).any(1)
         if bool(drop.all()):
             raise ConfigError(
                 f"split=pose_blocks leaves sequence {s} ({length} frames) no training frame: {blocks} blocks of "
@@ -138,10 +157,8 @@ def split(data: ImageSet, rule: str, test_fraction: float, seed: int, time_windo
     train = data.subset(torch.nonzero(is_train & ~is_test).squeeze(1))
     test = data.subset(torch.nonzero(is_test).squeeze(1))
     if len(test) == 0 or len(train) == 0:
-        raise ConfigError(
-            f"split={rule} leaves {data.name} with an empty {'test' if len(test) == 0 else 'training'} side; "
-            f"change test_fraction"
-        )
+        side = "test" if len(test) == 0 else "training"
+        raise ConfigError(f"split={rule} leaves {data.name} with an empty {side} side; change test_fraction")
     missing = sorted(set(test.objects.tolist()) - set(train.objects.tolist()))
     if missing:
         raise ConfigError(
@@ -156,41 +173,59 @@ def split_of(data: ImageSet, cfg) -> tuple[ImageSet, ImageSet, str]:
 
 
 class TimePairs:
-    """Samples a partner frame for each frame: same sequence, within +-window frames."""
+    """Samples a partner for each frame: a frame of the same sequence at most `window` frames
+    away (circular on cyclic data), uniformly among the frames present, never the frame itself
+    unless no other frame is that close."""
 
     def __init__(self, data: ImageSet, window: int):
         if not data.has_time:
             raise ConfigError(f"pairs=time needs sequences, and {data.name} has none; use pairs=synthetic")
-        self._index(data.sequences, data.frames, window)
+        self._index(data.sequences, data.frames, window, cycle_length(data))
 
     @classmethod
-    def of_frames(cls, sequences: torch.Tensor, frames: torch.Tensor, window: int) -> "TimePairs":
-        """Pairs over frames given by their sequence and position alone (e.g. two splits together)."""
+    def of_frames(cls, sequences: torch.Tensor, frames: torch.Tensor, window: int, period: int = 0) -> "TimePairs":
+        """Pairs over frames given by their sequence and frame index alone (e.g. two splits
+        together); period > 0: sequences are cyclic with that many frames a turn."""
         pairs = cls.__new__(cls)
-        pairs._index(sequences, frames, window)
+        pairs._index(sequences, frames, window, period)
         return pairs
 
-    def _index(self, sequences: torch.Tensor, frames: torch.Tensor, window: int) -> None:
-        order = torch.argsort(sequences * (int(frames.max()) + 1) + frames)
-        self.order = order  # positions sorted by (sequence, frame)
-        self.rank = torch.empty_like(order)
-        self.rank[order] = torch.arange(len(order))  # where each frame sits in that order
-        seq_sorted = sequences[order]
-        starts = torch.searchsorted(seq_sorted, seq_sorted, right=False)
-        ends = torch.searchsorted(seq_sorted, seq_sorted, right=True) - 1
-        self.lo = torch.empty_like(order)
-        self.hi = torch.empty_like(order)
-        self.lo[order], self.hi[order] = starts, ends
+    def _index(self, sequences: torch.Tensor, frames: torch.Tensor, window: int, period: int) -> None:
+        """Sort the frames by (sequence, frame index); on cyclic data each frame also appears one
+        turn earlier and one later, so that every frame's candidates are one contiguous run of
+        that order: [lo, hi], found by binary search on the frame index +- window."""
+        n = len(frames)
+        if period:
+            frames = frames % period
+            back = min(window, (period - 1) // 2)  # a window over half a turn: each frame once
+            ahead = min(window, period - 1 - back)
+            shifts = torch.tensor([0, -period, period])
+        else:
+            back = ahead = window
+            shifts = torch.zeros(1, dtype=torch.long)
+        ext_frames = (frames[None, :] + shifts[:, None]).reshape(-1)  # copy 0 first: the frames themselves
+        ext_source = torch.arange(n).repeat(len(shifts))
+        low = int(ext_frames.min()) - back
+        band = int(ext_frames.max()) + ahead - low + 1  # key range of one sequence, queries included
+        keys = sequences.repeat(len(shifts)) * band + (ext_frames - low)
+        order = torch.argsort(keys, stable=True)
+        sorted_keys = keys[order]
+        self.source = ext_source[order]  # the frame at each place of the order
+        rank = torch.empty_like(order)
+        rank[order] = torch.arange(len(order))
+        self.rank = rank[:n]  # where each frame itself sits in the order
+        own = keys[:n]
+        self.lo = torch.searchsorted(sorted_keys, own - back, right=False)
+        self.hi = torch.searchsorted(sorted_keys, own + ahead, right=True) - 1
         self.window = window
 
     def partners(self, index: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        rank = self.rank[index]
-        lo = torch.maximum(self.lo[index], rank - self.window)
-        hi = torch.minimum(self.hi[index], rank + self.window)
-        # a uniform offset in [lo, hi] that skips the frame itself
+        """[B] a partner for each frame of `index` [B]; one uniform draw per frame from `generator`."""
+        rank, lo, hi = self.rank[index], self.lo[index], self.hi[index]
+        # a uniform place in [lo, hi] that skips the frame itself
         span = (hi - lo).clamp(min=1)
         offset = (torch.rand(len(index), generator=generator) * span).long()
         pick = lo + offset
         pick = torch.where(pick >= rank, pick + 1, pick).clamp(max=hi)
-        pick = torch.where(hi == lo, rank, pick)  # a one-frame sequence pairs with itself
-        return self.order[pick]
+        pick = torch.where(hi == lo, rank, pick)  # no other frame within the window: itself
+        return self.source[pick]

@@ -31,20 +31,73 @@ class DataError(ConfigError):
 
 
 def read_image(path: Path, size: int) -> torch.Tensor:
+    """uint8 [3, size, size] (see read_images)."""
+    return resize(decode(path)[None], size)[0]
+
+
+def decode(path: Path) -> torch.Tensor:
+    """uint8 [3, H, W]: torchvision's decoder (PNG, JPEG, WebP, GIF), else Pillow's (BMP, TIFF, PPM, ...)."""
     from torchvision.io import ImageReadMode, decode_image
 
     try:
-        img = decode_image(str(path), mode=ImageReadMode.RGB)
+        return decode_image(str(path), mode=ImageReadMode.RGB)
+    except Exception:
+        return _read_with_pillow(path)
+
+
+def resize(images: torch.Tensor, size: int) -> torch.Tensor:
+    """uint8 [N, 3, H, W] -> [N, 3, size, size], bilinear with antialiasing (a batch at a time:
+    one image at a time is 100x slower)."""
+    if images.shape[-2:] == (size, size):
+        return images
+    return (
+        F.interpolate(images.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        .round()
+        .clamp(0, 255)
+        .to(torch.uint8)
+    )
+
+
+def _read_with_pillow(path: Path) -> torch.Tensor:
+    import numpy as np
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return torch.from_numpy(np.array(im.convert("RGB"))).permute(2, 0, 1).contiguous()
     except Exception as e:
-        raise DataError(f"cannot read image {path} ({type(e).__name__}); expected a PNG or JPEG file") from e
-    if img.shape[-2:] != (size, size):
-        img = (
-            F.interpolate(img[None].float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)[0]
-            .round()
-            .clamp(0, 255)
-            .to(torch.uint8)
+        raise DataError(f"cannot read image {path} ({type(e).__name__}); expected an image file") from e
+
+
+def read_images(paths: list[Path], size: int, batch: int = 256) -> torch.Tensor:
+    """uint8 [N, 3, size, size], resized in batches of images of one shape; every file that
+    cannot be decoded is named in one DataError."""
+    out = torch.empty(len(paths), 3, size, size, dtype=torch.uint8)
+    pending: dict[tuple, list] = {}  # shape -> [(row, image)] waiting for a batch
+    bad = []
+
+    def flush(shape):
+        rows, imgs = zip(*pending.pop(shape))
+        out[list(rows)] = resize(torch.stack(imgs), size)
+
+    for row, path in enumerate(paths):
+        try:
+            img = decode(path)
+        except DataError:
+            bad.append(path)
+            continue
+        pending.setdefault(tuple(img.shape), []).append((row, img))
+        if len(pending[tuple(img.shape)]) >= batch:
+            flush(tuple(img.shape))
+    if bad:
+        shown = ", ".join(str(b) for b in bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+        raise DataError(
+            f"{len(bad)} image file(s) cannot be decoded: {shown}; replace or remove them (PNG, JPEG or another "
+            f"format Pillow reads)"
         )
-    return img
+    for shape in list(pending):
+        flush(shape)
+    return out
 
 
 def need_dir(path, what: str, layout: str) -> Path:
@@ -138,13 +191,7 @@ def load_cifar10(data_dir, size: int = 32) -> ImageSet:
                 f"({type(e).__name__}: {e}); expected {CIFAR_LAYOUT}"
             ) from e
         images = torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous()
-        if size != images.shape[-1]:
-            images = (
-                F.interpolate(images.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-                .round()
-                .clamp(0, 255)
-                .to(torch.uint8)
-            )
+        images = torch.cat([resize(images[i : i + 1024], size) for i in range(0, len(images), 1024)])
         parts.append((images, torch.tensor(ds.targets), torch.full((len(images),), not train)))
     images, labels, is_test = (torch.cat(t) for t in zip(*parts))
     return ImageSet(images=images, objects=labels, is_test=is_test, name="cifar10")
@@ -164,36 +211,40 @@ def check_core50(data_dir) -> tuple[Path, list[Path]]:
     return root, sessions
 
 
-def load_core50(data_dir, size: int = 32) -> ImageSet:
+def scan_core50(data_dir) -> tuple[Path, list[tuple[Path, int, int, int]]]:
+    """(root, [(file, object, session, sequence)]) in frame order, reading no pixels."""
     root, sessions = check_core50(data_dir)
-    images, obj, ses, seq, frame, t = [], [], [], [], [], []
+    rows = []
+    sequence = 0
     for s_dir in sessions:
         for o_dir in sorted(
             (p for p in s_dir.iterdir() if p.is_dir() and re.fullmatch(r"o\d+", p.name)), key=lambda p: int(p.name[1:])
         ):
             files = sorted(p for p in o_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-            if not files:
-                continue
-            seq_id = len(set(seq)) if seq else 0
-            for i, f in enumerate(files):
-                images.append(read_image(f, size))
-                obj.append(int(o_dir.name[1:]) - 1)
-                ses.append(int(s_dir.name[1:]) - 1)
-                seq.append(seq_id)
-                frame.append(i)
-                t.append(2 * i / max(1, len(files) - 1) - 1)
-    if not images:
+            rows += [(f, int(o_dir.name[1:]) - 1, int(s_dir.name[1:]) - 1, sequence) for f in files]
+            sequence += bool(files)
+    if not rows:
         raise DataError(
             f"core50 folder {root} has session folders but no o<N>/ image folders in them; expected {CORE50_LAYOUT}"
         )
+    return root, rows
+
+
+def load_core50(data_dir, size: int = 32) -> ImageSet:
+    _, rows = scan_core50(data_dir)
+    files, obj, ses, seq = zip(*rows)
+    seq = torch.tensor(seq)
+    starts = torch.searchsorted(seq, seq)  # sequences are contiguous runs of rows
+    frame = torch.arange(len(seq)) - starts
+    length = torch.bincount(seq)[seq]
     return ImageSet(
-        images=torch.stack(images),
+        images=read_images(list(files), size),
         objects=torch.tensor(obj),
         sessions=torch.tensor(ses),
-        poses=torch.tensor(t)[:, None],
+        poses=(2 * frame.double() / (length - 1).clamp(min=1) - 1)[:, None].float(),
         pose_names=["time"],
-        sequences=torch.tensor(seq),
-        frames=torch.tensor(frame),
+        sequences=seq,
+        frames=frame,
         name="core50",
     )
 

@@ -6,11 +6,14 @@ augment it on the device without any per-image Python work.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 
 import torch
 
 from ciper import rotations
+
+AZIMUTH = ("azimuth_sin", "azimuth_cos")  # a turntable's pose columns (ciper/turntable.py)
 
 
 @dataclass
@@ -26,6 +29,7 @@ class ImageSet:
     name: str = "dataset"
     rotations: torch.Tensor | None = None  # float [N, 4]: 3D pose as a unit quaternion (w >= 0), if any
     cyclic: bool = False  # a sequence's last frame neighbours its first (a turntable)
+    period: int = 0  # cyclic data: frames in one full turn (0: the largest frame index + 1)
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -43,27 +47,51 @@ class ImageSet:
         return self.sequences is not None
 
     @property
+    def turns(self) -> bool:
+        """A turntable: cyclic sequences whose pose is an azimuth (as sin and cos)."""
+        return self.cyclic and all(n in self.pose_names for n in AZIMUTH)
+
+    def azimuth(self) -> torch.Tensor:
+        """float64 [N] a turntable's azimuth in radians, from its sin and cos columns."""
+        s, c = (self.poses[:, self.pose_names.index(n)].double() for n in AZIMUTH)
+        return torch.atan2(s, c)
+
+    @property
     def pose_change_names(self) -> list[str]:
-        """Columns of pose_change: the relative rotation (if any), then the other pose columns."""
-        if self.rotations is None:
-            return list(self.pose_names)
-        return ["drot_x", "drot_y", "drot_z", *(n for n in self.pose_names if not n.startswith("rot_"))]
+        """Columns of pose_change: the relative rotation or azimuth (if any), then the other pose columns."""
+        if self.rotations is not None:
+            return ["drot_x", "drot_y", "drot_z", *(n for n in self.pose_names if not n.startswith("rot_"))]
+        if self.turns:
+            return ["dazimuth", *(n for n in self.pose_names if n not in AZIMUTH)]
+        return list(self.pose_names)
 
     def pose_change(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
         """How the pose changes from frame `first` to frame `second` [B, len(pose_change_names)]:
         the difference of pose columns; with 3D rotations, their rotation part is the relative
-        rotation R2 R1^T as axis * angle (radians) instead."""
+        rotation R2 R1^T as axis * angle (radians) instead, and on a turntable the azimuth part is
+        the turn a2 - a1 (radians, in [-pi, pi): 355 to 0 degrees is +5), which means the same for
+        every object whatever its zero pose. Without pose labels: no column."""
+        if self.poses is None:
+            return torch.zeros(len(first), 0)
         diff = self.poses[second] - self.poses[first]
-        if self.rotations is None:
-            return diff
-        keep = [i for i, n in enumerate(self.pose_names) if not n.startswith("rot_")]
-        return torch.cat([rotations.relative(self.rotations[first], self.rotations[second]), diff[:, keep]], 1)
+        if self.rotations is not None:
+            keep = [i for i, n in enumerate(self.pose_names) if not n.startswith("rot_")]
+            return torch.cat([rotations.relative(self.rotations[first], self.rotations[second]), diff[:, keep]], 1)
+        if self.turns:
+            azimuth = self.azimuth()
+            turn = torch.remainder(azimuth[second] - azimuth[first] + math.pi, 2 * math.pi) - math.pi
+            keep = [i for i, n in enumerate(self.pose_names) if n not in AZIMUTH]
+            return torch.cat([turn[:, None].float(), diff[:, keep]], 1)
+        return diff
 
     def frame_gap(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
         """[B, 1] how many frames `second` lies after `first` in their sequence (on a cyclic
-        sequence the shorter way round, signed)."""
+        sequence the shorter way round, signed, over `period` frames a turn where it is set:
+        the frames present may not reach the end of the turn)."""
         gap = (self.frames[second] - self.frames[first]).float()
-        if self.cyclic:
+        if self.cyclic and self.period:
+            gap = torch.remainder(gap + self.period / 2, self.period) - self.period / 2
+        elif self.cyclic:
             length = torch.zeros(int(self.sequences.max()) + 1).scatter_reduce_(
                 0, self.sequences, self.frames.float() + 1, reduce="amax"
             )[self.sequences[first]]

@@ -12,7 +12,9 @@ degrees and becomes <name>_sin, <name>_cos; the others are min-max scaled to
 
 Sessions, sequences and frames: `session` names a recording condition; frames of
 one `sequence` (default: one per label and session) in `frame` order (default:
-row order) are time-augmented pairs. Every row is checked before anything is
+row order) are time-augmented pairs. Without pose columns (video frames) a time
+pair has no pose change to predict: time_pair_target=frame_gap or none says what
+the prediction head learns instead (ciper/config.py). Every row is checked before anything is
 trained: a missing column, a non-numeric value or a missing image is one line
 naming the row and the fix.
 """
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-from ciper.folders import DataError, need_dir, read_image
+from ciper.folders import DataError, need_dir, read_images
 from ciper.imageset import ImageSet
 
 
@@ -90,11 +92,17 @@ def check_labelled(data_dir, columns: Columns, what: str) -> tuple[Path, Path, l
     return root, table, rows
 
 
+def labelled_files(data_dir, columns: Columns, what: str) -> tuple[Path, list[Path]]:
+    """(root, every file the loader reads: labels.csv and the images it names)."""
+    root, table, rows = check_labelled(data_dir, columns, what)
+    return root, [table, *(root / "images" / r["file"] for r in rows)]
+
+
 def load_labelled(data_dir, size: int, columns: Columns, name: str) -> ImageSet:
     root, table, rows = check_labelled(data_dir, columns, name)
     labels = {v: i for i, v in enumerate(sorted({r[columns.label] for r in rows}))}
     sessions = {v: i for i, v in enumerate(sorted({r.get("session") or "" for r in rows}))}
-    images = torch.stack([read_image(root / "images" / r["file"], size) for r in rows])
+    images = read_images([root / "images" / r["file"] for r in rows], size)
     poses, names = [], []
     for col in columns.poses:
         base = col.removesuffix(":deg")

@@ -49,6 +49,12 @@ def target_groups(cfg: Config, data: ImageSet) -> dict[str, list[str]]:
 
 def build_model(cfg: Config, data: ImageSet) -> "CIPER":
     """The model cfg describes for this data; refuses a prediction head with nothing to predict."""
+    return CIPER(cfg, prediction_groups(cfg, data))
+
+
+def prediction_groups(cfg: Config, data: ImageSet) -> dict[str, list[str]]:
+    """target_groups, or a ConfigError where a prediction head would have nothing to predict
+    (studies call it before Ray starts)."""
     groups = target_groups(cfg, data)
     if cfg.uses_prediction and not groups:
         raise ConfigError(
@@ -56,7 +62,7 @@ def build_model(cfg: Config, data: ImageSet) -> "CIPER":
             f"time_pair_target={cfg.time_pair_target}; add augmentation ops (pairs=time+synthetic), "
             f"use time_pair_target=frame_gap, or head_mode=contrastive"
         )
-    return CIPER(cfg, groups)
+    return groups
 
 
 class CIPER(nn.Module):

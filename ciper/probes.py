@@ -18,6 +18,9 @@ plus a cosine kNN classifier:
                the 3DIEBench read-out (ciper/quaternion_probe.py): any two frames of a
                sequence, [h1, h2] -> relative rotation as a quaternion, a trained linear or
                MLP head, one pooled R^2; data with 3D poses only
+  azimuth_change_r2  on a turntable (COIL-100): the azimuth change a2 - a1 between two frames
+               of an object, as its sin and cos, from their pair features: rot_r2's 1-D
+               counterpart, tested on pairs of held-out frames (see azimuth_change_r2)
   aug_r2       augmentation-parameter change from the pair features of two
                fresh augmentations of one image (h2 - h1 or [h1, h2], as the
                model was configured): the equivariance measure. It uses the
@@ -40,7 +43,8 @@ from ciper.heads import pair_features
 from ciper.quaternion_probe import quaternion_r2
 
 # every metric a trial reports, in the order tables and plots show them
-METRICS = ("object_acc", "session_acc", "view_r2", "rot_r2", "quat_r2_linear", "quat_r2_mlp", "aug_r2", "knn_acc")
+METRICS = ("object_acc", "session_acc", "view_r2", "rot_r2", "quat_r2_linear", "quat_r2_mlp", "azimuth_change_r2")
+METRICS += ("aug_r2", "knn_acc")
 # why a metric can come out NaN: nothing to measure, not a failure
 WHY_NAN = {
     "session_acc": "the data has one session or none",
@@ -48,6 +52,7 @@ WHY_NAN = {
     "rot_r2": "the data has no 3D rotations (the built-in 3D world has them)",
     "quat_r2_linear": "the data has no 3D rotations (the built-in 3D world has them)",
     "quat_r2_mlp": "the data has no 3D rotations (the built-in 3D world has them)",
+    "azimuth_change_r2": "the data is not a turntable with azimuth labels (dataset=coil100 or turntable is)",
     "aug_r2": "aug_order is empty, or the held-out augmentation parameters do not vary",
     "object_acc": "the probe had nothing to fit",
     "knn_acc": "the probe had nothing to fit",
@@ -220,6 +225,7 @@ def evaluate(trained) -> dict:
         m.update(quaternion_r2(h_tr, tr, h_te, te))
     else:
         m.update(rot_r2=math.nan, quat_r2_linear=math.nan, quat_r2_mlp=math.nan)
+    m.update(turntable_metrics(h_tr, tr, h_te, te, cfg))
     if cfg.aug_order:
         f_tr, r_tr, schema = aug_pair_features(encoder, tr.images, cfg, device)
         f_te, r_te, _ = aug_pair_features(encoder, te.images, cfg, device)
@@ -228,3 +234,36 @@ def evaluate(trained) -> dict:
         m["aug_r2"] = math.nan
     trained.model.train()
     return m
+
+
+# ---- turntables: the relative azimuth ----------------------------------------
+def turntable_metrics(h_tr, tr, h_te, te, cfg) -> dict:
+    """azimuth_change_r2 where the data is a turntable with azimuth labels, else NaN."""
+    if not (tr.has_time and tr.turns):
+        return {"azimuth_change_r2": math.nan}
+    return azimuth_change_r2(h_tr, tr, h_te, te, cfg.head_input, cfg.time_window)
+
+
+def azimuth_change_r2(h_tr, tr, h_te, te, head_input: str, window: int) -> dict:
+    """azimuth_change_r2: ridge read-out of the azimuth change d = a2 - a1 (columns sin d, cos d)
+    between a frame and a partner within the window (circular), from their pair features.
+
+    Fit on pairs of training frames; tested on pairs of held-out frames (both ends held
+    out: on a turntable, within the held-out pose blocks). A frame with no partner within the
+    window is left out. Fixed seed: the same pairs for every model."""
+    g = torch.Generator().manual_seed(EVAL_SEED)
+    x_tr, y_tr = _azimuth_pairs(h_tr, tr, head_input, window, g)
+    x_te, y_te = _azimuth_pairs(h_te, te, head_input, window, g)
+    if len(x_tr) < 2 or len(x_te) < 2:
+        return {"azimuth_change_r2": math.nan}
+    return regression_r2(x_tr, y_tr, x_te, y_te, ["dazimuth_sin", "dazimuth_cos"], "azimuth_change_r2")
+
+
+def _azimuth_pairs(h, data, head_input: str, window: int, g: torch.Generator):
+    """Pair features [P, F] of frames and their partners, and [P, 2] sin and cos of the azimuth change."""
+    idx = torch.arange(len(data))
+    partner = TimePairs(data, window).partners(idx, g)
+    idx, partner = idx[partner != idx], partner[partner != idx]
+    azimuth = data.azimuth()
+    change = azimuth[partner] - azimuth[idx]
+    return pair_features(h[idx], h[partner], head_input), torch.stack([change.sin(), change.cos()], 1)

@@ -21,7 +21,7 @@ import torch
 
 from ciper import checkpoint
 from ciper.augment import Pipeline
-from ciper.config import Config, ConfigError, parse_overrides, preset, resolve_path
+from ciper.config import PRESETS, Config, ConfigError, parse_overrides, preset, resolve_path
 from ciper.data import TimePairs, split_of
 from ciper.datasets import load_dataset
 from ciper.device import autocast, fast_kernels, graph_captured, pick_device, resolve_precision, to_device
@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m ciper.train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--preset", default="cpu", help="smoke | cpu | paper (default: cpu)")
+    ap.add_argument("--preset", default="cpu", help=f"{' | '.join(PRESETS)} (default: cpu)")
     ap.add_argument(
         "--set",
         nargs="*",

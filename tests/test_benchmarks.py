@@ -77,3 +77,24 @@ def test_versus_benchmark_trains_both_commits(tmp_path):
     base, head = res["rows"]
     assert base["commit"] == "HEAD" and head["precision"] == "fp32"
     assert base["ms_per_step"] > 0 and head["ms_per_step"] > 0 and head["speedup"] > 0
+
+
+def test_folder_cache_benchmark_times_a_first_and_a_later_trial(tmp_path):
+    import torch
+    from torchvision.io import write_png
+
+    for k in (1, 2):
+        for a in range(0, 360, 45):
+            write_png(torch.full((3, 16, 16), 40 * k + a // 45, dtype=torch.uint8), str(tmp_path / f"obj{k}__{a}.png"))
+    sets = [
+        "image_size=8",
+        "time_window=1",
+        "split_blocks=2",
+        "batch_size=4",
+        "latent_dim=8",
+        "eval_images=0",
+        "knn_k=2",
+    ]
+    res = _run("folder_cache", "--data-dir", str(tmp_path), "--set", *sets, "--repeats", "1", tmp_path=tmp_path)
+    (row,) = res["rows"]
+    assert row["first_trial_to_step_s"] > 0 and row["later_trial_to_step_s"] > 0 and row["cache_mib"] > 0

@@ -93,6 +93,17 @@ def test_pose_blocks_keep_every_test_frame_a_window_away_from_training():
         split(data, "pose_blocks", 0.5, seed=0, time_window=10, blocks=4)
 
 
+def test_pose_blocks_measure_the_gap_in_frames_on_a_partial_turntable():
+    """Every other pose of half a turn (frames 0, 2, ..., 34 of a 72-frame turn): the gap is
+    counted in frames, and the arc's two ends are 38 frames apart, not neighbours."""
+    data = _turntable(objects=1, poses=18)
+    data.frames, data.period = data.frames * 2, 72
+    train, test, _ = split(data, "pose_blocks", 0.25, seed=0, time_window=3, blocks=2)
+    gap = (test.frames[:, None] - train.frames[None, :]).abs()
+    assert int(torch.minimum(gap, 72 - gap).min()) > 3
+    assert len(train) + len(test) == 18 - 2 * 2  # one frame (2 frames away) dropped on either side of each block
+
+
 @BOTH_WORLDS
 def test_time_pairs_stay_in_sequence_and_window(world):
     w = world.generate_world(objects=3, sessions=2, frames=30, seed=0)
@@ -102,6 +113,51 @@ def test_time_pairs_stay_in_sequence_and_window(world):
     assert torch.equal(w.sequences[partner], w.sequences[idx])
     gap = (w.frames[partner] - w.frames[idx]).abs()
     assert gap.max() <= 4 and gap.min() >= 1
+
+
+def test_time_pairs_are_within_the_window_by_frame_index_and_wrap_around_a_turntable():
+    """On held-out blocks a partner lies within the window in frames (circular), never across a
+    dropped gap, and every frame that close is drawn, pose 71 pairing with pose 0."""
+    train, _, _ = split(_turntable(), "pose_blocks", 0.2, seed=0, time_window=3, blocks=4)
+    pairs = TimePairs(train, window=3)
+    idx = torch.arange(len(train)).repeat(200)
+    partner = pairs.partners(idx, torch.Generator().manual_seed(0))
+    assert torch.equal(train.sequences[partner], train.sequences[idx])
+    gap = (train.frames[partner] - train.frames[idx]).abs()
+    gap = torch.minimum(gap, 72 - gap)
+    assert int(gap.max()) <= 3 and int(gap.min()) >= 1
+    present = set(train.frames[train.objects == 0].tolist())
+    for f in present:
+        own = (train.frames[idx] == f) & (train.objects[idx] == 0)
+        drawn = set(train.frames[partner[own]].tolist())
+        near = {(f + d) % 72 for d in (-3, -2, -1, 1, 2, 3)} & present
+        assert drawn == near  # the candidates, all of them, and nothing else
+    assert {0, 71} <= present
+    first = (train.frames[idx] == 71) & (train.objects[idx] == 0)
+    assert 0 in train.frames[partner[first]].tolist()
+
+
+def test_time_pairs_with_a_window_over_half_a_turn_draw_each_frame_once():
+    data = _turntable(objects=1, poses=8)
+    pairs = TimePairs(data, window=50)
+    idx = torch.zeros(8000, dtype=torch.long)
+    counts = torch.bincount(pairs.partners(idx, torch.Generator().manual_seed(0)), minlength=8)
+    assert counts[0] == 0 and counts[1:].min() > 1000 * 0.85  # uniform over the 7 others
+
+
+def test_time_pairs_skip_missing_frames_by_index_and_a_lone_frame_pairs_with_itself():
+    frames = torch.tensor([0, 1, 2, 10, 11, 30])
+    data = ImageSet(
+        images=torch.zeros(6, 3, 8, 8, dtype=torch.uint8),
+        objects=torch.zeros(6, dtype=torch.long),
+        sequences=torch.zeros(6, dtype=torch.long),
+        frames=frames,
+    )
+    idx = torch.arange(6).repeat(100)
+    partner = TimePairs(data, window=2).partners(idx, torch.Generator().manual_seed(0))
+    gap = (frames[partner] - frames[idx]).abs()
+    assert bool((gap[idx != 5] <= 2).all() and (gap[idx != 5] >= 1).all())
+    assert bool((partner[idx == 5] == 5).all())
 
 
 def test_load_dataset_uses_the_3d_world_by_default(tmp_path, monkeypatch):

@@ -101,7 +101,8 @@ def base_config(study: Study, args) -> Config:
 
 def check_args(study: Study, args) -> list[str]:
     """Every problem with the arguments, found before Ray starts."""
-    from ciper.datasets import check_dataset
+    from ciper.datasets import check_dataset, load_dataset
+    from ciper.model import prediction_groups
 
     problems = []
     if args.preset not in PRESETS:
@@ -143,10 +144,15 @@ def check_args(study: Study, args) -> list[str]:
         return problems
     try:
         base = base_config(study, args)
+        configs = [base]
         if not study.is_search(args.preset):
             for trial in study.trials(args.preset, study.references if args.references else ()):
-                base.replace(**{k: v for k, v in trial.items() if k != "name"})  # each must be valid
+                configs.append(base.replace(**{k: v for k, v in trial.items() if k != "name"}))  # each must be valid
         check_dataset(base)
+        data = load_dataset(base)  # from the cache the check filled: what the data cannot support
+        for cfg in configs:
+            if cfg.method == "ciper":
+                prediction_groups(cfg, data)
     except ConfigError as e:
         problems.append(str(e))
     return problems
