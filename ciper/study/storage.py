@@ -29,14 +29,10 @@ class _ReplaceOnClose:
         folder, name = os.path.split(path)
         fd, self.tmp = tempfile.mkstemp(dir=folder or ".", prefix=f".{name}.", suffix=".tmp")
         self._file = os.fdopen(fd, "wb")
-        self.closed = self.failed = False
+        self.closed = False
 
     def write(self, data) -> int:
-        try:
-            return self._file.write(data)
-        except BaseException:
-            self.failed = True  # a failed write never replaces the target
-            raise
+        return self._file.write(data)
 
     def tell(self) -> int:
         return self._file.tell()
@@ -49,10 +45,7 @@ class _ReplaceOnClose:
             return
         self.closed = True
         self._file.close()
-        if self.failed:
-            os.unlink(self.tmp)
-        else:
-            os.replace(self.tmp, self.path)
+        os.replace(self.tmp, self.path)
 
 
 class AtomicLocalHandler(pyarrow.fs.FileSystemHandler):
