@@ -4,8 +4,8 @@ Varied (scientific): the augmentation ops -- all of the preset's ops, each op
     removed in turn (leave-one-out), and none (time pairs only, where the data
     has sequences) -- crossed with alpha in {0 (contrastive only), 1 (CIPER)}.
 Held fixed: the rest of the preset (on the built-in world: time pairs with
-    jitter, grayscale and blur on top; `--set aug_order=...` is replaced by the
-    conditions, which the preset's ops define).
+    jitter, grayscale and blur on top; the conditions, which the preset's ops
+    define, set aug_order and pairs, so `--set aug_order=...` is refused).
 Measured: all metrics; the report gives, for each op, the paired change when it
     is removed (by seed, with a 95 % CI), and names the op whose removal costs
     most for each metric.

@@ -78,6 +78,19 @@ class Study:
                 points.append(point)
         kinds = self.references if references is None else references
         return combos + [{"name": kind, "method": kind, **point} for point in points for kind in kinds]
+    def own_keys(self, preset: str) -> dict[str, str]:
+        """Config keys that every trial takes from the study itself, so that a --set on them would be
+        ignored: key -> where the study sets it (its grid, its search space, its conditions, --seeds)."""
+        out = {}
+        for key, values in self.space(preset).items():
+            out[key] = f"its grid: {', '.join(map(_cell, values))}" if isinstance(values, list) else "its search space"
+        conditions = self.conditions(preset) if self.conditions else {}
+        for settings in conditions.values():
+            for key in settings:
+                out.setdefault(key, f"its {len(conditions)} conditions")
+        if not self.is_search(preset):
+            out["seed"] = "one trial per seed, from --seeds"
+        return out
 
     def problems(self, preset: str) -> list[str]:
         """What is wrong with this study's space for a preset (empty when fine)."""
@@ -101,6 +114,10 @@ class Study:
             if both:
                 return [f"study {self.name} sets {', '.join(both)} in both its space and its conditions; use one"]
         return []
+
+
+def _cell(value) -> str:
+    return ">".join(value) if isinstance(value, (list, tuple)) else str(value)
 
 
 def with_condition(config: dict) -> dict:
