@@ -30,7 +30,12 @@ from ciper.study import Study, run_study
 from studies import main
 
 STUDY = Study(
-    name="tiny", question="two trials", space=lambda preset: {"alpha": [0.0, 1.0]}, seeds=1, report="alpha", references=()
+    name="tiny",
+    question="two trials",
+    space=lambda preset: {"alpha": [0.0, 1.0]},
+    seeds=1,
+    report="alpha",
+    references=(),
 )
 
 if __name__ == "__main__":

@@ -97,6 +97,8 @@ def reference_cache(storage: str) -> str:
 
         return str(cache_dir() / "references")
     return str(Path(storage) / "references")
+
+
 def _exit_on(problems: list[str]) -> None:
     """One line per problem on stderr, then exit 2 (nothing to do if there are none)."""
     for p in problems:

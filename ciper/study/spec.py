@@ -78,6 +78,7 @@ class Study:
                 points.append(point)
         kinds = self.references if references is None else references
         return combos + [{"name": kind, "method": kind, **point} for point in points for kind in kinds]
+
     def own_keys(self, preset: str) -> dict[str, str]:
         """Config keys that every trial takes from the study itself, so that a --set on them would be
         ignored: key -> where the study sets it (its grid, its search space, its conditions, --seeds)."""
