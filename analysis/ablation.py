@@ -130,4 +130,5 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
         f"The prediction head's input, [h1, h2] against h2 - h1 (secondary, BH): {r.metric} {r.sentence}."
         for r in inputs.itertuples()
     ]
+    out += [""] if len(inputs) else []
     return out + [f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report."]

@@ -137,6 +137,11 @@ def analyse(
     if (trials.alpha == 0).any() and trials.alpha.nunique() > 1:
         table = judged(trials, margins)
         margins = margins or families.DEFAULT_MARGINS
+        zero = summary[summary.alpha == 0].iloc[0]
+        levels = [
+            f"{m} {zero[m]:.3f} [{zero[f'{m}_lo']:.3f}, {zero[f'{m}_hi']:.3f}]" for m in present(summary, METRICS)
+        ]
+        lines += [f"Means at alpha = 0 (contrastive only) over seeds, 95 % CI: {'; '.join(levels)}.", ""]
         lines += [families.families_note(table, margins), "", "Primary, each alpha against alpha = 0:", ""]
         lines += families.lines(table, PRIMARY)
         lines += ["", f"Secondary ({families.summary(table)}):", ""]

@@ -77,7 +77,7 @@ def _interaction_row(label, metric, family, a, b, names, margins) -> dict:
     both = pd.concat([a.assign(model=names[0]), b.assign(model=names[1])], ignore_index=True)
     r = slope_interaction(both, "latent_dim", metric, "model", reference=names[1])
     return families.estimate_row(
-        label, metric, family, r.difference, r.lo, r.hi, r.p, r.n, r.df, margin_of(margins, metric)
+        label, metric, family, r.difference, r.lo, r.hi, r.p, _seeds(a, b), r.df, margin_of(margins, metric)
     )
 
 

@@ -147,4 +147,5 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
             + "; ".join(f"{r.metric} {r.sentence}" for r in none.itertuples())
             + "."
         )
+        out.append("")
     return out + [f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report."]

@@ -69,7 +69,9 @@ def build_report(
     lines = [
         f"# Study: {study_dir.name}",
         "",
-        f"{len(trials)} trials: {len(done)} finished, {len(trials) - len(done)} not.",
+        f"{len(trials)} trials: {len(done) + len(reference_rows)} finished, "
+        f"{len(trials) - len(done) - len(reference_rows)} not ({len(reference_rows)} of the finished are "
+        "references and controls).",
     ]
     missing = missing_trials(trials)
     early = missing[missing.status == "stopped early"] if len(missing) else missing

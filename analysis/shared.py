@@ -7,7 +7,11 @@ every study also runs the same reference encoders. Each study trains its own cop
 (on one machine the copies agree bit for bit), so a contrast between shared runs in
 a second study repeats the first study's contrast: it is no second confirmation.
 Two trials are the same run when every Config field but those of execution
-(analysis.compare.EXECUTION) is equal, seed included.
+(analysis.compare.EXECUTION) is equal, seed included, after two identities the
+library guarantees: a model without a prediction head to train (head_mode =
+contrastive, or alpha = 0) is the same whichever of the two says so, and a
+reference ignores the fields of the self-supervised objective
+(ciper.reference.NOT_MEASURED).
 """
 
 from __future__ import annotations
@@ -16,15 +20,30 @@ import pandas as pd
 
 from analysis.compare import EXECUTION, config_text
 from ciper.config import Config
+from ciper.reference import NOT_MEASURED
 
 KEY_FIELDS = [f for f in Config.__dataclass_fields__ if f not in EXECUTION]
 NOT_A_CONDITION = {"seed", "trial_id", "data_dir"}
 
 
+def effective(trials: pd.DataFrame) -> pd.DataFrame:
+    """The trials' configs as trained: no prediction head -> head_mode contrastive, alpha 0; a
+    reference's objective fields blank."""
+    t = trials.copy()
+    method = t["method"].fillna("ciper") if "method" in t else pd.Series("ciper", t.index)
+    if {"alpha", "head_mode"} <= set(t):
+        plain = (method == "ciper") & ((t.head_mode == "contrastive") | (t.alpha == 0))
+        t.loc[plain, "head_mode"], t.loc[plain, "alpha"] = "contrastive", 0.0
+    ignored = [f for f in NOT_MEASURED if f in t and f != "method"]
+    t[ignored] = t[ignored].astype(object)
+    t.loc[method != "ciper", ignored] = None
+    return t
+
+
 def run_keys(trials: pd.DataFrame) -> pd.Series:
-    """One text key per trial: its Config fields (execution fields left out), seed included."""
+    """One text key per trial: its effective Config fields (execution fields left out), seed included."""
     cols = [f for f in KEY_FIELDS if f in trials]
-    text = trials[cols].apply(config_text)
+    text = effective(trials)[cols].apply(config_text)
     return text.agg("|".join, axis=1) if len(trials) else pd.Series(dtype=str)
 
 
