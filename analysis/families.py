@@ -110,7 +110,8 @@ def families_note(table: pd.DataFrame, margins: dict) -> str:
         f"Holm within them: p_holm) and {count(table, SECONDARY)} secondary ones (Benjamini-Hochberg across "
         "them: p_bh). 'differs': adjusted p < 0.05; 'equivalent within ±m': the adjusted TOST p (p_equiv) "
         f"< 0.05 for the study's margin m (±{margins['acc']:g} for accuracies, ±{margins['r2']:g} for R² "
-        "and shares); anything else is 'inconclusive', never evidence of no effect."
+        "and shares); anything else is 'inconclusive', never evidence of no effect. Intervals are plain 95 % "
+        "CIs of each contrast; the verdicts use the adjusted p."
     )
 
 
