@@ -2,7 +2,7 @@
 
 Varied (scientific): alpha, from 0 (contrastive only) over three orders of magnitude.
 Held fixed: everything else in the preset (built-in world, time + colour pairs,
-    small CNN, latent 128 in the cpu preset, 6 epochs).
+    small CNN, latent 128 and 12 epochs in the cpu preset).
 Measured: object_acc and knn_acc (invariant), session_acc, view_r2, rot_r2 and aug_r2
     (equivariant), per seed. Primary contrasts (analysis/alpha.py, Holm within them):
     alpha = 1 and alpha = 10 against alpha = 0 on object_acc, view_r2 and rot_r2; the
