@@ -24,8 +24,6 @@ from ciper.study import load_results
 pytestmark = pytest.mark.slow  # real Ray, real trials
 EPOCHS = 4
 STUDY_FILE = """
-import sys
-
 from ciper.study import Study, run_study
 from studies import main
 
@@ -44,7 +42,7 @@ if __name__ == "__main__":
 SAFETY_S = 900  # only a net for a study that hangs; every wait ends on a state
 
 
-class Study:
+class SmallStudy:
     """The small study's command and folders, and one run of it in a session of its own."""
 
     def __init__(self, tmp_path: Path, report: bool = False):
@@ -61,8 +59,9 @@ class Study:
         self.cmd += ["--set", f"epochs={EPOCHS}", "world_frames=20", "eval_images=100"]
 
     def start(self):
+        self.out = self.log.open("w")
         self.proc = subprocess.Popen(
-            self.cmd, cwd=ROOT, stdout=self.log.open("w"), stderr=subprocess.STDOUT, env=ENV, start_new_session=True
+            self.cmd, cwd=ROOT, stdout=self.out, stderr=subprocess.STDOUT, env=ENV, start_new_session=True
         )
 
     def kill_when(self, what: str, found):
@@ -73,11 +72,12 @@ class Study:
             assert time.time() < deadline, f"no {what} after {SAFETY_S} s"
             time.sleep(0.01)
         _kill_session(self.proc)
+        self.out.close()
         assert "Traceback" not in self.log.read_text(), self.log.read_text()[-3000:]
         return hit
 
-    def rerun(self, *extra: str) -> subprocess.CompletedProcess:
-        p = subprocess.run([*self.cmd, *extra], cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=SAFETY_S)
+    def rerun(self) -> subprocess.CompletedProcess:
+        p = subprocess.run(self.cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=SAFETY_S)
         assert "Traceback" not in p.stdout + p.stderr, p.stdout[-2000:] + p.stderr[-3000:]
         return p
 
@@ -86,7 +86,7 @@ class Study:
         return {p.parent.name: p.read_bytes() for p in self.ray.glob("*/result.json")}
 
 
-def _finished_once(study: Study, rerun: subprocess.CompletedProcess):
+def _finished_once(study: SmallStudy, rerun: subprocess.CompletedProcess):
     """The rerun exited 0 with both trials finished, each once, each epoch once, and the report."""
     assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-3000:]
     trials, epochs = load_results(study.dir)
@@ -98,7 +98,7 @@ def _finished_once(study: Study, rerun: subprocess.CompletedProcess):
     return trials
 
 
-def _before_ray_starts(study: Study):
+def _before_ray_starts(study: SmallStudy):
     study.kill_when("the storage folder", study.storage.exists)
     assert not study.dir.exists()  # Ray had not started: nothing of the study on disk
     rerun = study.rerun()
@@ -106,7 +106,7 @@ def _before_ray_starts(study: Study):
     assert "resuming" not in rerun.stdout
 
 
-def _tuner_saved_no_snapshot(study: Study):
+def _tuner_saved_no_snapshot(study: SmallStudy):
     study.kill_when("Ray's tuner file", (study.ray / "tuner.pkl").exists)
     assert not list(study.ray.glob("experiment_state-*.json"))  # the window the first snapshot closes
     rerun = study.rerun()
@@ -114,7 +114,7 @@ def _tuner_saved_no_snapshot(study: Study):
     assert "starting over" in rerun.stdout and "resuming" not in rerun.stdout
 
 
-def _during_the_first_trial(study: Study):
+def _during_the_first_trial(study: SmallStudy):
     study.kill_when("a first checkpoint", lambda: list(study.ray.glob("*/checkpoint_000000/checkpoint.pt")))
     resume_at = {tid: _resume_point(named)[1] for tid, named in _interrupted(study.ray).items()}
     _a_folder_without_a_whole_snapshot_is_refused(study)
@@ -127,10 +127,10 @@ def _during_the_first_trial(study: Study):
     assert all(restored[tid] == e for tid, e in resume_at.items()), (resume_at, restored.to_dict())
 
 
-def _a_folder_without_a_whole_snapshot_is_refused(study: Study):
+def _a_folder_without_a_whole_snapshot_is_refused(study: SmallStudy):
     """Trials with results but no whole snapshot to say which they are: one line, exit 2, nothing touched.
     (Run on a copy, before Ray starts; the kill left the original to be resumed.)"""
-    copy = Study(study.storage.parent / "copy")
+    copy = SmallStudy(study.storage.parent / "copy")
     shutil.copytree(study.storage, copy.storage)
     for snapshot in copy.ray.glob("experiment_state-*.json"):
         snapshot.write_bytes(snapshot.read_bytes()[:100])
@@ -145,7 +145,7 @@ def _a_folder_without_a_whole_snapshot_is_refused(study: Study):
     assert tree() == before
 
 
-def _during_a_checkpoint_write(study: Study):
+def _during_a_checkpoint_write(study: SmallStudy):
     """Killed as a worker uploads its second checkpoint. Storage writes are atomic, so a kill in the
     middle of the copy leaves the folder without checkpoint.pt and part of it in a temporary file:
     the folder is left so, whether the kill landed before, during or just after the copy."""
@@ -162,7 +162,7 @@ def _during_a_checkpoint_write(study: Study):
     assert all(restored[tid] == e for tid, e in resume_at.items()), (resume_at, restored.to_dict())
 
 
-def _between_the_last_trial_and_the_tables(study: Study):
+def _between_the_last_trial_and_the_tables(study: SmallStudy):
     """Killed as the last trial is reported done. The tables follow within a fraction of a second;
     if they beat the kill they are removed, which leaves the folder as a kill in that window does."""
     study.kill_when("the last trial's line", lambda: "2/2 done" in study.log.read_text())
@@ -178,7 +178,7 @@ def _between_the_last_trial_and_the_tables(study: Study):
         assert after[folder] == record or trials.restored_from[tid] == EPOCHS, (folder, trials.restored_from)
 
 
-def _while_the_report_is_written(study: Study):
+def _while_the_report_is_written(study: SmallStudy):
     study.kill_when("the report's first figure", (study.dir / "alpha_metrics.png").exists)
     assert not (study.dir / "report.md").exists()
     before, records = load_results(study.dir)[0], study.records()
@@ -204,6 +204,6 @@ PHASES = {
 
 @pytest.mark.parametrize("phase", PHASES)
 def test_a_study_killed_in_each_phase_finishes_when_rerun(tmp_path, phase):
-    study = Study(tmp_path, report=phase == "while_the_report_is_written")
+    study = SmallStudy(tmp_path, report=phase == "while_the_report_is_written")
     study.start()
     PHASES[phase](study)

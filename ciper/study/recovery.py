@@ -41,7 +41,15 @@ def resume_state(exp_path: str) -> str:
     """
     import pyarrow.fs
 
-    fs, root = pyarrow.fs.FileSystem.from_uri(exp_path)
+    try:
+        fs, root = pyarrow.fs.FileSystem.from_uri(exp_path)
+    except (ValueError, NotImplementedError):  # a URI scheme only Ray's fsspec fallback opens
+        from ray import tune
+
+        try:
+            return "resume" if tune.Tuner.can_restore(exp_path) else "new"
+        except (ValueError, NotImplementedError, ImportError) as e:
+            raise UnusableStudy(f"cannot open {exp_path} ({e}); give --storage a folder or a URI Ray can open") from e
     try:
         entries = fs.get_file_info(pyarrow.fs.FileSelector(root))
     except (FileNotFoundError, NotADirectoryError):
