@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import alpha, families
-from analysis.families import PRIMARY, SECONDARY, Comparison, study_margins
+from analysis.families import PRIMARY, SECONDARY, Comparison
 from analysis.references import split_references
 
 STRUCTURE = {
@@ -45,12 +45,12 @@ def _row(table: pd.DataFrame | None, label: str, metric: str):
     return hit.iloc[0] if len(hit) else None
 
 
-def alpha_verdicts(trials: pd.DataFrame) -> pd.DataFrame | None:
+def alpha_verdicts(trials: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame | None:
     """The alpha study's verdicts (analysis/alpha.py) from its finished trials, if it can answer."""
     done, _ = split_references(trials)
     if done.empty or "alpha" not in done or not (done.alpha == 0).any() or done.alpha.nunique() < 2:
         return None
-    return alpha.judged(done, study_margins("alpha_sweep"))
+    return alpha.judged(done, margins)
 
 
 def alpha_claims(table: pd.DataFrame | None) -> list[str]:

@@ -6,12 +6,13 @@ its effect, 95 % CI, n and adjusted p.
 A report declares its contrasts as `Comparison`s (what it compares, on which metric,
 in which family), `judge` turns them into one adjusted table, and `lines` writes one
 sentence per contrast. Margins come from the study file (`Study.margins`,
-ciper/study/spec.py): `study_margins(name)` reads them.
+ciper/study/spec.py): a study's entry point hands them to its report, which records
+them beside report.md (margins.json), where the findings read them again.
 """
 
 from __future__ import annotations
 
-import importlib
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -21,10 +22,12 @@ from scipy import stats
 from analysis.stats import paired_contrast
 from analysis.verdicts import adjust, verdicts
 from ciper.probes import METRICS
+from ciper.records import write_json
 from ciper.study.spec import DEFAULT_MARGINS, margin_of
 
 PRIMARY, SECONDARY = "primary", "secondary"
 READOUTS = [*METRICS, "view_r2/rotation", "view_r2/placement"]  # every metric a report may compare
+MARGINS_FILE = "margins.json"  # in a study folder: the margins its report judged with
 COLUMNS = ["label", "metric", "family", "diff", "lo", "hi", "n", "t", "p", "dz", "sd", "p_equiv", "margin"]
 
 
@@ -46,12 +49,20 @@ def present(trials: pd.DataFrame, metrics=READOUTS) -> list[str]:
     return [m for m in metrics if m in trials and trials[m].notna().any()]
 
 
-def study_margins(name: str) -> dict[str, float]:
-    """The margins a study file declares (studies/<name>.py), else the default ones."""
+def write_margins(study_dir, margins: dict[str, float]) -> None:
+    write_json(study_dir / MARGINS_FILE, {k: float(v) for k, v in margins.items()})
+
+
+def read_margins(study_dir) -> dict[str, float]:
+    """The margins a study's report recorded (margins.json), else the defaults (also for a file that
+    is missing, unreadable or does not give a positive acc and r2 margin)."""
     try:
-        return dict(importlib.import_module(f"studies.{name}").STUDY.margins)
-    except (ImportError, AttributeError):
-        return dict(DEFAULT_MARGINS)
+        margins = json.loads((study_dir / MARGINS_FILE).read_text())
+        if set(margins) == set(DEFAULT_MARGINS) and all(float(v) > 0 for v in margins.values()):
+            return {k: float(v) for k, v in margins.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+    return dict(DEFAULT_MARGINS)
 
 
 def contrast_row(trials: pd.DataFrame, c: Comparison, margins: dict) -> dict:

@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import ablation, alpha, claims, latent, order, removal, views
-from analysis.families import study_margins
+from analysis.families import read_margins
 from analysis.load import load_study
 from analysis.maps import FIGURE as MAPS_FIGURE
 from analysis.maps import landmarks
@@ -141,7 +141,7 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
     fig = _figure(study_dir, sec.module.FIGURE, out)
     refs = reference_summary(reference_rows, METRICS)
     metrics = [m for m in METRICS if m in done and done[m].notna().any()]
-    margins = study_margins(sec.study)
+    margins = read_margins(study_dir)
     lines += [f"![{sec.study}]({fig})" if fig else "(figure missing: run the study's report)", ""]
     lines += [*sec.module.verdict(done, refs, margins=margins, ref_rows=reference_rows), ""]
     again = shared_lines(shared, sec.study)
@@ -272,7 +272,7 @@ def structure_section(storage: Path, out: Path, args, passed) -> tuple[list[str]
             "",
         ]
         if name == "alpha_sweep" and (effect := ciper_effect(rows)):
-            verdicts = claims.structure_verdicts(rows, study_margins(name))
+            verdicts = claims.structure_verdicts(rows, read_margins(study_dir))
             lines += [effect, ""]
         again = f"python -m analysis.findings --preset {args.preset} --no-run"
         lines += [f"Reproduce: `{command(name, args, passed)}`, then `{again}`", ""]
@@ -291,7 +291,7 @@ def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Pat
     for sec in SECTIONS:
         body += section(sec, storage, out, args, passed, failed, shared)
     structure_lines, structure_table = structure_section(storage, out, args, passed)
-    alpha_table = claims.alpha_verdicts(tables["alpha_sweep"])
+    alpha_table = claims.alpha_verdicts(tables["alpha_sweep"], read_margins(storage / "alpha_sweep"))
     lines = [
         "# CIPER findings",
         "",

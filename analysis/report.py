@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import ablation, alpha, curves, latent, maps, order, removal, search, structure, views
-from analysis.families import study_margins
+from analysis.families import read_margins, write_margins
 from analysis.load import load_study, missing_trials
 from analysis.plots import METRICS
 from analysis.references import reference_lines, reference_summary, shortcut_flags, split_references
@@ -59,8 +59,8 @@ def build_report(
 
     with_structure adds the structure analysis and the feature maps (they load checkpoints);
     with_references adds the study's reference and control trials beside the trained ones.
-    margins are the study's equivalence margins (Study.margins; default: those of the study file
-    named like the folder, else the defaults)."""
+    margins are the study's equivalence margins (Study.margins), recorded in margins.json for the
+    findings; without them, the ones recorded there by an earlier report (else the defaults)."""
     study_dir = Path(study_dir)
     trials, epochs = load_study(study_dir)
     report = report or recorded_report(study_dir)
@@ -88,7 +88,10 @@ def build_report(
             if kind is not None:
                 refs = reference_summary(reference_rows, METRICS) if with_references else None
                 rows = reference_rows if with_references else None
-                margins = margins or study_margins(study_dir.name)
+                if margins is None:
+                    margins = read_margins(study_dir)
+                else:
+                    write_margins(study_dir, margins)
                 lines += kind.analyse(done, epochs, study_dir, refs, margins=margins, ref_rows=rows)
                 lines += controls_section(done, refs)
         metric = "objective" if "objective" in done else "view_r2"

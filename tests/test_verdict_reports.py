@@ -13,7 +13,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from analysis import ablation, alpha, claims, latent, order_verdicts, removal, views
-from analysis.families import study_margins
+from analysis.families import MARGINS_FILE, read_margins, write_margins
 from analysis.shared import counted_once, shared_lines, shared_runs
 from analysis.verdicts import seeds_for_equivalence, seeds_for_power
 from ciper.study import Study
@@ -204,7 +204,7 @@ def test_heads_removal_and_views_declare_their_primary_families():
     assert v.loc[(between, "rot_r2")].family == "secondary" and v.loc[(between, "rot_r2")].verdict == "differs"
 
 
-def test_margins_are_declared_by_the_study_and_applied_by_metric_suffix():
+def test_margins_are_declared_by_the_study_and_applied_by_metric_suffix(tmp_path):
     assert margin_of(DEFAULT_MARGINS, "object_acc") == 0.02 and margin_of(DEFAULT_MARGINS, "knn_acc") == 0.02
     assert margin_of(DEFAULT_MARGINS, "object_acc[E_perp]") == 0.02
     assert (
@@ -215,8 +215,10 @@ def test_margins_are_declared_by_the_study_and_applied_by_metric_suffix():
     for bad in ({"acc": 0.01}, {"acc": -1.0, "r2": 0.03}, {"acc": 0.01, "r2": 0.03, "loss": 1.0}):
         with pytest.raises(ValueError, match="margins=.* must give a positive number"):
             Study(name="s", question="q", space=lambda p: {"alpha": [0.0]}, margins=bad)
-    assert study_margins("alpha_sweep") == {"acc": 0.02, "r2": 0.03}
-    assert study_margins("no_such_study") == DEFAULT_MARGINS
+    write_margins(tmp_path, study.margins)  # what a study's report records for the findings
+    assert read_margins(tmp_path) == {"acc": 0.01, "r2": 0.05}
+    (tmp_path / MARGINS_FILE).write_text('{"acc": "x"')  # corrupt: the defaults, no traceback
+    assert read_margins(tmp_path) == DEFAULT_MARGINS and read_margins(tmp_path / "none") == DEFAULT_MARGINS
 
 
 def test_every_seed_count_a_study_file_quotes_is_what_the_power_functions_give():
