@@ -270,3 +270,17 @@ def test_video_frames_without_pose_columns_stop_a_study_before_ray(tmp_path, cap
     err = capsys.readouterr().err
     assert e.value.code == 2 and "time_pair_target=pose_change needs pose labels" in err, err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "r" / "alpha_sweep").exists()
+
+
+def test_the_turn_read_out_of_a_run_on_training_and_held_out_pairs(tmp_path, capsys):
+    from analysis.turntable import main as turntable_main
+
+    data_dir = write_turntable(tmp_path / "coil", objects=(1, 2, 3), angles=range(0, 360, 10))
+    sets = ["image_size=8", "epochs=1", "batch_size=16", "latent_dim=8", "time_window=2", "split_blocks=2"]
+    assert main(["--preset", "coil", "--set", f"data_dir={data_dir}", *sets, "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    assert turntable_main([str(tmp_path / "run")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(" pairs")[0] for line in lines] == ["train", "test"] and "of 3 objects" in lines[1]
+    assert turntable_main([str(tmp_path / "nowhere")]) == 2
+    assert "holds no checkpoint.pt" in capsys.readouterr().err
