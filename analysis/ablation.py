@@ -3,6 +3,11 @@
 contrastive / diff and contrastive / concat train the same model (no prediction
 head, so its input is unused); they differ only in the read-out of the pair
 metrics (rot_r2, aug_r2), which uses h2 - h1 or [h1, h2] like the prediction head.
+
+Primary contrasts (Holm within them): predictive-only and both heads against
+contrastive-only, with the paper's input h2 - h1, on object_acc, view_r2 and rot_r2.
+Secondary (Benjamini-Hochberg): the same on every other metric, the [h1, h2] variants
+against contrastive-only, and each predicting head's [h1, h2] against its h2 - h1.
 """
 
 from __future__ import annotations
@@ -11,11 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import families
+from analysis.families import PRIMARY, SECONDARY, Comparison
 from analysis.plots import METRICS, plot_conditions, present
 from analysis.references import reference_lines
 from analysis.stats import paired_difference, summarise
 
 FIGURE = "heads.png"  # the key figure (FINDINGS.md shows it)
+PRIMARY_METRICS = ("object_acc", "view_r2", "rot_r2")
+PAPER_INPUT = "diff"
 
 
 def _variants(trials: pd.DataFrame) -> pd.DataFrame:
@@ -40,19 +49,61 @@ def table(trials: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.DataFrame | None = None) -> list[str]:
+def comparisons(trials: pd.DataFrame) -> list[Comparison]:
+    """The declared contrasts (module docstring) among the variants the trials ran."""
+    t = _variants(trials)
+    variants, metrics = set(t.variant), families.present(t)
+    inputs = sorted(t.head_input.unique(), key=lambda i: (i != PAPER_INPUT, i))
+    out = []
+    for head_input in inputs:
+        base = f"contrastive / {head_input}"
+        for mode in ("predictive", "both"):
+            variant = f"{mode} / {head_input}"
+            if {variant, base} <= variants:
+                for m in metrics:
+                    main = head_input == inputs[0] and m in PRIMARY_METRICS
+                    out.append(
+                        Comparison(f"{variant} vs {base}", m, "variant", variant, base, PRIMARY if main else SECONDARY)
+                    )
+    for mode in ("predictive", "both"):
+        for head_input in inputs[1:]:
+            a, b = f"{mode} / {head_input}", f"{mode} / {inputs[0]}"
+            if {a, b} <= variants:
+                out += [Comparison(f"{a} vs {b}", m, "variant", a, b, SECONDARY) for m in metrics]
+    return out
+
+
+def judged(trials: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:
+    return families.judge_comparisons(_variants(trials), comparisons(trials), margins)
+
+
+def analyse(
+    trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.DataFrame | None = None, margins=None, **_
+) -> list[str]:
     tab = table(trials)
     summary = summarise(_variants(trials), "variant", METRICS)
     metrics = present(summary, METRICS)
     figure = plot_conditions(summary, "variant", metrics, out / FIGURE, refs)
+    judged_table = judged(trials, margins)
     return [
         "## What does each head contribute?",
         "",
         f"![metrics per head variant]({figure.name})",
         "",
+        families.families_note(judged_table, margins or families.DEFAULT_MARGINS),
+        "",
+        "Primary:",
+        "",
+        *families.lines(judged_table, PRIMARY),
+        "",
+        f"Secondary ({families.summary(judged_table)}):",
+        "",
+        *families.lines(judged_table, SECONDARY),
+        "",
         "Mean difference to contrastive-only with the same read-out (h2 - h1 or [h1, h2]), paired by seed, "
-        "with its 95 % CI. contrastive / diff and contrastive / concat are the same trained model: "
-        "they differ only in the pair read-out of rot_r2 and aug_r2.",
+        "with its 95 % CI (unadjusted; the verdicts above carry the adjusted p). contrastive / diff and "
+        "contrastive / concat are the same trained model: they differ only in the pair read-out of rot_r2 "
+        "and aug_r2.",
         "",
         tab.to_markdown(index=False) if len(tab) else "(no pairs)",
         "",
@@ -63,23 +114,21 @@ def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.Data
     ]
 
 
-def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None) -> list[str]:
-    """Each head's contribution with the paper's read-out (h2 - h1)."""
-    t = _variants(trials)
-    out = []
-    for variant, what in (("predictive / diff", "The prediction head alone"), ("both / diff", "Both heads (CIPER)")):
-        if variant not in set(t.variant) or "contrastive / diff" not in set(t.variant):
-            continue
-        parts = []
-        for m in ("object_acc", "knn_acc", "view_r2", "rot_r2"):
-            if m in t and t[m].notna().any():
-                d, lo, hi, n = paired_difference(t, "variant", variant, "contrastive / diff", m)
-                parts.append(f"{m} {d:+.3f} [{lo:+.3f}, {hi:+.3f}]")
-        out.append(f"{what} against contrastive-only (paired, 95 % CI): " + "; ".join(parts) + ".")
-    if {"both / diff", "both / concat"} <= set(t.variant):
-        d, lo, hi, n = paired_difference(t, "variant", "both / concat", "both / diff", "view_r2")
-        out.append(
-            f"Feeding the prediction head [h1, h2] instead of h2 - h1 changes view_r2 by "
-            f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]."
-        )
-    return out
+def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None, **_) -> list[str]:
+    """Each head's contribution with the paper's read-out (h2 - h1), and the head input."""
+    table = judged(trials, margins)
+    if table.empty:
+        return ["The study needs contrastive-only and at least one head that predicts."]
+    out = [
+        f"Primary contrasts, paired by seed, Holm across the {families.count(table, PRIMARY)}:",
+        "",
+        *families.lines(table, PRIMARY),
+        "",
+    ]
+    inputs = table[table.label.str.startswith("both / concat vs both /") & (table.metric == "view_r2")]
+    out += [
+        f"The prediction head's input, [h1, h2] against h2 - h1 (secondary, BH): {r.metric} {r.sentence}."
+        for r in inputs.itertuples()
+    ]
+    out += [""] if len(inputs) else []
+    return out + [f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report."]

@@ -1,4 +1,9 @@
-"""Open question 1: how alpha trades invariant against equivariant features."""
+"""Open question 1: how alpha trades invariant against equivariant features.
+
+Primary contrasts (Holm within them): alpha = 1 and alpha = 10 against alpha = 0 on
+object_acc, view_r2 and rot_r2 (the largest alpha stands in where 1 or 10 was not
+run). Secondary (Benjamini-Hochberg): every other alpha against 0, and every other
+metric. All paired by seed."""
 
 from __future__ import annotations
 
@@ -6,11 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import families
+from analysis.families import PRIMARY, SECONDARY, Comparison
 from analysis.plots import LABELS, METRICS, errorbar, panels, present, save
 from analysis.references import STYLE, draw_bands, with_reference_rows
-from analysis.stats import paired_difference, pareto_front, summarise
+from analysis.stats import pareto_front, summarise
 
 FIGURE = "alpha_metrics.png"  # the key figure (FINDINGS.md shows it)
+PRIMARY_ALPHAS = (1.0, 10.0)
+PRIMARY_METRICS = ("object_acc", "view_r2", "rot_r2")
 
 
 def plot_metrics(summary: pd.DataFrame, path: Path, refs: pd.DataFrame | None = None) -> Path:
@@ -93,7 +102,30 @@ def plot_tradeoff(
     return save(fig, path)
 
 
-def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.DataFrame | None = None) -> list[str]:
+def primary_alphas(trials: pd.DataFrame) -> list[float]:
+    """The alphas of the primary contrasts: 1 and 10 where run, else the largest alpha."""
+    run = sorted(float(a) for a in trials.alpha.unique() if a > 0)
+    return [a for a in PRIMARY_ALPHAS if a in run] or run[-1:]
+
+
+def comparisons(trials: pd.DataFrame) -> list[Comparison]:
+    """Every alpha > 0 against alpha = 0 on every metric measured, primary or secondary (module docstring)."""
+    main = primary_alphas(trials)
+    out = []
+    for a in sorted(float(a) for a in trials.alpha.unique() if a > 0):
+        for m in families.present(trials):
+            family = PRIMARY if a in main and m in PRIMARY_METRICS else SECONDARY
+            out.append(Comparison(f"alpha = {a:g} vs 0", m, "alpha", a, 0.0, family))
+    return out
+
+
+def judged(trials: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:
+    return families.judge_comparisons(trials, comparisons(trials), margins)
+
+
+def analyse(
+    trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.DataFrame | None = None, margins=None, **_
+) -> list[str]:
     summary = summarise(trials, "alpha", METRICS)
     lines = ["## How does alpha trade invariance against equivariance?", ""]
     lines.append(f"![metrics against alpha]({plot_metrics(summary, out / FIGURE, refs).name})")
@@ -102,41 +134,33 @@ def analyse(trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.Data
         f"![trade-off]({plot_tradeoff(summary, out / 'alpha_tradeoff.png', equivariant=equi, refs=refs).name})"
     )
     lines.append("")
-    if (trials.alpha == 0).any():
-        for m in present(summary, METRICS):
-            best = summary.loc[summary[m].idxmax()]
-            d, lo, hi, n = paired_difference(trials, "alpha", best.alpha, 0.0, m)
-            z = summary[summary.alpha == 0].iloc[0]
-            lines.append(
-                f"- {m}: {z[m]:.3f} at alpha = 0 (95 % CI {z[f'{m}_lo']:.3f}..{z[f'{m}_hi']:.3f}); "
-                f"best {best[m]:.3f} at alpha = {best.alpha:g}, a paired change of {d:+.3f} "
-                f"(CI {lo:+.3f}..{hi:+.3f}, {n} seeds)."
-            )
+    if (trials.alpha == 0).any() and trials.alpha.nunique() > 1:
+        table = judged(trials, margins)
+        margins = margins or families.DEFAULT_MARGINS
+        zero = summary[summary.alpha == 0].iloc[0]
+        levels = [
+            f"{m} {zero[m]:.3f} [{zero[f'{m}_lo']:.3f}, {zero[f'{m}_hi']:.3f}]" for m in present(summary, METRICS)
+        ]
+        lines += [f"Means at alpha = 0 (contrastive only) over seeds, 95 % CI: {'; '.join(levels)}.", ""]
+        lines += [families.families_note(table, margins), "", "Primary, each alpha against alpha = 0:", ""]
+        lines += families.lines(table, PRIMARY)
+        lines += ["", f"Secondary ({families.summary(table)}):", ""]
+        lines += families.lines(table, SECONDARY)
     table = with_reference_rows(summary, refs, "alpha")
     lines += ["", table.round(3).to_markdown(index=False), ""]
     return lines
 
 
-def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None) -> list[str]:
-    """The answer in a few sentences: alpha = 1 and the largest alpha against alpha = 0, paired by seed."""
+def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None, **_) -> list[str]:
+    """The primary verdicts (alpha = 1 and 10 against 0, paired by seed, Holm), and a count of the secondary ones."""
     if not (trials.alpha == 0).any() or trials.alpha.nunique() < 2:
         return ["The study needs alpha = 0 and at least one alpha > 0 to answer the question."]
-    high = float(trials.alpha.max())
-    mid = 1.0 if (trials.alpha == 1.0).any() else float(sorted(trials.alpha.unique())[1])
-    metrics = [
-        m
-        for m in ("object_acc", "knn_acc", "view_r2", "rot_r2", "aug_r2")
-        if trials.get(m) is not None and trials[m].notna().any()
+    table = judged(trials, margins)
+    return [
+        "Primary contrasts against contrastive-only (alpha = 0), paired by seed, Holm across the "
+        f"{families.count(table, PRIMARY)}:",
+        "",
+        *families.lines(table, PRIMARY),
+        "",
+        f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report.",
     ]
-
-    def change(a, m):
-        d, lo, hi, n = paired_difference(trials, "alpha", a, 0.0, m)
-        return f"{m} {d:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-
-    out = [
-        f"Against contrastive-only (alpha = 0), paired by seed with 95 % CIs, alpha = {mid:g} changes "
-        + "; ".join(change(mid, m) for m in metrics)
-        + ".",
-        f"At alpha = {high:g}: " + "; ".join(change(high, m) for m in metrics) + ".",
-    ]
-    return out

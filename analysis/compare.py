@@ -37,11 +37,11 @@ def match(before: pd.DataFrame, after: pd.DataFrame, ignore=EXECUTION) -> tuple[
     keys = [k for k in fields if k in before and k in after and k not in ignore]
     a = before[before.status == "finished"] if "status" in before else before
     b = after[after.status == "finished"] if "status" in after else after
-    a, b = a.assign(**{k: _text(a[k]) for k in keys}), b.assign(**{k: _text(b[k]) for k in keys})
+    a, b = a.assign(**{k: config_text(a[k]) for k in keys}), b.assign(**{k: config_text(b[k]) for k in keys})
     return a.merge(b, on=keys, suffixes=("_before", "_after")), keys
 
 
-def _text(column: pd.Series) -> pd.Series:
+def config_text(column: pd.Series) -> pd.Series:
     """Config values as text that compares equal across tables ('' for a missing value)."""
     return column.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)).astype(object)
 

@@ -6,8 +6,12 @@ runs (or resumes) every study as its own command (`python -m studies NAME ...`,
 with the study options passed on, e.g. --seeds, --gpus-per-trial, --set), so a
 study that fails leaves the others and its own finished trials; then writes
 FINDINGS.md in --out (default: the storage folder) with one section per
-question: its key figure, the verdict with effect sizes and 95 % CIs, the
-reference encoders (untrained, supervised) and the command that reproduces it.
+question: its key figure, its verdicts (primary contrasts with Holm within
+them, secondary ones with Benjamini-Hochberg; differs / equivalent within the
+study's margin / inconclusive, each with effect, 95 % CI, n and adjusted p), the
+references and controls, and the command that reproduces it. A run that several
+studies share (same config and seed) is counted once, where it first appears; the
+paper's claims are each said to be reproduced or not reproduced.
 `--no-run` writes the document from the results already in the storage.
 Exits 1 if a study failed (the document is still written, naming it).
 """
@@ -26,13 +30,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import ablation, alpha, latent, order, removal, views
+from analysis import ablation, alpha, claims, latent, order, removal, views
+from analysis.families import read_margins
 from analysis.load import load_study
 from analysis.maps import FIGURE as MAPS_FIGURE
 from analysis.maps import landmarks
 from analysis.plots import METRICS
 from analysis.references import LABEL, config_of, reference_lines, reference_summary, shortcut_flags, split_references
-from analysis.stats import mean_ci, paired_difference, summarise
+from analysis.shared import counted_once, shared_lines, shared_runs
+from analysis.stats import mean_ci, summarise
 from analysis.structure import analyse_checkpoint, analyse_reference, final_checkpoint
 from ciper.checkpoint import CheckpointError
 from ciper.config import PRESETS
@@ -110,15 +116,19 @@ def _figure(study_dir: Path, name: str, out: Path) -> str | None:
     return rel.as_posix()
 
 
-def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict) -> list[str]:
+def finished(storage: Path, study: str) -> pd.DataFrame:
+    """The study's finished trials, references included (empty if it has none)."""
+    try:
+        trials, _ = load_study(storage / study)
+    except FileNotFoundError:
+        return pd.DataFrame()
+    return trials[trials.status == "finished"] if len(trials) else trials
+
+
+def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, shared: pd.DataFrame) -> list[str]:
     lines = [f"## {sec.title}", ""]
     study_dir = storage / sec.study
-    try:
-        trials, _ = load_study(study_dir)
-    except FileNotFoundError:
-        trials = pd.DataFrame()
-    done = trials[trials.status == "finished"] if len(trials) else trials
-    done, reference_rows = split_references(done)
+    done, reference_rows = split_references(finished(storage, sec.study))
     if sec.study in failed:
         lines += [f"**The study {sec.study} failed:** {failed[sec.study]}; see its log above.", ""]
     if done.empty:
@@ -131,13 +141,26 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict) 
     fig = _figure(study_dir, sec.module.FIGURE, out)
     refs = reference_summary(reference_rows, METRICS)
     metrics = [m for m in METRICS if m in done and done[m].notna().any()]
+    margins = read_margins(study_dir)
     lines += [f"![{sec.study}]({fig})" if fig else "(figure missing: run the study's report)", ""]
-    lines += [" ".join(sec.module.verdict(done, refs)), ""]
+    lines += [*sec.module.verdict(done, refs, margins=margins, ref_rows=reference_rows), ""]
+    again = shared_lines(shared, sec.study)
     lines += [
         f"{len(done)} finished trials ({done.seed.nunique()} seeds per condition, "
         f"{done.train_time.sum() / 60:.0f} min of trial time); "
         f"code {', '.join(sorted(done.code_version.dropna().unique()))}; full report: `{sec.study}/report.md`.",
         "",
+    ]
+    if again:
+        lines += [
+            f"{len(shared[shared.study == sec.study])} of this study's trials (references included) are runs "
+            "of an earlier section's study, same config and seed, counted there: a contrast between them "
+            "repeats that study's contrast and is no second confirmation.",
+            "",
+            *again,
+            "",
+        ]
+    lines += [
         "References and no-learning controls on the same probes (mean [95 % CI] over seeds):",
         "",
         *reference_lines(refs, metrics),
@@ -186,23 +209,24 @@ def _summary_table(rows: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def ciper_effect(rows: pd.DataFrame) -> str | None:
-    """CIPER (alpha = 1) against contrastive-only on each structure column, paired by seed, over
-    the trials' rows only: a reference encoder's row (it has a `kind`) carries its config's
-    alpha too, and must not pair with a trial."""
-    trials = rows[rows["kind"].isna()] if "kind" in rows else rows
-    if "alpha" not in trials or not {0.0, 1.0} <= set(trials.alpha.dropna()):
+    """CIPER (alpha = 1) against contrastive-only on each structure measure, paired by seed, with its
+    verdict (analysis/claims.py: trials' rows only, never a reference encoder's)."""
+    table = claims.structure_verdicts(rows)
+    if table.empty:
         return None
-    parts = []
-    for c, title in STRUCTURE_COLUMNS.items():
-        if c in trials:
-            d, lo, hi, n = paired_difference(trials, "alpha", 1.0, 0.0, c)
-            parts.append(f"{title} {d:+.3f} [{lo:+.3f}, {hi:+.3f}]")
-    return "CIPER (alpha = 1) against contrastive-only, paired by seed: " + "; ".join(parts) + "."
+    return (
+        "CIPER (alpha = 1) against contrastive-only, paired by seed (primary: the variance between objects "
+        "and the separation, Holm; the rest BH): "
+        + "; ".join(f"{r.label} {r.sentence}" for r in table.itertuples())
+        + "."
+    )
 
 
-def structure_section(storage: Path, out: Path, args, passed) -> list[str]:
+def structure_section(storage: Path, out: Path, args, passed) -> tuple[list[str], pd.DataFrame]:
     """Variance shares and the separation of view information, per landmark condition and seed,
-    with the reference encoders as rows; the maps of the study reports."""
+    with the reference encoders as rows; the maps of the study reports. Also the verdicts of CIPER
+    against contrastive-only on them (analysis/claims.py), for the paper's claims."""
+    verdicts = pd.DataFrame()
     lines = [
         "## Representation structure: where do invariant and equivariant information live?",
         "",
@@ -248,18 +272,26 @@ def structure_section(storage: Path, out: Path, args, passed) -> list[str]:
             "",
         ]
         if name == "alpha_sweep" and (effect := ciper_effect(rows)):
+            verdicts = claims.structure_verdicts(rows, read_margins(study_dir))
             lines += [effect, ""]
         again = f"python -m analysis.findings --preset {args.preset} --no-run"
         lines += [f"Reproduce: `{command(name, args, passed)}`, then `{again}`", ""]
     if not found:
         lines += ["No alpha or head study found: run them first.", ""]
-    return lines
+    return lines, verdicts
 
 
 def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Path:
     storage = Path(args.storage).expanduser().resolve()
     out = Path(args.out or storage).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
+    tables = {sec.study: finished(storage, sec.study) for sec in SECTIONS}
+    shared = shared_runs(tables)
+    body = []
+    for sec in SECTIONS:
+        body += section(sec, storage, out, args, passed, failed, shared)
+    structure_lines, structure_table = structure_section(storage, out, args, passed)
+    alpha_table = claims.alpha_verdicts(tables["alpha_sweep"], read_margins(storage / "alpha_sweep"))
     lines = [
         "# CIPER findings",
         "",
@@ -271,14 +303,22 @@ def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Pat
         "each section gives its trials' time and the code that ran them). "
         "Each section names the command that reproduces its study (add `--storage DIR` for another folder).",
         "",
-        "Every number below is a mean over seeds with its 95 % CI (Student t), or a paired difference "
-        "by seed. Reference encoders: the same architecture untrained, and trained with labels "
-        "(`ciper/reference.py`).",
+        "Every result is a contrast paired by seed with its 95 % CI (Student t), n and a p-value adjusted "
+        "within its question: the primary contrasts each study declares (Holm within them) and its secondary "
+        "ones (Benjamini-Hochberg across them). A verdict is 'differs' (adjusted p < 0.05), 'equivalent "
+        "within ±m' (the adjusted TOST p < 0.05 for the margin m the study file declares), or "
+        "'inconclusive', which is no evidence of no effect. References: the same architecture untrained, "
+        "and trained with object or pose labels (`ciper/reference.py`); controls learn nothing.",
         "",
+        "### The paper's claims here",
+        "",
+        *claims.alpha_claims(alpha_table),
+        *claims.structure_claims(structure_table),
+        "",
+        *counted_once(tables, shared),
+        *body,
+        *structure_lines,
     ]
-    for sec in SECTIONS:
-        lines += section(sec, storage, out, args, passed, failed)
-    lines += structure_section(storage, out, args, passed)
     path = out / "FINDINGS.md"
     atomic_write_bytes(path, ("\n".join(lines) + "\n").encode())
     return path

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import ablation, alpha, curves, latent, maps, order, removal, search, structure, views
+from analysis.families import read_margins, write_margins
 from analysis.load import load_study, missing_trials
 from analysis.plots import METRICS
 from analysis.references import reference_lines, reference_summary, shortcut_flags, split_references
@@ -48,12 +49,18 @@ def _by_axis(trials: pd.DataFrame):
 
 
 def build_report(
-    study_dir: str | Path, report: str | None = None, with_structure: bool = True, with_references: bool = True
+    study_dir: str | Path,
+    report: str | None = None,
+    with_structure: bool = True,
+    with_references: bool = True,
+    margins: dict[str, float] | None = None,
 ) -> Path:
     """Write <study_dir>/report.md; `report` names the analysis (default: the one run.json records).
 
     with_structure adds the structure analysis and the feature maps (they load checkpoints);
-    with_references adds the study's reference and control trials beside the trained ones."""
+    with_references adds the study's reference and control trials beside the trained ones.
+    margins are the study's equivalence margins (Study.margins), recorded in margins.json for the
+    findings; without them, the ones recorded there by an earlier report (else the defaults)."""
     study_dir = Path(study_dir)
     trials, epochs = load_study(study_dir)
     report = report or recorded_report(study_dir)
@@ -62,7 +69,9 @@ def build_report(
     lines = [
         f"# Study: {study_dir.name}",
         "",
-        f"{len(trials)} trials: {len(done)} finished, {len(trials) - len(done)} not.",
+        f"{len(trials)} trials: {len(done) + len(reference_rows)} finished, "
+        f"{len(trials) - len(done) - len(reference_rows)} not ({len(reference_rows)} of the finished are "
+        "references and controls).",
     ]
     missing = missing_trials(trials)
     early = missing[missing.status == "stopped early"] if len(missing) else missing
@@ -78,7 +87,12 @@ def build_report(
             kind = REPORTS[report] if report in REPORTS else _by_axis(done)
             if kind is not None:
                 refs = reference_summary(reference_rows, METRICS) if with_references else None
-                lines += kind.analyse(done, epochs, study_dir, refs)
+                rows = reference_rows if with_references else None
+                if margins is None:
+                    margins = read_margins(study_dir)
+                else:
+                    write_margins(study_dir, margins)
+                lines += kind.analyse(done, epochs, study_dir, refs, margins=margins, ref_rows=rows)
                 lines += controls_section(done, refs)
         metric = "objective" if "objective" in done else "view_r2"
         fig = curves.plot_best(done, epochs, metric, study_dir / "curves.png")

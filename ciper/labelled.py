@@ -89,6 +89,12 @@ def check_labelled(data_dir, columns: Columns, what: str) -> tuple[Path, Path, l
                 f"{table} row {line} names {root / 'images' / row['file']}, which does not exist; "
                 f"put the image there or drop the row"
             )
+    classes = {row[columns.label] for row in rows}
+    if len(classes) < 2:
+        raise DataError(
+            f"{table}: every row has {columns.label} {classes.pop()!r}, one class; object probes "
+            f"(object_acc, knn_acc) need at least two classes: add images with another {columns.label}"
+        )
     return root, table, rows
 
 

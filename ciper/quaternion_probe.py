@@ -111,9 +111,8 @@ def quaternion_r2(h_tr: torch.Tensor, tr, h_te: torch.Tensor, te) -> dict:
     (x_tr, y_tr), (x_te, y_te) = pairs
     mu, sd = x_tr.mean(0), x_tr.std(0).clamp(min=1e-8)
     x_tr, x_te = (x_tr - mu) / sd, (x_te - mu) / sd
-    held = torch.randperm(int(tr.sequences.max()) + 1, generator=g)[
-        : max(1, round(VALIDATION * len(set(tr.sequences.tolist()))))
-    ]
+    ids = torch.unique(tr.sequences)  # the training sequences only (held-out ones have other ids)
+    held = ids[torch.randperm(len(ids), generator=g)[: max(1, round(VALIDATION * len(ids)))]]
     validation = torch.isin(tr.sequences, held)
     out = {}
     for name, hidden in (("quat_r2_linear", 0), ("quat_r2_mlp", HIDDEN)):

@@ -6,9 +6,10 @@ with the same probes (`ciper.probes.evaluate`), one of (Config.method):
 
   untrained          the encoder as a trial's model is initialised (same seed), never trained
   object_supervised  the same architecture trained with cross-entropy on the object labels:
-                     the ceiling band for object recognition
+                     what labels buy for object recognition at the trials' budget
   pose_supervised    the same architecture trained to regress the pose columns (MSE on
-                     standardised poses): the ceiling band for the pose and rotation read-outs
+                     standardised poses): what pose labels buy at the trials' budget
+                     (neither is a converged ceiling: same epochs and optimiser as a trial)
   pixels, colour     no-learning controls (ciper/controls.py): pooled pixels, colour statistics
 
 The supervised encoders train with the trial's optimiser, schedule, batch size, epochs and

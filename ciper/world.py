@@ -6,9 +6,13 @@ Why it looks the way it does (each choice keeps a downstream task informative):
   break its symmetry, so its pose can be read from an image: a dark one on the
   object's top (+y) and a light one on its front (-z, towards the camera in the
   canonical pose). As in the flat world, the markers sit at the same places on
-  every object, so a pose looks alike across classes. Its body colour
-  is random per sequence: only the shape tells the class.
-- A pose is a full 3D rotation, at most MAX_ANGLE (90 degrees) from the
+  every object, so a pose looks alike across classes. Every object has the same
+  grey albedo, with dark bands across each part (its markings: an axis, a period
+  and a phase per part, fixed per object, as a real object's print is): shape
+  and markings tell the class, and colour tells nothing. (A colour per sequence
+  let a colour histogram name the sequence, and with it the object; a colour per
+  object let pooled pixels name the object on unseen sequences.)
+- A pose is a full 3D rotation, at most MAX_ANGLE (60 degrees) from the
   object's canonical pose (3DIEBench keeps each Euler angle within 90 degrees),
   plus a scale and a position in the image. A sequence is one object in one
   session; its pose drifts smoothly, by small random rotations composed frame
@@ -46,19 +50,21 @@ import torch
 import torch.nn.functional as F
 
 from ciper import rotations
-from ciper.flatworld import hsv_to_rgb, reflect
+from ciper.flatworld import reflect
 from ciper.imageset import ImageSet
 
 POSE_NAMES = ["rot_x", "rot_y", "rot_z", "scale", "pos_x", "pos_y"]
 MAX_ANGLE = math.radians(60)  # geodesic distance of a pose from the canonical one
 STEP_SD = 0.08  # per-frame rotation: axis-angle with this sd per axis (radians)
-SCALE_RANGE = (0.65, 1.0)  # object radius, as a fraction of OBJECT_RADIUS
-OBJECT_RADIUS = 0.7  # of the half image
+SCALE_RANGE = (0.8, 1.0)  # object radius, as a fraction of OBJECT_RADIUS
+OBJECT_RADIUS = 0.85  # of the half image
+PART_SPREAD = 0.6  # largest offset of a part's centre from the object's (before fitting the unit sphere)
 SHIFT = 0.18  # largest centre offset, of the half image
 TINT_JITTER = 0.03  # per-frame sd of the colour balance, around the session's
 LIGHT_JITTER = 0.6  # per-frame sd of the light's azimuth (radians; a quarter of it for its tilt)
 SUPERSAMPLE = 2  # rays per pixel side
-STRIPE_PERIOD = (0.45, 0.9)  # a part's band period, as a fraction of its largest extent
+ALBEDO = 0.8  # every object's body, grey (its markings are darker)
+STRIPE_PERIOD = (0.7, 1.2)  # a part's band period, as a fraction of its largest extent
 STRIPE_DEPTH = 0.6  # the dark bands' albedo, as a fraction of the light ones' is 1 - this
 # part slots of every object: which primitive each slot is; absent slots never hit
 ELLIPSOIDS, BOXES, MARKERS = (0, 1), (2, 3), (4, 5)
@@ -71,7 +77,7 @@ def make_objects(n: int, g: torch.Generator) -> dict[str, torch.Tensor]:
     extents) and whether it is present; the markers are the MARKERS slots. Fits the unit sphere."""
     slots = len(ELLIPSOIDS) + len(BOXES) + len(MARKERS)
     body = list(ELLIPSOIDS) + list(BOXES)
-    centre = rotations.random_unit(n * slots, g).view(n, slots, 3) * 0.4 * torch.rand(n, slots, 1, generator=g)
+    centre = rotations.random_unit(n * slots, g).view(n, slots, 3) * PART_SPREAD * torch.rand(n, slots, 1, generator=g)
     turn = rotations.canonical(torch.randn(n, slots, 4, generator=g))
     size = torch.empty(n, slots, 3)
     size[:, list(ELLIPSOIDS)] = 0.15 + 0.4 * torch.rand(n, len(ELLIPSOIDS), 3, generator=g)
@@ -271,13 +277,11 @@ def render(
 
 def generate_world(
     objects: int = 10,
-    sessions: int = 5,
-    frames: int = 200,
+    sessions: int = 10,
+    frames: int = 100,
     size: int = 32,
     seed: int = 0,
     device: str | torch.device = "cpu",
-    body_colour: str = "sequence",
-    stripes: bool = True,
 ) -> ImageSet:
     """Every frame of every (object, session) sequence, with its ground truth; deterministic in seed
     (all randomness is drawn on the CPU; the device only renders)."""
@@ -304,18 +308,7 @@ def generate_world(
         -1.0,
         1.0,
     )
-    body = hsv_to_rgb(
-        torch.rand(n_seq, generator=g),
-        0.45 + 0.45 * torch.rand(n_seq, generator=g),
-        0.7 + 0.3 * torch.rand(n_seq, generator=g),
-    )
-    if body_colour == "object":  # one colour per object, from a palette of three hues shared by the objects
-        hue = (torch.arange(objects) % 3) / 3 + 0.05 * torch.rand(objects, generator=g)
-        body = hsv_to_rgb(hue, torch.full((objects,), 0.6), torch.full((objects,), 0.85))[seq_object]
-    elif body_colour == "grey":
-        body = torch.full((n_seq, 3), 0.8)
-    if not stripes:
-        shapes["stripe_period"] = torch.full_like(shapes["stripe_period"], 1e9)
+    body = torch.full((n_seq, 3), ALBEDO)
     flicker = 1 + 0.1 * torch.randn(n_seq * frames, generator=g)
     backdrop_level = 0.25 + 0.3 * torch.rand(n_seq * frames, generator=g)  # per frame, not per session
     light_jitter = torch.randn(n_seq * frames, 2, generator=g) * torch.tensor([LIGHT_JITTER, LIGHT_JITTER / 4])

@@ -20,7 +20,7 @@ def main(study: Study, argv: list[str] | None = None) -> StudyRun:
 
     run = run_study(study, argv)
     if run.study_dir is not None:
-        print(f"report: {build_report(run.study_dir, report=study.report)}")
+        print(f"report: {build_report(run.study_dir, report=study.report, margins=study.margins)}")
     if run.finished == 0:
         print(f"error: no trial of {study.name} finished; the first error: {run.first_error()}", file=sys.stderr)
         raise SystemExit(1)

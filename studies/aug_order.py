@@ -9,16 +9,32 @@ Varied (scientific), as conditions:
     default (2 in `smoke`);
   - a new jitter order per sample (as torchvision's ColorJitter draws it): the
     order is recorded and becomes part of the target the prediction head
-    regresses (as EquiMod does).
+    regresses (as EquiMod does);
+  - a positive control, so that a null result says something: two pairs of ops
+    that do not commute, each in both orders, before the colour ops: crop with
+    in-plane rotation (a rotation before the crop turns the crop box, one after
+    it turns black corners into the view), and crop with flip, where the crop
+    position is a prediction target (after a flip the crop's x position means
+    its mirror image). The report quotes how far each pair fails to commute with
+    both ops applied (ciper/commutativity.py).
   Parameters are drawn in a fixed canonical order, so one seed gives every
   order the same parameters: only the order differs.
 Held fixed: alpha = 1, synthetic pairs, the rest of the preset.
 Measured: all metrics; the report tests across op orders and across jitter
-    orders (Kruskal-Wallis) whether order matters beyond seed noise, and prints
-    how far each pair of ops fails to commute on this data (a null result is
-    expected where ops nearly commute).
-Seeds: 3. The measured non-commutativity (report) predicts effects far below seed
-    noise for most pairs; more seeds would not change that verdict, only tighten it.
+    orders, blocked by seed (Friedman, analysis/order_verdicts.py), whether order
+    matters, each order's equivalence to the canonical one, the positive control,
+    and how far each pair of ops fails to commute on this data.
+Margins: ±0.02 accuracy, ±0.03 R² (the defaults): an order that moves object_acc by
+    less than 2 points or a read-out by less than 0.03 would not change how anyone
+    sets up the augmentations.
+Seeds: 3, a budget choice, not a power one. An equivalence verdict needs more: with the
+    paired object_acc SD of 0.020 (alpha 1 - 0 in the alpha study, docs/findings at
+    0ff7bb8, taken as the SD of a difference between two orders),
+    seeds_for_equivalence(0.020, 0.02) = 11 seeds per order, so at 3 seeds a null comes
+    out "inconclusive", never "equivalent" (`--seeds 11` buys the equivalence test, at
+    about 3.7 times the trials). The positive control is sized for 3 seeds: an effect of
+    0.05, as the control's ops' non-commutativity (10 to 20 times that of any op-order
+    pair) leads one to expect, needs seeds_for_power(0.020, 0.05) = 4 for 80 % power.
 """
 
 from ciper.config import JITTER_OPS
@@ -26,8 +42,10 @@ from ciper.study import Study, permutations_sample
 from studies import main
 
 OPS = ["crop", "jitter", "grayscale", "blur"]
+COLOUR = ["jitter", "grayscale", "blur"]
 OP_ORDERS = {"smoke": 3, "cpu": 6, "paper": None}  # None: all 24 permutations
 JITTER_ORDERS = {"smoke": 3, "cpu": 4, "paper": 6}  # including the default order
+CONTROL_PAIRS = [("crop", "rotation"), ("crop", "flip")]  # ops that do not commute, canonical order first
 
 
 def conditions(preset: str) -> dict[str, dict]:
@@ -37,6 +55,9 @@ def conditions(preset: str) -> dict[str, dict]:
     for order in permutations_sample(list(JITTER_OPS), JITTER_ORDERS.get(preset, 4), seed=0)[1:]:
         out[f"jitter {'>'.join(order)}"] = {"aug_order": OPS, "jitter_order": order}
     out["jitter order per sample"] = {"aug_order": OPS, "jitter_random_order": True}
+    for a, b in CONTROL_PAIRS:
+        for first, second in ((a, b), (b, a)):
+            out[f"control {first}>{second}"] = {"aug_order": [first, second, *COLOUR]}
     return out
 
 
@@ -48,6 +69,7 @@ STUDY = Study(
     fixed={"pairs": "synthetic"},
     report="order",
     seeds=3,
+    margins={"acc": 0.02, "r2": 0.03},
 )
 
 if __name__ == "__main__":

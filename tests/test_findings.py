@@ -1,5 +1,6 @@
 """The findings: study conditions, and `python -m analysis.findings` writing every section."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,8 +48,11 @@ def test_findings_command_on_the_smoke_preset_writes_every_section(tmp_path):
         figures = [line[line.index("](") + 2 : -1] for line in sec.splitlines() if line.startswith("![")]
         assert figures and all((tmp_path / "doc" / f).stat().st_size > 1000 for f in figures), sec[:80]
         assert "Reproduce: `python -m studies " in sec and "--preset smoke" in sec
-    for sec in sections[:6]:  # every question's section has its verdict with CIs and the reference encoders
-        assert "| untrained" in sec and "| supervised" in sec and "[" in sec
+    for sec in sections[:6]:  # every question's section has its verdicts and the reference encoders
+        assert "| untrained encoder" in sec and "| object-supervised encoder" in sec and "[" in sec
+        assert "p_holm=" in sec and re.search(r": (differs|equivalent within ±[\d.]+|inconclusive)\n", sec), sec[:80]
+    assert "### The paper's claims here" in doc and "### Trials counted once" in doc
+    assert "Friedman blocked by seed" in doc and "Kruskal" not in doc  # the order study pairs by seed
     assert "jitter's sub-ops differ by at most" in doc  # the order section explains itself
     # each study was run in its own process and left its results and report
     for name in ["alpha_sweep", "aug_order", "latent_dim", "head_ablation", "aug_ablation", "view_source"]:

@@ -168,6 +168,7 @@ def test_any_labelled_folder_loads_with_named_pose_columns(tmp_path):
         ),
         (lambda rows: [{**r, "file": "gone.png"} if r["file"] == "f6.png" else r for r in rows], "row 8 names"),
         (lambda rows: [{**r, "label": ""} if r["file"] == "f1.png" else r for r in rows], "row 3: label is empty"),
+        (lambda rows: [{**r, "label": "cat"} for r in rows], "every row has label 'cat', one class"),
     ],
 )
 def test_a_malformed_labelled_folder_names_the_row_and_the_fix(tmp_path, break_it, needle):
@@ -195,3 +196,21 @@ def test_cifar10_in_another_pickle_format_is_caught_before_training(tmp_path):
         pickle.dump({k.encode(): v for k, v in data.items()}, f)  # keys as bytes, as some exports have
     with pytest.raises(DataError, match="not in torchvision's format"):
         check_dataset(Config(dataset="cifar10", data_dir=str(tmp_path), pairs="synthetic"))
+
+
+def test_a_single_class_folder_is_refused_before_training_or_a_study_starts(tmp_path, capsys):
+    """Object probes over one class would report a meaningless accuracy: one line, exit 2."""
+    from ciper.study import run_study
+    from studies import alpha_sweep
+
+    write_folder(tmp_path / "data", [{**r, "label": "cat"} for r in _rows()])
+    sets = ["--set", "dataset=folder", f"data_dir={tmp_path / 'data'}", "pairs=time"]
+    code = main(["--preset", "smoke", *sets, "--out", str(tmp_path / "run"), "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "need at least two classes" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
+    with pytest.raises(SystemExit) as e:  # a study stops in its checks, before Ray starts
+        run_study(alpha_sweep.STUDY, ["--preset", "smoke", *sets, "--storage", str(tmp_path / "r")])
+    err = capsys.readouterr().err.strip()
+    assert e.value.code == 2 and "need at least two classes" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "r" / "alpha_sweep").exists()

@@ -83,8 +83,11 @@ def test_rerun_resumes_without_training_again(tmp_path, capsys):
         (["--preset", "huge"], "unknown preset 'huge'"),
         (["--seeds", "0"], "--seeds 0 must be >= 1"),
         (["--gpus-per-trial", "1"], "no CUDA GPU"),
-        (["--set", "alpha=-2"], "alpha=-2.0 must be"),
+        (["--set", "lr=-2"], "lr=-2.0 must be > 0"),
         (["--set", "aug_order=jitter,jitter"], "appears twice"),
+        # a key the study sets in every trial itself: a --set on it would be silently ignored
+        (["--set", "alpha=0.5"], "--set alpha=0.5: alpha_pair sets alpha itself (its grid: 0.0, 1.0)"),
+        (["--set", "seed=3"], "sets seed itself (one trial per seed, from --seeds)"),
     ],
 )
 def test_bad_arguments_exit_2_before_any_trial(tmp_path, capsys, argv, needle):

@@ -25,7 +25,12 @@ def one_part_object(slot: int, size: tuple, turn=(1.0, 0.0, 0.0, 0.0)) -> dict:
     sizes[0, slot] = torch.tensor(size)
     turns = torch.tensor([1.0, 0, 0, 0]).repeat(1, slots, 1)
     turns[0, slot] = torch.tensor(turn)
-    return dict(centre=torch.zeros(1, slots, 3), turn=turns, size=sizes, present=present)
+    no_bands = dict(  # a period far beyond the part, at a phase whose band is light
+        stripe_axis=torch.tensor([1.0, 0, 0]).repeat(1, slots, 1),
+        stripe_period=torch.full((1, slots), 1e9),
+        stripe_phase=torch.full((1, slots), -math.pi / 2),
+    )
+    return dict(centre=torch.zeros(1, slots, 3), turn=turns, size=sizes, present=present, **no_bands)
 
 
 def draw(objects, quat=(1.0, 0, 0, 0), radius=0.5, shift=(0.0, 0.0), size=64, light=(0.0, 0.0, -1.0)):
@@ -69,6 +74,18 @@ def test_a_box_turned_a_quarter_about_the_view_axis_swaps_width_and_height():
     height = lambda m: m.any(1).sum().item()
     assert width(flat) > 2 * height(flat)
     assert abs(width(turned) - height(flat)) <= 1 and abs(height(turned) - width(flat)) <= 1
+
+
+def test_markings_band_a_part_and_belong_to_the_object():
+    """Every object is grey; its parts carry dark bands fixed per object, in every session."""
+    sphere = one_part_object(world.ELLIPSOIDS[0], (1.0, 1.0, 1.0))
+    sphere.update(stripe_period=torch.full_like(sphere["stripe_period"], 0.5), stripe_phase=torch.zeros(1, 6))
+    img = draw(sphere)[0]
+    row = img[32, 16:48]  # across the sphere, along the band axis
+    assert (row < 0.5 * row.max()).any() and (row > 0.9 * row.max()).any()
+    w = world.generate_world(objects=3, sessions=2, frames=2, seed=0)
+    colourful = (w.images.float().amax(1) - w.images.float().amin(1)).mean()
+    assert colourful < 12  # grey bodies: colour tells no object apart (sessions tint a little)
 
 
 def test_lambert_shading_follows_the_light():

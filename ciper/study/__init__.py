@@ -4,7 +4,8 @@ spec.py       Study: the question, its space (a grid or an Optuna search), seeds
 cli.py        a study's command line and its checks before Ray starts
 runner.py     Ray set-up, the Tuner (new or restored), the tables at the end
 trainable.py  one trial: train, report and checkpoint per epoch, evaluate
-recovery.py   which checkpoint an interrupted trial goes on from
+recovery.py   whether a study folder can be resumed, which checkpoint an interrupted trial goes on from
+storage.py    the storage folder as Ray writes it: every file whole or not at all
 progress.py   what a running study prints
 tables.py     trials.parquet / epochs.parquet, and load_results for notebooks
 """

@@ -99,6 +99,28 @@ def base_config(study: Study, args) -> Config:
     return cfg.replace(device="cuda") if args.gpus_per_trial > 0 else cfg
 
 
+def _sets_the_study_overrides(study: Study, args) -> list[str]:
+    """One problem per --set key that the study sets in every trial itself (it would be ignored)."""
+    try:
+        sets = parse_overrides(args.set)
+    except ConfigError:
+        return []  # the malformed pair is reported with the config's other problems
+    own = study.own_keys(args.preset)
+    problems = []
+    for key, value in sets.items():
+        if key not in own:
+            continue
+        fix = (
+            "choose how many seeds with --seeds N"
+            if key == "seed"
+            else f"drop it, or train that one config: python -m ciper.train --preset {args.preset} --set {key}={value}"
+        )
+        problems.append(
+            f"--set {key}={value}: {study.name} sets {key} itself ({own[key]}), so --set would be ignored; {fix}"
+        )
+    return problems
+
+
 def check_args(study: Study, args) -> list[str]:
     """Every problem with the arguments, found before Ray starts."""
     from ciper.datasets import check_dataset, load_dataset
@@ -140,6 +162,9 @@ def check_args(study: Study, args) -> list[str]:
     if problems:
         return problems
     problems += study.problems(args.preset)
+    if problems:
+        return problems
+    problems += _sets_the_study_overrides(study, args)
     if problems:
         return problems
     try:

@@ -39,13 +39,9 @@ class StudyRun:
 
 
 def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
-    """Run (or resume) a study and write its tables; exits 2 on bad arguments."""
+    """Run (or resume) a study and write its tables; exits 2 on bad arguments or a folder it cannot resume."""
     args = parse_args(study, argv)
-    problems = check_args(study, args)
-    if problems:
-        for p in problems:
-            print(f"error: {p}", file=sys.stderr)
-        raise SystemExit(2)
+    _exit_on(check_args(study, args))
 
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
@@ -54,14 +50,19 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
     import ray
 
-    from ciper.records import code_version, write_json
-    from ciper.study.tables import tables, write_tables
+    from ciper.study.recovery import UnusableStudy, resume_state
+    from ciper.study.tables import tables
 
     storage = args.storage if is_uri(args.storage) else str(Path(args.storage).expanduser().resolve())
     study_dir = None if is_uri(storage) else Path(storage) / study.name
     base = base_config(study, args)
     if args.fresh and study_dir is not None and study_dir.exists():
         shutil.rmtree(study_dir)
+    exp_path = os.path.join(storage, study.name, "ray")
+    try:
+        state = resume_state(exp_path)  # read before Ray starts: a folder that cannot be resumed stops here
+    except UnusableStudy as e:
+        _exit_on([str(e)])
 
     owns_ray = not ray.is_initialized()  # a notebook or test may have started Ray already
     if owns_ray:
@@ -69,34 +70,18 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
     try:
         cluster_gpus = ray.cluster_resources().get("GPU", 0)
         if args.gpus_per_trial > cluster_gpus:
-            print(
-                f"error: --gpus-per-trial {args.gpus_per_trial} exceeds the cluster's {cluster_gpus} GPU(s)",
-                file=sys.stderr,
-            )
-            raise SystemExit(2)
-        tuner = _tuner(study, args, base, storage, study_dir)
-        started = time.time()
-        with GpuSampler() as gpu:
-            grid = tuner.fit()
+            _exit_on([f"--gpus-per-trial {args.gpus_per_trial} exceeds the cluster's {cluster_gpus} GPU(s)"])
+        try:
+            tuner = _tuner(study, args, base, storage, study_dir, state)
+            started = time.time()
+            with GpuSampler() as gpu:
+                grid = _fit(tuner, exp_path, resumed=state in ("resume", "rebuild"))
+        except UnusableStudy as e:
+            _exit_on([str(e)])
         wall = time.time() - started
         trials, epochs = tables(grid)
         if study_dir is not None:
-            write_tables(study_dir, trials, epochs)
-            write_json(
-                study_dir / "run.json",
-                {
-                    "study": study.name,
-                    "report": study.report,
-                    "argv": sys.argv[1:] if argv is None else argv,
-                    "fit_seconds": wall,
-                    "cpus_per_trial": args.cpus_per_trial,
-                    "gpus_per_trial": args.gpus_per_trial,
-                    **gpu.summary(),
-                    "trials": len(trials),
-                    "code_version": code_version(),
-                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                },
-            )
+            _write_results(study, study_dir, args, argv, trials, epochs, wall, gpu.summary())
         _summary(study, trials, wall)
     finally:
         if owns_ray:
@@ -114,6 +99,49 @@ def reference_cache(storage: str) -> str:
     return str(Path(storage) / "references")
 
 
+def _exit_on(problems: list[str]) -> None:
+    """One line per problem on stderr, then exit 2 (nothing to do if there are none)."""
+    for p in problems:
+        print(f"error: {p}", file=sys.stderr)
+    if problems:
+        raise SystemExit(2)
+
+
+def _write_results(study: Study, study_dir: Path, args, argv, trials, epochs, wall: float, gpu: dict) -> None:
+    """trials.parquet and epochs.parquet, then run.json (the command, fit time, resources)."""
+    from ciper.records import code_version, write_json
+    from ciper.study.tables import write_tables
+
+    write_tables(study_dir, trials, epochs)
+    write_json(
+        study_dir / "run.json",
+        {
+            "study": study.name,
+            "report": study.report,
+            "argv": sys.argv[1:] if argv is None else argv,
+            "fit_seconds": wall,
+            "cpus_per_trial": args.cpus_per_trial,
+            "gpus_per_trial": args.gpus_per_trial,
+            **gpu,
+            "trials": len(trials),
+            "code_version": code_version(),
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        },
+    )
+
+
+def _fit(tuner, exp_path: str, resumed: bool):
+    """tuner.fit(); a restored experiment whose state Ray cannot read is an UnusableStudy, not a crash."""
+    from ciper.study.recovery import UnusableStudy
+
+    if not resumed:
+        return tuner.fit()
+    try:
+        return tuner.fit()
+    except Exception as e:  # trials' own errors are results; what reaches here is Ray's state on disk
+        raise UnusableStudy(_cannot_resume(exp_path, e)) from e
+
+
 def _start_ray(args) -> None:
     import ray
 
@@ -126,11 +154,13 @@ def _start_ray(args) -> None:
         ray.init(num_cpus=os.cpu_count(), num_gpus=None if args.gpus_per_trial else 0, **init)
 
 
-def _tuner(study: Study, args, base: Config, storage: str, study_dir: Path | None):
-    """A new Tuner for the study, or the interrupted one restored from its storage."""
+def _tuner(study: Study, args, base: Config, storage: str, study_dir: Path | None, state: str):
+    """A new Tuner for the study, or the interrupted one restored from its storage; `state` is
+    recovery.resume_state of its Ray folder. Raises UnusableStudy when Ray cannot read that folder."""
     from ray import tune
 
-    from ciper.study.recovery import mend_missing_checkpoints
+    from ciper.study.recovery import UnusableStudy, mend_missing_checkpoints
+    from ciper.study.storage import storage_filesystem
     from ciper.study.trainable import trainable
 
     search = study.is_search(args.preset)
@@ -142,17 +172,53 @@ def _tuner(study: Study, args, base: Config, storage: str, study_dir: Path | Non
     )
     fn = tune.with_resources(bound, {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial})
     exp_path = os.path.join(storage, study.name, "ray")
-    if tune.Tuner.can_restore(exp_path):
-        print(f"resuming {study.name} from {exp_path}")
+    if state == "restart":
+        # killed after Ray saved its tuner but before it recorded any trial: nothing to keep
+        print(f"{study.name}: the last run was stopped before it recorded any trial; starting over")
+        _clear(exp_path, study_dir)
+    if state in ("new", "restart"):
+        return _new_tuner(study, args, base, fn, storage, study_dir)
+    if state == "rebuild":
+        print(f"{study.name}: Ray's tuner file in {exp_path} is missing or cut off; writing it anew from this command")
+        _new_tuner(study, args, base, fn, storage, study_dir)  # a new Tuner writes its tuner file
+    print(f"resuming {study.name} from {exp_path}")
+    try:
         mend_missing_checkpoints(exp_path)
-        return tune.Tuner.restore(exp_path, trainable=fn, resume_errored=True, restart_errored=False)
-    return _new_tuner(study, args, base, fn, storage, study_dir)
+        tuner = tune.Tuner.restore(
+            exp_path,
+            trainable=fn,
+            resume_errored=True,
+            restart_errored=False,
+            storage_filesystem=storage_filesystem(storage),
+        )
+    except Exception as e:  # Ray's own files on disk, which Ray could not read
+        raise UnusableStudy(_cannot_resume(exp_path, e)) from e
+    return tuner
+
+
+def _cannot_resume(exp_path: str, e: BaseException) -> str:
+    detail = (str(e).strip().splitlines() or [""])[-1][:300]
+    return (
+        f"{exp_path} cannot be resumed: Ray could not read its state ({type(e).__name__}: {detail}); "
+        f"rerun with --fresh to start this study over (it deletes the folder)"
+    )
+
+
+def _clear(exp_path: str, study_dir: Path | None) -> None:
+    """Remove what an interrupted start left: Ray's folder and a search's Optuna database."""
+    import pyarrow.fs
+
+    fs, root = pyarrow.fs.FileSystem.from_uri(exp_path)
+    fs.delete_dir(root)
+    if study_dir is not None:
+        (study_dir / "optuna.db").unlink(missing_ok=True)
 
 
 def _new_tuner(study: Study, args, base: Config, fn, storage: str, study_dir: Path | None):
     from ray import tune
 
     from ciper.study.progress import StudyProgress
+    from ciper.study.storage import storage_filesystem
     from ciper.study.trackers import callbacks
 
     space = base.to_dict()
@@ -163,6 +229,7 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str, study_dir: Pa
     run_config = tune.RunConfig(
         name="ray",
         storage_path=os.path.join(storage, study.name),
+        storage_filesystem=storage_filesystem(storage),
         verbose=0,
         callbacks=[
             StudyProgress(

@@ -15,6 +15,11 @@ pose_supervised, pixels, colour; ciper/reference.py): at the study's base config
 once for each value of a varied field that changes the architecture or the data
 (REFERENCE_AXES, e.g. latent_dim), never once per alpha. Ray schedules and resumes
 them like any trial, and the reports read them from the same table.
+
+`margins` are the study's equivalence margins: the largest difference that does not
+matter, declared before the results (a report calls two conditions equivalent only
+within them). A metric ending in `_acc` takes margins["acc"], any other metric
+(R², variance shares) margins["r2"]; `margin(metric)` applies that rule.
 """
 
 from __future__ import annotations
@@ -30,6 +35,13 @@ REFERENCES = ("untrained", "object_supervised", "pose_supervised", "pixels", "co
 REFERENCE_AXES = ("dataset", "data_dir", "view_columns", "image_size", "world_objects", "world_sessions")
 REFERENCE_AXES += ("world_frames", "world_seed", "split", "test_fraction", "encoder", "width", "latent_dim")
 REFERENCE_AXES += ("epochs", "batch_size", "lr", "optimizer", "weight_decay", "max_train_images")
+DEFAULT_MARGINS = {"acc": 0.02, "r2": 0.03}  # 2 points of accuracy, 0.03 of R²
+
+
+def margin_of(margins: dict[str, float], metric: str) -> float:
+    """The margin of a metric: margins["acc"] for a name ending in _acc (object_acc, and
+    object_acc[E_perp]: a bracketed qualifier is ignored), margins["r2"] for the rest."""
+    return float(margins["acc"] if metric.split("[")[0].endswith("_acc") else margins["r2"])
 
 
 @dataclass
@@ -44,10 +56,23 @@ class Study:
     metric: str = "object_acc"  # the main metric: its best value so far shows while the study runs
     conditions: Callable[[str], dict[str, dict]] | None = None  # preset -> {name: settings that go together}
     references: tuple[str, ...] = REFERENCES  # run beside a grid's trials, per seed (empty: none)
+    margins: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MARGINS))  # equivalence margins
 
     def __post_init__(self):
         if self.report is not None and self.report not in REPORTS:
             raise ValueError(f"Study {self.name}: report={self.report!r} is not one of {', '.join(REPORTS)}")
+        bad = {
+            k: v for k, v in self.margins.items() if isinstance(v, bool) or not (isinstance(v, (int, float)) and v > 0)
+        }
+        if set(self.margins) != set(DEFAULT_MARGINS) or bad:
+            raise ValueError(
+                f"Study {self.name}: margins={self.margins!r} must give a positive number for exactly "
+                f"{' and '.join(map(repr, DEFAULT_MARGINS))}, e.g. margins={DEFAULT_MARGINS!r}"
+            )
+
+    def margin(self, metric: str) -> float:
+        """The equivalence margin of a metric (see margin_of)."""
+        return margin_of(self.margins, metric)
 
     def is_search(self, preset: str) -> bool:
         """True when the space holds distributions (an Optuna search), False for a grid."""
@@ -79,6 +104,20 @@ class Study:
         kinds = self.references if references is None else references
         return combos + [{"name": kind, "method": kind, **point} for point in points for kind in kinds]
 
+    def own_keys(self, preset: str) -> dict[str, str]:
+        """Config keys that every trial takes from the study itself, so that a --set on them would be
+        ignored: key -> where the study sets it (its grid, its search space, its conditions, --seeds)."""
+        out = {}
+        for key, values in self.space(preset).items():
+            out[key] = f"its grid: {', '.join(map(_cell, values))}" if isinstance(values, list) else "its search space"
+        conditions = self.conditions(preset) if self.conditions else {}
+        for settings in conditions.values():
+            for key in settings:
+                out.setdefault(key, f"its {len(conditions)} conditions")
+        if not self.is_search(preset):
+            out["seed"] = "one trial per seed, from --seeds"
+        return out
+
     def problems(self, preset: str) -> list[str]:
         """What is wrong with this study's space for a preset (empty when fine)."""
         space = self.space(preset)
@@ -101,6 +140,10 @@ class Study:
             if both:
                 return [f"study {self.name} sets {', '.join(both)} in both its space and its conditions; use one"]
         return []
+
+
+def _cell(value) -> str:
+    return ">".join(value) if isinstance(value, (list, tuple)) else str(value)
 
 
 def with_condition(config: dict) -> dict:

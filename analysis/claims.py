@@ -1,0 +1,98 @@
+"""The paper's claims, each said to be reproduced or not reproduced here, with the verdict behind it.
+
+A claim is reproduced only by a verdict in its favour: 'differs' in the claimed direction
+for a gain, 'equivalent' (or a gain) for a claim of no cost. An inconclusive verdict
+reproduces nothing: the claim is then 'not reproduced', and the sentence says why.
+
+The structure claims (hierarchy, separate subspaces) are read from the final checkpoints
+(analysis/structure.py): CIPER (alpha = 1) against contrastive-only (alpha = 0), paired by
+seed; their primary family is the two measures the claims name, Holm within it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import alpha, families
+from analysis.families import PRIMARY, SECONDARY, Comparison
+from analysis.references import split_references
+
+STRUCTURE = {
+    "between_objects": "variance between objects",
+    "within_sequences": "variance within sequences",
+    "separation": "separation (view_r2 from E minus from E_perp)",
+    "object_acc[E_perp]": "object_acc from E_perp",
+    "view_r2[E]": "view_r2 from E",
+    "view_r2[E_perp]": "view_r2 from E_perp",
+}
+STRUCTURE_PRIMARY = ("between_objects", "separation")
+GAIN, NO_COST = "gain", "no cost"
+
+
+def says(claim: str, row, wants: str = GAIN) -> str:
+    """'- <claim>: **reproduced** (<metric> <verdict sentence>)' or **not reproduced**."""
+    if row is None:
+        return f"- {claim}: **not tested** (the study that measures it has no finished trials)"
+    gain = row.verdict == "differs" and row["diff"] > 0
+    ok = gain if wants == GAIN else gain or row.verdict == "equivalent"
+    return f"- {claim}: **{'reproduced' if ok else 'not reproduced'}** ({row.metric}: {row.sentence})"
+
+
+def _row(table: pd.DataFrame | None, label: str, metric: str):
+    if table is None or table.empty:
+        return None
+    hit = table[(table.label == label) & (table.metric == metric)]
+    return hit.iloc[0] if len(hit) else None
+
+
+def alpha_verdicts(trials: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame | None:
+    """The alpha study's verdicts (analysis/alpha.py) from its finished trials, if it can answer."""
+    done, _ = split_references(trials)
+    if done.empty or "alpha" not in done or not (done.alpha == 0).any() or done.alpha.nunique() < 2:
+        return None
+    return alpha.judged(done, margins)
+
+
+def alpha_claims(table: pd.DataFrame | None) -> list[str]:
+    """The paper's central claims, from the alpha study's primary contrasts (analysis/alpha.py)."""
+    at1 = "alpha = 1 vs 0"
+    return [
+        says("CIPER (alpha = 1) keeps more view information than contrastive-only", _row(table, at1, "view_r2")),
+        says("... and more of the relative 3D rotation of two views", _row(table, at1, "rot_r2")),
+        says(
+            "... without costing invariance (object accuracy within the margin, or higher)",
+            _row(table, at1, "object_acc"),
+            NO_COST,
+        ),
+    ]
+
+
+def structure_verdicts(rows: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:
+    """CIPER (alpha = 1) against contrastive-only on each structure measure, paired by seed, over the
+    trials' rows only: a reference encoder's row (it has a `kind`) carries its config's alpha too."""
+    trials = rows[rows["kind"].isna()] if "kind" in rows else rows
+    if "alpha" not in trials or not {0.0, 1.0} <= set(trials.alpha.dropna()):
+        return pd.DataFrame()
+    if {"view_r2[E]", "view_r2[E_perp]"} <= set(trials):
+        trials = trials.assign(separation=trials["view_r2[E]"] - trials["view_r2[E_perp]"])
+    comparisons = [
+        Comparison(title, c, "alpha", 1.0, 0.0, PRIMARY if c in STRUCTURE_PRIMARY else SECONDARY)
+        for c, title in STRUCTURE.items()
+        if c in trials
+    ]
+    return families.judge_comparisons(trials, comparisons, margins)
+
+
+def structure_claims(table: pd.DataFrame) -> list[str]:
+    return [
+        says(
+            "CIPER learns hierarchically structured representations (more of h's variance between objects "
+            "than contrastive-only)",
+            _row(table, STRUCTURE["between_objects"], "between_objects"),
+        ),
+        says(
+            "CIPER keeps view information in a subspace of its own (view_r2 from E exceeds view_r2 from "
+            "E_perp by more than under contrastive-only)",
+            _row(table, STRUCTURE["separation"], "separation"),
+        ),
+    ]

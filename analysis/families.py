@@ -1,0 +1,138 @@
+"""A question's declared contrasts, judged: the primary family with Holm within it, the
+secondary contrasts with Benjamini-Hochberg across them, each a three-state verdict
+(differs / equivalent within ±margin / inconclusive, analysis/verdicts.py) that carries
+its effect, 95 % CI, n and adjusted p.
+
+A report declares its contrasts as `Comparison`s (what it compares, on which metric,
+in which family), `judge` turns them into one adjusted table, and `lines` writes one
+sentence per contrast. Margins come from the study file (`Study.margins`,
+ciper/study/spec.py): a study's entry point hands them to its report, which records
+them beside report.md (margins.json), where the findings read them again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+from scipy import stats
+
+from analysis.stats import paired_contrast
+from analysis.verdicts import adjust, verdicts
+from ciper.probes import METRICS
+from ciper.records import write_json
+from ciper.study.spec import DEFAULT_MARGINS, margin_of
+
+PRIMARY, SECONDARY = "primary", "secondary"
+READOUTS = [*METRICS, "view_r2/rotation", "view_r2/placement"]  # every metric a report may compare
+MARGINS_FILE = "margins.json"  # in a study folder: the margins its report judged with
+COLUMNS = ["label", "metric", "family", "diff", "lo", "hi", "n", "t", "p", "dz", "sd", "p_equiv", "margin"]
+
+
+@dataclass
+class Comparison:
+    label: str  # what is compared, in words: "alpha = 1 vs alpha = 0"
+    metric: str
+    condition: str  # the column whose values name the two sides
+    treated: object
+    baseline: object
+    family: str = PRIMARY
+    where: dict = field(default_factory=dict)  # {column: value}: the trials the contrast reads
+    pair_on: object = "seed"
+    tags: dict = field(default_factory=dict)  # extra columns of its row (e.g. the source it belongs to)
+
+
+def present(trials: pd.DataFrame, metrics=READOUTS) -> list[str]:
+    """The metrics the trials measured (a column with at least one value)."""
+    return [m for m in metrics if m in trials and trials[m].notna().any()]
+
+
+def write_margins(study_dir, margins: dict[str, float]) -> None:
+    write_json(study_dir / MARGINS_FILE, {k: float(v) for k, v in margins.items()})
+
+
+def read_margins(study_dir) -> dict[str, float]:
+    """The margins a study's report recorded (margins.json), else the defaults (also for a file that
+    is missing, unreadable or does not give a positive acc and r2 margin)."""
+    try:
+        margins = json.loads((study_dir / MARGINS_FILE).read_text())
+        if set(margins) == set(DEFAULT_MARGINS) and all(float(v) > 0 for v in margins.values()):
+            return {k: float(v) for k, v in margins.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+    return dict(DEFAULT_MARGINS)
+
+
+def contrast_row(trials: pd.DataFrame, c: Comparison, margins: dict) -> dict:
+    """One row of a contrast table: the paired contrast (analysis.stats.Contrast) with its label."""
+    t = trials
+    for column, value in c.where.items():
+        t = t[t[column] == value]
+    r = paired_contrast(t, c.condition, c.treated, c.baseline, c.metric, c.pair_on, margin_of(margins, c.metric))
+    return {"label": c.label, "metric": c.metric, "family": c.family, **r._asdict(), **c.tags}
+
+
+def estimate_row(label: str, metric: str, family: str, estimate, lo, hi, p, n: int, df: int, margin: float) -> dict:
+    """A contrast row from a model coefficient (a slope, a slope difference) with its 95 % CI, p and
+    residual df; the TOST p of |coefficient| < margin from the same t distribution."""
+    p_equiv = math.nan
+    if df >= 1 and all(map(math.isfinite, (estimate, lo, hi))):
+        se = (hi - lo) / (2 * stats.t.ppf(0.975, df))
+        if se > 0:
+            p_equiv = max(stats.t.sf((estimate + margin) / se, df), stats.t.cdf((estimate - margin) / se, df))
+        else:
+            p_equiv = 0.0 if abs(estimate) < margin else 1.0
+    return dict(label=label, metric=metric, family=family, diff=estimate, lo=lo, hi=hi, n=n, t=math.nan, p=p,
+                dz=math.nan, sd=math.nan, p_equiv=p_equiv, margin=margin)  # fmt: skip
+
+
+def judge(rows: list[dict], methods: dict | None = None) -> pd.DataFrame:
+    """Adjusted p-values family by family (Holm for "primary" and any family `methods` names, BH for
+    the rest) and a verdict and sentence per row; rows without a single pair are left out."""
+    table = pd.DataFrame(rows, columns=COLUMNS if not rows else None)
+    table = table[table.n > 0] if len(table) else table
+    if table.empty:
+        return table.assign(method=[], p_adj=[], p_equiv_adj=[], verdict=[], sentence=[])
+    methods = {PRIMARY: "holm", **(methods or {})}
+    return verdicts(adjust(table.reset_index(drop=True), methods=methods))
+
+
+def judge_comparisons(trials: pd.DataFrame, comparisons: list[Comparison], margins: dict | None = None):
+    margins = DEFAULT_MARGINS if margins is None else margins
+    return judge([contrast_row(trials, c, margins) for c in comparisons])
+
+
+def lines(table: pd.DataFrame, family: str | None = None, bullet: str = "- ") -> list[str]:
+    """'- <label>, <metric>: <effect> [CI], n, adjusted p: <verdict>' per row (of one family)."""
+    rows = table if family is None or table.empty else table[table.family == family]
+    return [f"{bullet}{r.label}, {r.metric}: {r.sentence}" for r in rows.itertuples()]
+
+
+def count(table: pd.DataFrame, family: str) -> int:
+    return int((table.family == family).sum()) if len(table) else 0
+
+
+def families_note(table: pd.DataFrame, margins: dict) -> str:
+    """What the verdicts mean, for the top of a report's list."""
+    return (
+        f"Verdicts, paired by seed: {count(table, PRIMARY)} primary contrasts (declared before the results; "
+        f"Holm within them: p_holm) and {count(table, SECONDARY)} secondary ones (Benjamini-Hochberg across "
+        "them: p_bh). 'differs': adjusted p < 0.05; 'equivalent within ±m': the adjusted TOST p (p_equiv) "
+        f"< 0.05 for the study's margin m (±{margins['acc']:g} for accuracies, ±{margins['r2']:g} for R² "
+        "and shares); anything else is 'inconclusive', never evidence of no effect. Intervals are plain 95 % "
+        "CIs of each contrast; the verdicts use the adjusted p."
+    )
+
+
+def summary(table: pd.DataFrame, family: str = SECONDARY) -> str:
+    """How many of a family's contrasts differ / are equivalent / are inconclusive."""
+    rows = table[table.family == family] if len(table) else table
+    if rows.empty:
+        return f"no {family} contrasts"
+    n = rows.verdict.value_counts()
+    return (
+        f"{len(rows)} {family} contrasts: {n.get('differs', 0)} differ, {n.get('equivalent', 0)} "
+        f"equivalent, {n.get('inconclusive', 0)} inconclusive"
+    )

@@ -1,0 +1,182 @@
+"""The verdicts of the order study (analysis/order.py), blocked by seed.
+
+Primary (Holm within them): for op orders and for jitter orders, on object_acc,
+view_r2 and aug_r2, the test across orders that `across_conditions(..., block="seed")`
+returns (Friedman for three or more orders) with, as its effect, the largest shift of
+any order against the canonical one, and as its equivalence test the largest TOST p
+of every order against the canonical one (an intersection-union test: 'equivalent'
+only when every order is within the margin).
+Positive control (Holm within it): pairs of ops that do not commute (crop with
+rotation, crop with flip while the crop position is a prediction target), each order
+against the other: a study that finds these can find an order effect.
+Secondary (Benjamini-Hochberg): every order against the canonical one, and a jitter
+order per sample against the default order.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from analysis import families
+from analysis.families import PRIMARY, SECONDARY
+from analysis.stats import across_conditions, block_table, paired_contrast
+from ciper.config import AUGMENTATIONS
+from ciper.study.spec import DEFAULT_MARGINS, margin_of
+
+RANDOM = "jitter order per sample"
+CONTROL = "positive control"
+KEY_METRICS = ("object_acc", "view_r2", "aug_r2")
+CONTROL_METRICS = ("aug_r2", "aug_r2/crop_x", "object_acc", "view_r2")
+SYMBOL = {"Friedman": "χ²", "Wilcoxon signed-rank": "W", "Kruskal-Wallis": "H"}
+
+
+def conditions(trials: pd.DataFrame) -> pd.DataFrame:
+    """trials with `condition` (old studies: 'ops <order>') and `kind`: op order, jitter order,
+    random, control."""
+    t = trials.copy()
+    if "condition" not in t or t.condition.isna().all():
+        t["condition"] = "ops " + t.aug_order.astype(str)
+    c = t.condition.astype(str)
+    t["kind"] = np.select(
+        [c == RANDOM, c.str.startswith("jitter "), c.str.startswith("control ")],
+        ["random", "jitter order", "control"],
+        "op order",
+    )
+    return t
+
+
+def ops_of(condition_rows: pd.DataFrame) -> list[str]:
+    return str(condition_rows.aug_order.iloc[0]).split(">")
+
+
+def canonical(group: pd.DataFrame) -> str:
+    """The reference order of a group: the op-order condition whose ops run in the library's order
+    (crop, flip, jitter, grayscale, blur, rotation), else the group's first op-order condition."""
+    ops = group[group.kind == "op order"]
+    for name, rows in ops.groupby("condition", sort=False):
+        order = ops_of(rows)
+        if order == sorted(order, key=AUGMENTATIONS.index):
+            return name
+    return ops.condition.iloc[0] if len(ops) else group.condition.iloc[0]
+
+
+def jitter_group(t: pd.DataFrame) -> pd.DataFrame:
+    """The jitter-order conditions with their reference: the op order they share, default jitter order."""
+    jit = t[t.kind == "jitter order"]
+    if jit.empty:
+        return jit
+    base = t[(t.kind == "op order") & (t.aug_order.astype(str) == str(jit.aug_order.iloc[0]))]
+    return pd.concat([base, jit])
+
+
+def groups(t: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    out = {"op order": t[t.kind == "op order"], "jitter order": jitter_group(t)}
+    return {k: g for k, g in out.items() if len(g) and g.condition.nunique() >= 2}
+
+
+def _omnibus_row(kind: str, group: pd.DataFrame, metric: str, margins: dict) -> tuple[dict, list[dict]]:
+    """The primary row of one (kind, metric) and the secondary rows of its orders against the canonical one."""
+    base = canonical(group)
+    margin = margin_of(margins, metric)
+    test, statistic, p = across_conditions(group, "condition", metric, block="seed")
+    pairs = []
+    for name in group.condition.unique():
+        if name != base:
+            c = paired_contrast(group, "condition", name, base, metric, margin=margin)
+            pairs.append({"label": f"{name} vs {base}", "metric": metric, "family": SECONDARY, **c._asdict()})
+    largest = max(pairs, key=lambda r: abs(r["diff"]) if math.isfinite(r["diff"]) else -1.0)
+    p_equiv = [r["p_equiv"] for r in pairs]
+    row = {
+        **largest,
+        "label": f"{kind}s ({group.condition.nunique()})",
+        "family": PRIMARY,
+        "n": len(block_table(group, "condition", metric)),
+        "p": p,
+        "p_equiv": max(p_equiv) if all(map(math.isfinite, p_equiv)) else math.nan,
+        "test": test,
+        "statistic": statistic,
+        "canonical": base,
+        "largest": largest["label"].split(" vs ")[0],
+    }
+    return row, pairs
+
+
+def control_pairs(t: pd.DataFrame) -> list[tuple[str, str, list[str]]]:
+    """(treated, baseline, the two ops swapped) per pair of control conditions with the same ops; the
+    baseline applies the swapped ops in the library's order (crop first)."""
+    ctl = t[t.kind == "control"]
+    by_ops: dict[frozenset, list[str]] = {}
+    for name, rows in ctl.groupby("condition", sort=True):
+        by_ops.setdefault(frozenset(ops_of(rows)), []).append(name)
+    out = []
+    for names in by_ops.values():
+        if len(names) != 2:
+            continue
+        orders = {n: ops_of(ctl[ctl.condition == n]) for n in names}
+        a, b = names
+        swapped = [o for o, q in zip(orders[a], orders[b]) if o != q]  # as a applies them
+        in_library_order = swapped == sorted(swapped, key=AUGMENTATIONS.index)
+        base, treated = (a, b) if in_library_order else (b, a)
+        out.append((treated, base, sorted(swapped, key=AUGMENTATIONS.index)))
+    return out
+
+
+def judged(t: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:
+    """Every verdict of the order study (module docstring); t from `conditions`."""
+    margins = DEFAULT_MARGINS if margins is None else margins
+    rows = []
+    for kind, group in groups(t).items():
+        for m in families.present(group, KEY_METRICS):
+            row, pairs = _omnibus_row(kind, group, m, margins)
+            rows += [row, *pairs]
+    for treated, base, swapped in control_pairs(t):
+        both = t[t.condition.isin([treated, base])]
+        for m in families.present(both, CONTROL_METRICS):
+            c = paired_contrast(both, "condition", treated, base, m, margin=margin_of(margins, m))
+            label = f"{' and '.join(swapped)} swapped ({treated} vs {base})"
+            rows.append({"label": label, "metric": m, "family": CONTROL, **c._asdict(), "swapped": " / ".join(swapped)})
+    rnd = t[t.kind == "random"]
+    if len(rnd):
+        base = t[(t.kind == "op order") & (t.aug_order.astype(str) == str(rnd.aug_order.iloc[0]))]
+        if len(base):
+            both, name = pd.concat([base, rnd]), base.condition.iloc[0]
+            for m in families.present(both):
+                c = paired_contrast(both, "condition", RANDOM, name, m, margin=margin_of(margins, m))
+                rows.append({"label": f"{RANDOM} vs {name}", "metric": m, "family": SECONDARY, **c._asdict()})
+    return families.judge(rows, methods={CONTROL: "holm"})
+
+
+def omnibus_lines(table: pd.DataFrame) -> list[str]:
+    """One sentence per primary row: the test by name, then the largest shift and the verdict."""
+    out = []
+    for r in table[table.family == PRIMARY].itertuples():
+        stat = (
+            "cannot be computed"
+            if not math.isfinite(r.statistic)
+            else f"{SYMBOL.get(r.test, 'stat')} = {r.statistic:.2f}"
+        )
+        out.append(
+            f"- {r.label}, {r.metric}: {r.test} blocked by seed, {stat}; largest shift against "
+            f"'{r.canonical}' ({r.largest}) and verdict: {r.sentence}"
+        )
+    return out
+
+
+def control_lines(table: pd.DataFrame, comm: pd.DataFrame | None = None) -> list[str]:
+    """The positive control's verdicts, each with how far its two ops fail to commute on this data."""
+    out = []
+    for r in table[table.family == CONTROL].itertuples():
+        line = f"- {r.label}, {r.metric}: {r.sentence}"
+        swapped = set(r.swapped.split(" / "))
+        hit = comm[comm.pair.map(lambda p, s=swapped: set(p.split(" / ")) == s)] if comm is not None else []
+        if len(hit):
+            h = hit.iloc[0]
+            line += (
+                f" (the two orders differ by {h.both_applied:.2e} per pixel with both ops applied, "
+                f"{h.as_configured:.2e} as configured)"
+            )
+        out.append(line)
+    return out

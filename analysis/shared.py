@@ -1,0 +1,124 @@
+"""Runs that several studies share, so that the findings count each once.
+
+Studies share their baselines: the alpha study's alpha = 0 and alpha = 1 trials are,
+config for config and seed for seed, the head study's contrastive / diff and
+both / diff, the latent study's trials at the preset's latent dimension, and so on;
+every study also runs the same reference encoders. Each study trains its own copy
+(on one machine the copies agree bit for bit), so a contrast between shared runs in
+a second study repeats the first study's contrast: it is no second confirmation.
+Two trials are the same run when every Config field but those of execution
+(analysis.compare.EXECUTION) is equal, seed included, after two identities the
+library guarantees: a model without a prediction head to train (head_mode =
+contrastive, or alpha = 0) is the same whichever of the two says so, and a
+reference ignores the fields of the self-supervised objective
+(ciper.reference.NOT_MEASURED).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.compare import EXECUTION, config_text
+from ciper.config import Config
+from ciper.reference import NOT_MEASURED
+
+KEY_FIELDS = [f for f in Config.__dataclass_fields__ if f not in EXECUTION]
+NOT_A_CONDITION = {"seed", "trial_id", "data_dir"}
+
+
+def effective(trials: pd.DataFrame) -> pd.DataFrame:
+    """The trials' configs as trained: no prediction head -> head_mode contrastive, alpha 0; a
+    reference's objective fields blank."""
+    t = trials.copy()
+    method = t["method"].fillna("ciper") if "method" in t else pd.Series("ciper", t.index)
+    if {"alpha", "head_mode"} <= set(t):
+        plain = (method == "ciper") & ((t.head_mode == "contrastive") | (t.alpha == 0))
+        t.loc[plain, "head_mode"], t.loc[plain, "alpha"] = "contrastive", 0.0
+    ignored = [f for f in NOT_MEASURED if f in t and f != "method"]
+    t[ignored] = t[ignored].astype(object)
+    t.loc[method != "ciper", ignored] = None
+    return t
+
+
+def run_keys(trials: pd.DataFrame) -> pd.Series:
+    """One text key per trial: its effective Config fields (execution fields left out), seed included."""
+    cols = [f for f in KEY_FIELDS if f in trials]
+    text = effective(trials)[cols].apply(config_text)
+    return text.agg("|".join, axis=1) if len(trials) else pd.Series(dtype=str)
+
+
+def _varied(trials: pd.DataFrame) -> list[str]:
+    """The config fields that tell a study's trials apart (seed aside): with conditions, the fields
+    that vary within a condition (a condition's own settings are said by its name)."""
+    fields = [f for f in KEY_FIELDS if f in trials and f not in NOT_A_CONDITION and f != "method"]
+    fields = [f for f in fields if config_text(trials[f]).nunique() > 1]
+    if "condition" in trials and trials.condition.notna().any():
+        by = trials.groupby(config_text(trials.condition))
+        fields = ["condition", *[f for f in fields if (by[f].nunique(dropna=False) > 1).any()]]
+    return fields
+
+
+def labels(trials: pd.DataFrame) -> pd.Series:
+    """What each trial is within its study: '<kind> reference', or the condition name and the varied
+    config values (e.g. 'alpha = 1', 'without blur, alpha = 0')."""
+    is_ref = trials.method.fillna("ciper") != "ciper" if "method" in trials else pd.Series(False, trials.index)
+    varied, ref_varied = _varied(trials[~is_ref]), _varied(trials[is_ref].drop(columns="condition", errors="ignore"))
+
+    def value(f, v) -> str:
+        return str(v) if f == "condition" else f"{f} = {v:g}" if isinstance(v, float) else f"{f} = {v}"
+
+    def one(row) -> str:
+        if "method" in row and isinstance(row["method"], str) and row["method"] != "ciper":
+            return ", ".join([f"{row['method']} reference", *(value(f, row[f]) for f in ref_varied)])
+        return ", ".join(value(f, row[f]) for f in varied) or "the base config"
+
+    return trials.apply(one, axis=1) if len(trials) else pd.Series(dtype=str)
+
+
+def shared_runs(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per trial whose run already appeared in an earlier study (in the order of `tables`):
+    study, label, seed, first_study, first_label."""
+    seen: dict[str, tuple[str, str]] = {}
+    rows = []
+    for study, trials in tables.items():
+        if trials.empty:
+            continue
+        keys, names = run_keys(trials), labels(trials)
+        for key, name, seed in zip(keys, names, trials.seed):
+            if key in seen and seen[key][0] != study:
+                rows.append(
+                    dict(study=study, label=name, seed=seed, first_study=seen[key][0], first_label=seen[key][1])
+                )
+            seen.setdefault(key, (study, name))
+    return pd.DataFrame(rows, columns=["study", "label", "seed", "first_study", "first_label"])
+
+
+def distinct_runs(tables: dict[str, pd.DataFrame]) -> int:
+    keys = [run_keys(t) for t in tables.values() if not t.empty]
+    return int(pd.concat(keys).nunique()) if keys else 0
+
+
+def shared_lines(shared: pd.DataFrame, study: str | None = None) -> list[str]:
+    """'- <study>: <label> = <first study>'s <label> (seeds 0-2)' per group of shared trials."""
+    rows = shared if study is None else shared[shared.study == study]
+    out = []
+    for (s, name, first, first_name), g in rows.groupby(["study", "label", "first_study", "first_label"], sort=False):
+        seeds = sorted(int(x) for x in g.seed)
+        which = f"seeds {seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else f"seeds {seeds}"
+        here = f"{s}: " if study is None else ""
+        out.append(f"- {here}{name} is {first}'s {first_name} ({len(seeds)} trials, {which})")
+    return out
+
+
+def counted_once(tables: dict[str, pd.DataFrame], shared: pd.DataFrame) -> list[str]:
+    """The findings' count of trials and of distinct runs, and what counting once means."""
+    total = sum(len(t) for t in tables.values())
+    return [
+        "### Trials counted once",
+        "",
+        f"The studies below hold {total} finished trials (references and controls included) but "
+        f"{distinct_runs(tables)} distinct runs: {len(shared)} trials repeat a run (same config and seed) of an "
+        "earlier section's study. Each is counted where it first appears; its section says where it "
+        "appears again, and a contrast between such runs is the first study's contrast, not a new one.",
+        "",
+    ]

@@ -1,0 +1,286 @@
+"""The reports' verdicts on hand-made trial tables: planted effects, planted nulls, declared families,
+Friedman for the order study, shared runs counted once, the paper's claims. No Ray, no training."""
+
+import ast
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from analysis import ablation, alpha, claims, latent, order_verdicts, removal, views
+from analysis.families import MARGINS_FILE, read_margins, write_margins
+from analysis.shared import counted_once, shared_lines, shared_runs
+from analysis.verdicts import seeds_for_equivalence, seeds_for_power
+from ciper.study import Study
+from ciper.study.spec import DEFAULT_MARGINS, margin_of
+from studies.aug_order import conditions as order_conditions
+
+ROOT = Path(__file__).resolve().parent.parent
+LINE = re.compile(
+    r"^- (?P<label>.+?), (?P<metric>[\w/\[\]]+): (?P<diff>[+-]\d\.\d{3}) "
+    r"\[(?P<lo>[+-]\d\.\d{3}), (?P<hi>[+-]\d\.\d{3})\], n=(?P<n>\d+), "
+    r"p_(?P<method>\w+?)=(?P<p>[^,]+), p_equiv_\w+=(?P<pe>[^:]+): (?P<state>.+)$"
+)
+NULL_WORDS = ("no difference", "no effect", "no cost", "does not differ", "within seed noise", "makes no difference")
+
+
+def _alpha_table(seeds: int, rng, null_noise: float = 0.002) -> pd.DataFrame:
+    """alpha 0, 1, 10: view_r2 gains 0.1 (planted effect), object_acc does not move (planted null)."""
+    rows = []
+    for s in range(seeds):
+        offset = rng.normal(0, 0.05)  # seeds differ far more than the effects: the pairing must remove it
+        for a in (0.0, 1.0, 10.0):
+            rows.append(
+                {
+                    "seed": s,
+                    "alpha": a,
+                    "object_acc": 0.7 + offset + rng.normal(0, null_noise),
+                    "view_r2": 0.4 + offset + 0.1 * (a > 0) + rng.normal(0, 0.01),
+                    "rot_r2": 0.1 + offset + rng.normal(0, 0.03),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _parsed(lines: list[str]) -> dict[tuple[str, str], dict]:
+    return {(m["label"], m["metric"]): m.groupdict() for line in lines if (m := LINE.match(line))}
+
+
+def _no_null_wording(lines: list[str]) -> None:
+    text = "\n".join(lines).lower()
+    assert not [w for w in NULL_WORDS if w in text], text
+
+
+def test_the_alpha_report_says_differs_equivalent_and_inconclusive_where_each_is_planted():
+    rng = np.random.default_rng(0)
+    many = _parsed(alpha.verdict(_alpha_table(20, rng)))
+    assert many[("alpha = 1 vs 0", "view_r2")]["state"] == "differs"  # planted effect
+    assert many[("alpha = 1 vs 0", "object_acc")]["state"] == "equivalent within ±0.02"  # planted null, 20 seeds
+    assert many[("alpha = 10 vs 0", "object_acc")]["state"] == "equivalent within ±0.02"
+    few = _parsed(alpha.verdict(_alpha_table(3, rng, null_noise=0.02)))
+    assert few[("alpha = 1 vs 0", "object_acc")]["state"] == "inconclusive"  # the same null, 3 noisy seeds
+    assert {v["method"] for v in many.values()} == {"holm"} and len(many) == 6  # the declared primary family
+    _no_null_wording(alpha.verdict(_alpha_table(3, rng)))
+
+
+def test_the_alpha_headline_numbers_recompute_from_the_trials_table():
+    t = _alpha_table(5, np.random.default_rng(1), null_noise=0.01)
+    found = _parsed(alpha.verdict(t))
+    keys = [(f"alpha = {a:g} vs 0", m) for a in (1.0, 10.0) for m in ("object_acc", "view_r2", "rot_r2")]
+    assert set(found) == set(keys)
+    raw = []
+    for label, m in keys:
+        a = float(label.split()[2])
+        x = t[t.alpha == a].sort_values("seed")[m].to_numpy()
+        y = t[t.alpha == 0].sort_values("seed")[m].to_numpy()
+        r = stats.ttest_rel(x, y)
+        ci = r.confidence_interval(0.95)
+        got = found[(label, m)]
+        assert float(got["diff"]) == pytest.approx((x - y).mean(), abs=5e-4)
+        assert (float(got["lo"]), float(got["hi"])) == pytest.approx((ci.low, ci.high), abs=5e-4)
+        assert int(got["n"]) == 5
+        raw.append(r.pvalue)
+    holm = multipletests(raw, method="holm")[1]  # Holm over the six primary contrasts, not per contrast
+    for (label, m), p in zip(keys, holm):
+        printed = found[(label, m)]["p"]
+        assert printed == "<0.001" if p < 0.001 else float(printed) == pytest.approx(p, rel=0.05), (label, m)
+
+
+def _orders(seeds: int, rng, control_effect: float = 0.1, noise: float = 0.01) -> pd.DataFrame:
+    rows = []
+    for s in range(seeds):
+        offset = rng.normal(0, 0.05)
+        for name, settings in order_conditions("cpu").items():
+            effect = control_effect if name == "control rotation>crop" else 0.0
+            rows.append(
+                {
+                    "seed": s,
+                    "condition": name,
+                    "aug_order": ">".join(settings["aug_order"]),
+                    "object_acc": 0.7 + offset + rng.normal(0, noise),
+                    "aug_r2": 0.5 + offset + effect + rng.normal(0, noise),
+                }
+            )
+    return order_verdicts.conditions(pd.DataFrame(rows))
+
+
+def test_the_order_report_tests_with_friedman_blocked_by_seed_and_its_positive_control_finds_an_effect():
+    rng = np.random.default_rng(2)
+    table = order_verdicts.judged(_orders(3, rng))
+    primary = table[table.family == "primary"]
+    assert set(primary.test) == {"Friedman"} and set(primary.label) == {"op orders (6)", "jitter orders (4)"}
+    lines = order_verdicts.omnibus_lines(table)
+    assert lines and all("Friedman blocked by seed, χ² = " in line for line in lines)
+    assert "Kruskal" not in "\n".join(lines)
+    assert set(primary.verdict) == {"inconclusive"}  # no order effect planted; 3 seeds cannot show its absence
+    control = table[(table.family == "positive control") & (table.metric == "aug_r2")].set_index("swapped")
+    assert control.loc["crop / rotation", "verdict"] == "differs"  # the planted order effect is found
+    assert control.loc["crop / rotation", "label"].endswith("(control rotation>crop vs control crop>rotation)")
+    assert control.loc["crop / flip", "verdict"] != "differs"
+    # the same null with many quiet seeds: every order is within the margin of the canonical one
+    many = order_verdicts.judged(_orders(25, rng, noise=0.002))
+    assert set(many[many.family == "primary"].verdict) == {"equivalent"}
+    _no_null_wording(lines)
+
+
+def test_latent_slopes_are_judged_against_the_untrained_encoder():
+    rng = np.random.default_rng(3)
+    rows, refs = [], []
+    for s in range(6):
+        for d in (16, 32, 64, 128, 256):
+            x = math.log2(d)
+            for a in (0.0, 1.0):  # object_acc: alpha 1 gains 0.03 more per doubling than the untrained encoder
+                rows.append({"seed": s, "latent_dim": d, "alpha": a, "object_acc": 0.3 + (0.06 + 0.03 * a) * x})
+            refs.append({"seed": s, "latent_dim": d, "kind": "untrained", "object_acc": 0.1 + 0.06 * x})
+    trials = pd.DataFrame(rows).assign(object_acc=lambda t: t.object_acc + rng.normal(0, 0.005, len(t)))
+    refs = pd.DataFrame(refs).assign(object_acc=lambda t: t.object_acc + rng.normal(0, 0.005, len(t)))
+    table = latent.judged(trials, refs).set_index("label")
+    assert table.loc["slope, alpha = 1 minus untrained encoder", "verdict"] == "differs"
+    assert table.loc["slope, alpha = 1 minus untrained encoder", "diff"] == pytest.approx(0.03, abs=0.005)
+    assert table.loc["slope, alpha = 0 minus untrained encoder", "verdict"] == "equivalent"  # as steep as random
+    assert (table.loc[table.family == "primary"].n == 6).all()  # n counts seeds
+    assert table.loc["slope, untrained encoder", "diff"] == pytest.approx(0.06, abs=0.005)
+    lines = latent.verdict(trials, ref_rows=refs)
+    assert any("slope, alpha = 1 minus untrained encoder, object_acc: +0.03" in line for line in lines)
+    assert "cannot be computed" in "\n".join(latent.verdict(trials))  # without the reference trials, said so
+
+
+def test_heads_removal_and_views_declare_their_primary_families():
+    rng = np.random.default_rng(4)
+    heads = pd.DataFrame(
+        [
+            {"head_mode": m, "head_input": i, "seed": s, "object_acc": rng.normal(0.7, 0.01), "view_r2": 0.5}
+            for m in ("contrastive", "predictive", "both")
+            for i in ("diff", "concat")
+            for s in range(4)
+        ]
+    )
+    h = ablation.judged(heads)
+    assert set(h[h.family == "primary"].label) == {
+        "predictive / diff vs contrastive / diff",
+        "both / diff vs contrastive / diff",
+    }
+    assert "both / concat vs both / diff" in set(h[h.family == "secondary"].label)
+    ops = ["all ops", "without jitter", "without blur", "no synthetic ops"]
+    rm = pd.DataFrame(
+        [
+            {"condition": c, "alpha": a, "seed": s, "object_acc": rng.normal(0.7, 0.01), "view_r2": 0.5, "aug_r2": 0.3}
+            for c in ops
+            for a in (0.0, 1.0)
+            for s in range(4)
+        ]
+    )
+    r = removal.judged(rm)
+    assert set(r[r.family == "primary"].label) == {
+        "without jitter vs all ops, alpha = 1",
+        "without blur vs all ops, alpha = 1",
+    }
+    assert "aug_r2" not in set(r.metric)  # not comparable across op sets
+    src = pd.DataFrame(
+        [
+            {
+                "condition": c,
+                "aug_order": "jitter>grayscale>blur",
+                "alpha": a,
+                "seed": s,
+                "rot_r2": 0.1 + 0.2 * a * (c != "synthetic pairs") + rng.normal(0, 0.01),
+                "object_acc": 0.7,
+            }
+            for c in ("time pairs, pose labels", "synthetic pairs")
+            for a in (0.0, 1.0)
+            for s in range(4)
+        ]
+    )
+    v = views.judged(src).set_index(["label", "metric"])
+    gain = ("time pairs, pose labels, colour ops only: alpha = 1 vs 0", "rot_r2")
+    assert v.loc[gain].family == "primary" and v.loc[gain].verdict == "differs"
+    assert v.loc[(gain[0], "object_acc")].family == "secondary"
+    between = "alpha = 1: time pairs, pose labels, colour ops only vs synthetic pairs, colour ops only"
+    assert v.loc[(between, "rot_r2")].family == "secondary" and v.loc[(between, "rot_r2")].verdict == "differs"
+
+
+def test_margins_are_declared_by_the_study_and_applied_by_metric_suffix(tmp_path):
+    assert margin_of(DEFAULT_MARGINS, "object_acc") == 0.02 and margin_of(DEFAULT_MARGINS, "knn_acc") == 0.02
+    assert margin_of(DEFAULT_MARGINS, "object_acc[E_perp]") == 0.02
+    assert (
+        margin_of(DEFAULT_MARGINS, "view_r2/rotation") == 0.03 and margin_of(DEFAULT_MARGINS, "between_objects") == 0.03
+    )
+    study = Study(name="s", question="q", space=lambda p: {"alpha": [0.0]}, margins={"acc": 0.01, "r2": 0.05})
+    assert study.margin("session_acc") == 0.01 and study.margin("rot_r2") == 0.05
+    for bad in ({"acc": 0.01}, {"acc": -1.0, "r2": 0.03}, {"acc": 0.01, "r2": 0.03, "loss": 1.0}):
+        with pytest.raises(ValueError, match="margins=.* must give a positive number"):
+            Study(name="s", question="q", space=lambda p: {"alpha": [0.0]}, margins=bad)
+    write_margins(tmp_path, study.margins)  # what a study's report records for the findings
+    assert read_margins(tmp_path) == {"acc": 0.01, "r2": 0.05}
+    (tmp_path / MARGINS_FILE).write_text('{"acc": "x"')  # corrupt: the defaults, no traceback
+    assert read_margins(tmp_path) == DEFAULT_MARGINS and read_margins(tmp_path / "none") == DEFAULT_MARGINS
+
+
+def test_every_seed_count_a_study_file_quotes_is_what_the_power_functions_give():
+    functions = {"seeds_for_power": seeds_for_power, "seeds_for_equivalence": seeds_for_equivalence}
+    quoted = 0
+    for path in sorted((ROOT / "studies").glob("*.py")):
+        text = re.sub(r"\s+", " ", ast.get_docstring(ast.parse(path.read_text())) or "")
+        for name, args, n in re.findall(r"(seeds_for_power|seeds_for_equivalence)\(([^)]*)\) = (\d+)", text):
+            call = ast.parse(f"f({args})", mode="eval").body
+            pos = [ast.literal_eval(a) for a in call.args]
+            kw = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+            assert functions[name](*pos, **kw) == int(n), f"{path.name}: {name}({args}) = {n}"
+            quoted += 1
+    assert quoted >= 10
+
+
+def test_a_run_two_studies_share_is_counted_once_and_named_where_it_appears_again():
+    base = {"dataset": "world", "latent_dim": 128, "aug_order": "jitter>grayscale>blur", "method": "ciper"}
+    alpha_sweep = pd.DataFrame(
+        [{**base, "alpha": a, "head_mode": "both", "seed": s} for a in (0.0, 1.0) for s in range(3)]
+    )
+    heads = pd.DataFrame(
+        [
+            {**base, "alpha": 1.0, "head_mode": m, "seed": s}
+            for m in ("contrastive", "both", "predictive")
+            for s in range(3)
+        ]
+    )
+    heads = pd.concat(
+        [heads, pd.DataFrame([{**base, "method": "untrained", "alpha": 1.0, "head_mode": "both", "seed": 0}])]
+    )
+    alpha_sweep = pd.concat(
+        [alpha_sweep, pd.DataFrame([{**base, "method": "untrained", "alpha": 1.0, "head_mode": "both", "seed": 0}])]
+    )
+    tables = {"alpha_sweep": alpha_sweep, "head_ablation": heads}
+    shared = shared_runs(tables)
+    # both heads at alpha 1, contrastive-only (alpha = 0 with no head to train is the same model), the reference
+    assert len(shared) == 7 and set(shared.study) == {"head_ablation"}
+    lines = shared_lines(shared, "head_ablation")
+    assert "- head_mode = both is alpha_sweep's alpha = 1 (3 trials, seeds 0-2)" in lines
+    assert "- head_mode = contrastive is alpha_sweep's alpha = 0 (3 trials, seeds 0-2)" in lines
+    assert any(line.startswith("- untrained reference is alpha_sweep's untrained reference") for line in lines)
+    assert (
+        f"hold {len(alpha_sweep) + len(heads)} finished trials (references and controls included) but 10 distinct"
+        in counted_once(tables, shared)[2]
+    )
+
+
+def test_a_claim_whose_ci_includes_zero_is_said_not_reproduced():
+    rows = pd.DataFrame(
+        {
+            "alpha": [0.0, 1.0] * 4,
+            "seed": [0, 0, 1, 1, 2, 2, 3, 3],
+            "between_objects": [0.18, 0.19, 0.17, 0.16, 0.20, 0.21, 0.18, 0.18],  # no change
+            "view_r2[E]": [0.50, 0.65, 0.45, 0.61, 0.48, 0.64, 0.52, 0.66],
+            "view_r2[E_perp]": [0.47, 0.64, 0.43, 0.60, 0.45, 0.62, 0.49, 0.66],
+        }
+    )
+    table = claims.structure_verdicts(rows)
+    assert set(table[table.family == "primary"].metric) == {"between_objects", "separation"}
+    said = claims.structure_claims(table)
+    assert all("**not reproduced**" in line for line in said)  # no change is no gain, whatever its verdict
+    gain = rows.assign(between_objects=rows.between_objects + 0.1 * rows.alpha + 0.001 * rows.seed)
+    assert "**reproduced**" in claims.structure_claims(claims.structure_verdicts(gain))[0]
+    assert "**not tested**" in claims.alpha_claims(None)[0]
