@@ -203,10 +203,12 @@ def train(
             if progress and step % 10 == 0:
                 bar.set_postfix(loss=f"{losses['loss'].item():.3f}")
         metrics = {k: float(v) / steps_per_epoch for k, v in sums.items()}
-        if not all(math.isfinite(v) for v in metrics.values()):
+        # a bounded loss (InfoNCE on normalised features) can stay finite while the weights overflow
+        finite_weights = all(bool(torch.isfinite(p).all()) for p in model.parameters())
+        if not finite_weights or not all(math.isfinite(v) for v in metrics.values()):
+            what = f"loss became {metrics['loss']}" if finite_weights else "the weights became inf or nan"
             raise TrainingDiverged(
-                f"loss became {metrics['loss']} in epoch {epoch + 1}; "
-                f"lower lr (now {cfg.lr}) or alpha (now {cfg.alpha})"
+                f"{what} in epoch {epoch + 1}; lower lr (now {cfg.lr}) or alpha (now {cfg.alpha})"
             )
         metrics.update(
             epoch=epoch + 1, lr=sched.get_last_lr()[0], epoch_time=time.perf_counter() - t0, precision=precision

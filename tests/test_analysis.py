@@ -228,12 +228,12 @@ def test_references_and_controls_run_as_trials_and_are_cached_per_storage(smoke_
     made = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
     assert sum(n.endswith(".pt") for n in made) == 2 * 2  # object and pose encoders, per seed
     from analysis.references import config_of
-    from ciper.reference import reference_metrics
+    from ciper.reference import metrics_key, reference_metrics
 
     cfg = config_of(refs[refs.method == "untrained"].iloc[0])
     assert reference_metrics(cfg, "untrained", cache)["cached"]
     assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == made  # read, not computed again
-    broken = next(cache.glob("untrained-*.json"))
+    broken = cache / f"untrained-{metrics_key(cfg)}.json"
     broken.write_text("{not json")
     again = reference_metrics(cfg, "untrained", cache)
     assert not again["cached"] and json.loads(broken.read_text())["metrics"]["object_acc"] > 0

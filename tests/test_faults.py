@@ -345,20 +345,27 @@ def _kill_at_epoch_3(cmd, storage):
     """Kill a study (driver and Ray) while its first trials are at epoch 3, with Ray snapshotting
     its experiment state after every event, so that the snapshot names each trial's latest checkpoint."""
     ray_dir = storage / "alpha_sweep" / "ray"
-    p = subprocess.Popen(
-        cmd,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**ENV, "TUNE_GLOBAL_CHECKPOINT_S": "0"},
-        start_new_session=True,
-    )
-    deadline = time.time() + 1800
-    while not list(ray_dir.glob("*/checkpoint_000002")) and time.time() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.1)
-    _kill_session(p)
-    return ray_dir
+    for _ in range(3):  # a kill can land while Ray writes its snapshot: then kill a fresh study again
+        shutil.rmtree(storage / "alpha_sweep", ignore_errors=True)
+        p = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**ENV, "TUNE_GLOBAL_CHECKPOINT_S": "0"},
+            start_new_session=True,
+        )
+        deadline = time.time() + 1800
+        while not list(ray_dir.glob("*/checkpoint_000002")) and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.1)
+        _kill_session(p)
+        try:
+            _snapshot(ray_dir)
+            return ray_dir
+        except ValueError:  # the snapshot was cut off mid-write
+            continue
+    raise AssertionError("three kills in a row cut Ray's snapshot off mid-write")
 
 
 def test_named_checkpoint_cut_off_mid_upload_goes_on_from_an_intact_one(tmp_path):

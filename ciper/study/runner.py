@@ -8,6 +8,7 @@ retried. `--fresh` starts over. The report is built by the study's entry point
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -214,6 +215,11 @@ def _clear(exp_path: str, study_dir: Path | None) -> None:
         (study_dir / "optuna.db").unlink(missing_ok=True)
 
 
+def _from_condition(key: str, default, spec):
+    """A trial's value of `key`: its condition's setting, else the study's base value."""
+    return spec["config"]["condition"].get(key, default)
+
+
 def _new_tuner(study: Study, args, base: Config, fn, storage: str, study_dir: Path | None):
     from ray import tune
 
@@ -245,7 +251,12 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str, study_dir: Pa
     if not study.is_search(args.preset):
         # one list of trials (the grid's combinations, then its references and controls), times the seeds
         references = study.references if args.references else ()
-        space["condition"] = tune.grid_search(study.trials(args.preset, references))
+        trials = study.trials(args.preset, references)
+        space["condition"] = tune.grid_search(trials)
+        # each setting a condition makes is also the trial's own top-level value, so that
+        # every reader of trial.config (trackers, progress) sees what the trial ran with
+        for key in dict.fromkeys(k for t in trials for k in t if k != "name"):
+            space[key] = tune.sample_from(functools.partial(_from_condition, key, space.get(key)))
         space["seed"] = tune.grid_search(seeds)
         tune_config = tune.TuneConfig(max_concurrent_trials=args.max_concurrent or None, reuse_actors=True)
     else:
