@@ -39,8 +39,7 @@ import torch.nn.functional as F
 
 from ciper.config import AUGMENTATIONS, JITTER_OPS, Config
 from ciper.device import to_device
-
-GRAY_WEIGHTS = (0.2989, 0.587, 0.114)  # torchvision's rgb_to_grayscale
+from ciper.kernels import blend_, blur, grayscale, per_sample, rotate, shift_hue
 
 
 def _uniform(n, low, high, g):
@@ -64,71 +63,41 @@ def _on_chosen(x, params, fn):
     return x.index_copy_(0, chosen, fn(x.index_select(0, chosen), rows))
 
 
-def _per_sample(v):
-    return v[:, None, None, None]
-
-
-def grayscale(x: torch.Tensor) -> torch.Tensor:
-    red, green, blue = x.unbind(1)
-    return (GRAY_WEIGHTS[0] * red + GRAY_WEIGHTS[1] * green + GRAY_WEIGHTS[2] * blue).unsqueeze(1)
-
-
-def _blend_(x, y, factor):
-    """torchvision's _blend, factor * x + (1 - factor) * y clamped to [0, 1], in place in x
-    (as y + factor * (x - y): three in-place passes beat one lerp with broadcast inputs)."""
-    return x.sub_(y).mul_(_per_sample(factor)).add_(y).clamp_(0, 1)
-
-
-HUE_SECTOR = (5.0, 3.0, 1.0)  # where r, g, b sit on the hue circle, in sixths
-
-
-def shift_hue(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-    """adjust_hue (rgb -> hsv, h += shift, hsv -> rgb) without leaving RGB.
-
-    In HSV terms v = max and v * s = max - min, and a hue turn keeps both, so
-    each channel is max - (max - min) * clamp(min(k, 4 - k), 0, 1) with
-    k = (sector + 6 * hue) mod 6. Written for the CPU, where the step's time
-    goes into passes over memory: float arithmetic only (boolean masks, channel
-    reductions and torch.remainder are each several times slower), in place
-    where it can be, and one image channel at a time.
-    """
-    red, green, blue = x.unbind(1)
-    maxc = torch.maximum(red, green)
-    torch.maximum(maxc, blue, out=maxc)
-    delta = torch.minimum(red, green)
-    torch.minimum(delta, blue, out=delta)
-    delta.neg_().add_(maxc)  # max - min
-    # which channel is largest, ties to r, then g, then b (as torchvision): 1 - sign(max - c)
-    is_r = torch.sub(maxc, red).sign_().neg_().add_(1)
-    is_g = torch.sub(maxc, green).sign_().neg_().add_(1).sub_(is_r).clamp_(min=0)
-    is_b = torch.add(is_r, is_g).neg_().add_(1)
-    # hue in sixths of a turn: (g - b) / d if r is largest, 2 + (b - r) / d if g, 4 + (r - g) / d if b
-    hue6 = torch.sub(green, blue).mul_(is_r)
-    hue6.addcmul_(torch.sub(blue, red), is_g).addcmul_(torch.sub(red, green), is_b)
-    hue6.div_(delta.clamp(min=1e-12))  # grey pixels: d = 0 cancels any hue
-    hue6.add_(is_g, alpha=2.0).add_(is_b, alpha=4.0).add_(6.0 * shift[:, None, None])
-    out = torch.empty_like(x)
-    for c, sector in enumerate(HUE_SECTOR):
-        k = hue6 + sector
-        k.sub_(torch.floor(k * (1 / 6)).mul_(6.0))  # k mod 6
-        ramp = torch.minimum(k, torch.neg(k).add_(4.0)).clamp_(0, 1)
-        torch.addcmul(maxc, delta, ramp, value=-1.0, out=out[:, c])
-    return out
-
-
 # ---- the ops ---------------------------------------------------------------
 # Each op: sample(n, g, height, width) -> its raw parameters (a dict of CPU tensors);
 #          apply(x, params) -> augmented batch (x may be overwritten);
 #          encode(params) -> normalised columns.
 # Ops applied with a probability work on the chosen samples alone and write
 # them back in place: less memory traffic, and the others stay bit-identical.
+# from_config(cfg) builds the op from a config; `photometric` ops leave the pose and
+# the object as they are (the supervised references train through those alone).
+
+OPS: dict[str, type] = {}  # config name -> op class, for every name in config.AUGMENTATIONS
 
 
+def _registered(name: str):
+    """Register an op class under its config name (one of config.AUGMENTATIONS)."""
+
+    def register(cls):
+        if name not in AUGMENTATIONS:
+            raise ImportError(f"augmentation op {name!r} is not in config.AUGMENTATIONS; add it there")
+        OPS[name] = cls
+        return cls
+
+    return register
+
+
+@_registered("crop")
 @dataclass
 class Crop:
     min_scale: float = 0.3
     ratio: tuple[float, float] = (3 / 4, 4 / 3)
     columns = ("crop_x", "crop_y", "crop_scale", "crop_aspect")
+    photometric = False
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> "Crop":
+        return cls(min_scale=cfg.crop_min_scale)
 
     def sample(self, n, g, height, width):
         area = _uniform(n, self.min_scale, 1.0, g) * height * width
@@ -170,6 +139,7 @@ class _Chance:
     """An op applied to each sample with probability p, whose one parameter is whether it was."""
 
     p: float = 0.5
+    photometric = False
 
     def sample(self, n, g, height, width):
         return _bernoulli_chosen(n, self.p, g)
@@ -178,14 +148,20 @@ class _Chance:
         return params["applied"][:, None]
 
 
+@_registered("flip")
 @dataclass
 class Flip(_Chance):
     columns = ("flip",)
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> "Flip":
+        return cls(p=cfg.flip_p)
 
     def apply(self, x, params):
         return _on_chosen(x, params, lambda y, _: y.flip(-1))
 
 
+@_registered("jitter")
 @dataclass
 class ColorJitter:
     """brightness, contrast, saturation, hue (one factor each), in `order`, or in a new order
@@ -198,6 +174,20 @@ class ColorJitter:
     hue: float = 0.1
     order: tuple[str, ...] = JITTER_OPS
     random_order: bool = False
+    photometric = True
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> "ColorJitter":
+        s = cfg.jitter_strength
+        return cls(
+            p=cfg.jitter_p,
+            brightness=0.8 * s,
+            contrast=0.8 * s,
+            saturation=0.8 * s,
+            hue=0.2 * s,
+            order=tuple(cfg.jitter_order),
+            random_order=cfg.jitter_random_order,
+        )
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -222,11 +212,11 @@ class ColorJitter:
     def sub_op(self, name: str, y: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
         """One of the four sub-ops on y (may be overwritten), one factor per sample."""
         if name == "brightness":  # blend with black
-            return y.mul_(_per_sample(factor)).clamp_(0, 1)
+            return y.mul_(per_sample(factor)).clamp_(0, 1)
         if name == "contrast":
-            return _blend_(y, grayscale(y).mean((1, 2, 3), keepdim=True), factor)
+            return blend_(y, grayscale(y).mean((1, 2, 3), keepdim=True), factor)
         if name == "saturation":
-            return _blend_(y, grayscale(y), factor)
+            return blend_(y, grayscale(y), factor)
         return shift_hue(y, factor) if self.hue > 0 else y
 
     def jitter(self, y, f):
@@ -251,15 +241,22 @@ class ColorJitter:
         return torch.stack(columns, 1)
 
 
+@_registered("grayscale")
 @dataclass
 class Grayscale(_Chance):
     p: float = 0.2
     columns = ("grayscale",)
+    photometric = True
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> "Grayscale":
+        return cls(p=cfg.grayscale_p)
 
     def apply(self, x, params):
         return _on_chosen(x, params, lambda y, _: grayscale(y).expand_as(y))
 
 
+@_registered("blur")
 @dataclass
 class GaussianBlur:
     p: float = 0.5
@@ -267,85 +264,55 @@ class GaussianBlur:
     sigma_max: float = 1.5
     kernel_size: int = 3
     columns = ("blur_applied", "blur_sigma")
+    photometric = True
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> "GaussianBlur":
+        # about a tenth of the image across, odd, at least 3
+        return cls(p=cfg.blur_p, sigma_max=cfg.blur_sigma_max, kernel_size=max(3, 2 * round(0.05 * cfg.image_size) + 1))
 
     def sample(self, n, g, height, width):
         chosen = _bernoulli_chosen(n, self.p, g)
         return dict(sigma=_uniform(n, self.sigma_min, self.sigma_max, g), **chosen)
 
     def apply(self, x, params):
-        return _on_chosen(x, params, lambda y, rows: self.blur(y, rows["sigma"]))
-
-    def blur(self, x, sigma):
-        n, c, H, W = x.shape
-        k = self.kernel_size
-        half = (k - 1) * 0.5
-        t = torch.linspace(-half, half, k, device=x.device, dtype=x.dtype)
-        kern = torch.exp(-0.5 * (t[None] / sigma.to(x.dtype)[:, None]) ** 2)
-        kern = kern / kern.sum(1, keepdim=True)  # [n, k]
-        # separable: k shifted copies weighted per sample, rows then columns (cheaper
-        # than a grouped convolution with one group per image channel at these sizes)
-        padded = F.pad(x, [k // 2] * 4, mode="reflect")
-        w = kern[:, :, None, None, None]
-        rows = padded[..., :W] * w[:, 0]
-        for i in range(1, k):
-            rows.addcmul_(padded[..., i : i + W], w[:, i])
-        y = rows[:, :, :H] * w[:, 0]
-        for i in range(1, k):
-            y.addcmul_(rows[:, :, i : i + H], w[:, i])
-        return y
+        return _on_chosen(x, params, lambda y, rows: blur(y, rows["sigma"], self.kernel_size))
 
     def encode(self, params):
         return torch.stack([params["applied"], params["applied"] * params["sigma"] / self.sigma_max], 1)
 
 
+@_registered("rotation")
 @dataclass
 class Rotation:
     p: float = 0.5
     degrees: float = 90.0
     columns = ("rotation_applied", "rotation_angle")
+    photometric = False
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> "Rotation":
+        return cls(p=cfg.rotation_p, degrees=cfg.rotation_degrees)
 
     def sample(self, n, g, height, width):
         chosen = _bernoulli_chosen(n, self.p, g)
         return dict(angle=chosen["applied"] * _uniform(n, -self.degrees, self.degrees, g), **chosen)
 
     def apply(self, x, params):
-        return _on_chosen(x, params, lambda y, rows: self.rotate(y, rows["angle"]))
-
-    def rotate(self, x, angle):
-        """rotate(angle) counter-clockwise about the centre, bilinear, black outside."""
-        n, _, H, W = x.shape
-        a = torch.deg2rad(angle).to(x.dtype)
-        cos, sin = torch.cos(a)[:, None, None], torch.sin(a)[:, None, None]
-        xs = torch.linspace((1 - W) * 0.5, (W - 1) * 0.5, W, device=x.device, dtype=x.dtype)[None, None, :]
-        ys = torch.linspace((1 - H) * 0.5, (H - 1) * 0.5, H, device=x.device, dtype=x.dtype)[None, :, None]
-        gx = (cos * xs - sin * ys) / (0.5 * W)
-        gy = (sin * xs + cos * ys) / (0.5 * H)
-        return F.grid_sample(x, torch.stack([gx, gy], -1), mode="bilinear", padding_mode="zeros", align_corners=False)
+        return _on_chosen(x, params, lambda y, rows: rotate(y, rows["angle"]))
 
     def encode(self, params):
         return torch.stack([params["applied"], params["angle"] / self.degrees], 1)
 
 
+_unbuilt = [name for name in AUGMENTATIONS if name not in OPS]
+if _unbuilt:
+    raise ImportError(f"config.AUGMENTATIONS names {', '.join(_unbuilt)} with no op class here; register one")
+
+
 def make_ops(cfg: Config) -> dict:
-    s = cfg.jitter_strength
-    return {
-        "crop": Crop(min_scale=cfg.crop_min_scale),
-        "flip": Flip(p=cfg.flip_p),
-        "jitter": ColorJitter(
-            p=cfg.jitter_p,
-            brightness=0.8 * s,
-            contrast=0.8 * s,
-            saturation=0.8 * s,
-            hue=0.2 * s,
-            order=tuple(cfg.jitter_order),
-            random_order=cfg.jitter_random_order,
-        ),
-        "grayscale": Grayscale(p=cfg.grayscale_p),
-        "blur": GaussianBlur(
-            p=cfg.blur_p, sigma_max=cfg.blur_sigma_max, kernel_size=max(3, 2 * round(0.05 * cfg.image_size) + 1)
-        ),
-        "rotation": Rotation(p=cfg.rotation_p, degrees=cfg.rotation_degrees),
-    }
+    """Every op, built from cfg, in the canonical order."""
+    return {name: OPS[name].from_config(cfg) for name in AUGMENTATIONS}
 
 
 class Pipeline:

@@ -44,10 +44,10 @@ def _world(cfg: Config) -> ImageSet:
 
 def _flatworld(cfg: Config) -> ImageSet:
     """The flat (2D) world of the first round, cached the same way."""
-    from ciper import flatworld
+    from ciper import flatworld, kernels
     from ciper.worldcache import cached_world
 
-    return cached_world("flatworld", flatworld.generate_world, _world_params(cfg), code=[flatworld])
+    return cached_world("flatworld", flatworld.generate_world, _world_params(cfg), code=[flatworld, kernels])
 
 
 # the config fields a folder dataset's contents depend on, beside its files

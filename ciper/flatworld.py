@@ -24,6 +24,7 @@ import math
 import torch
 
 from ciper.imageset import ImageSet
+from ciper.kernels import hsv_to_rgb
 
 POSE_NAMES = ["tilt", "scale", "pos_x", "pos_y"]
 TILT_MAX = math.pi / 3  # objects lean at most 60 degrees either way
@@ -38,12 +39,6 @@ def reflect(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
     span = high - low
     y = torch.remainder(x - low, 2 * span)
     return low + torch.where(y > span, 2 * span - y, y)
-
-
-def hsv_to_rgb(h, s, v):
-    """HSV in [0, 1] -> RGB, for tensors of any shape [...] -> [..., 3]."""
-    k = torch.stack([(5 + h * 6) % 6, (3 + h * 6) % 6, (1 + h * 6) % 6], -1)
-    return v[..., None] - v[..., None] * s[..., None] * torch.clamp(torch.minimum(k, 4 - k), 0, 1)
 
 
 def generate_world(objects: int = 10, sessions: int = 5, frames: int = 200, size: int = 32, seed: int = 0) -> ImageSet:
