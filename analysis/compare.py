@@ -5,11 +5,12 @@ machine) move the results beyond seed noise?
 
 Trials are matched on their config (the study's condition and every Config field
 both tables have), leaving out the fields that say how a run was executed rather
-than what it trains (`--ignore`; by default precision, threads, device, compile,
-cuda_graphs, memory_format). For each metric, the paired difference AFTER - BEFORE
-is summarised over the matched trials (mean and 95 % CI), with the largest shift of
-a condition's mean, next to the seed-to-seed SD within a condition in BEFORE: the
-noise that any one trial's number carries.
+than what it trains (`--ignore`; by default Config's "precision" and "execution"
+groups: precision, device, threads, memory_format, compile, cuda_graphs). For each
+metric, the paired difference AFTER - BEFORE is summarised over the matched trials
+(mean and 95 % CI), with the largest shift of a condition's mean, next to the
+seed-to-seed SD within a condition in BEFORE: the noise that any one trial's number
+carries.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ import pandas as pd
 
 from analysis.load import load_study
 from analysis.stats import mean_ci
-from ciper.config import Config
+from ciper.config import Config, fields_in
 from ciper.probes import METRICS
 from ciper.records import atomic_write_bytes
 
-EXECUTION = ("precision", "threads", "device", "compile", "cuda_graphs", "memory_format")
+EXECUTION = fields_in("precision", "execution")  # how a run was executed, not what it trains
 
 
 def match(before: pd.DataFrame, after: pd.DataFrame, ignore=EXECUTION) -> tuple[pd.DataFrame, list[str]]:

@@ -13,13 +13,14 @@ of h, and views from E but not from E-perp.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import torch
 
 from ciper import checkpoint
-from ciper.config import Config
+from ciper.config import Config, fields_in
 from ciper.data import split_of
 from ciper.datasets import load_dataset
 from ciper.model import build_model
@@ -31,14 +32,12 @@ def final_checkpoint(trial_dir: Path) -> Path | None:
     return ckpts[-1] if ckpts else None
 
 
-_DATA_FIELDS = ("dataset", "data_dir", "image_size", "world_objects", "world_sessions", "world_frames", "world_seed")
-_DATA_FIELDS += ("file_pattern", "max_objects")
 _datasets: dict = {}
 
 
 def _dataset(cfg: Config):
-    """The trials of one study share their data: build it once."""
-    key = tuple(getattr(cfg, f) for f in _DATA_FIELDS)
+    """The trials of one study share their data (Config's "data" group): build it once."""
+    key = json.dumps({f: getattr(cfg, f) for f in fields_in("data")}, sort_keys=True)
     if key not in _datasets:
         _datasets[key] = load_dataset(cfg)
     return _datasets[key]

@@ -1,9 +1,11 @@
-"""One typed config for a CIPER run, its presets, and its validation.
+"""One typed config for a CIPER run: its fields, their groups and rules, and its presets.
 
 Everything a study may vary lives here, so a trial is fully described by one
-`Config` (recorded as JSON next to its results). Validation runs before any
-data is built or any Ray worker starts, and reports every problem as one line
-that says what is wrong and what is allowed.
+`Config` (recorded as JSON next to its results). Every field belongs to one of
+GROUPS (its metadata), and the caches and comparisons that must tell fields
+apart read the groups (`fields_in`), so a new field cannot be left out of them.
+Validation (ciper/validation.py) runs before any data is built or any Ray worker
+starts, and reports every problem as one line that says what is wrong and what is allowed.
 """
 
 from __future__ import annotations
@@ -15,47 +17,42 @@ import os
 import typing
 from dataclasses import dataclass, field
 
-# every augmentation op, in the canonical order: parameters are drawn and the prediction
-# target's columns laid out in this order, whatever order the ops are applied in
-AUGMENTATIONS = ("crop", "flip", "jitter", "grayscale", "blur", "rotation")
-# colour jitter's four sub-ops, in the order torchvision lists them (the default order applied)
-JITTER_OPS = ("brightness", "contrast", "saturation", "hue")
-DATASETS = ("world", "flatworld", "cifar10", "core50", "tdw", "folder", "coil100", "turntable", "imagefolder")
-BUILT_IN = ("world", "flatworld")  # generated, never read from a folder
-TURNTABLES = ("coil100", "turntable")  # objects turned in depth, the azimuth in each file's name (ciper/turntable.py)
-NO_SEQUENCES = ("cifar10", "imagefolder")  # still images: no time pairs
-# sizes beyond these would not fit a machine's memory (or would take days): a bound with a message
-# beats a traceback from the allocator
-SIZE_LIMITS = {
-    "latent_dim": 65536,
-    "proj_dim": 65536,
-    "head_hidden": 65536,
-    "batch_size": 65536,
-    "image_size": 512,
-    "world_objects": 1000,
-    "world_sessions": 100,
-    "world_frames": 100000,
-    "epochs": 100000,
-    "knn_k": 100000,
-}
-MAX_WORLD_BYTES = 8 * 2**30  # a built-in world's images must fit in 8 GiB
-ENCODERS = ("small_cnn", "resnet18")
-HEAD_MODES = ("both", "contrastive", "predictive")
-HEAD_INPUTS = ("diff", "concat")
-# what makes the two views of a pair: (partner frame of the same sequence?, synthetic augmentations?)
-PAIR_SOURCES = {"synthetic": (False, True), "time": (True, False), "time+synthetic": (True, True)}
-# what the prediction head regresses for the partner frame of a time pair: the exact pose change,
-# the frame offset (what an observer of a video knows), or nothing (only the synthetic ops' parameters)
-TIME_PAIR_TARGETS = ("pose_change", "frame_gap", "none")
-# what a trial trains and evaluates: the CIPER objective (any head_mode and alpha), or a reference
-# (ciper/reference.py) or a no-learning control (ciper/controls.py) on the same probes
-METHODS = ("ciper", "untrained", "object_supervised", "pose_supervised", "pixels", "colour")
-OPTIMIZERS = ("adamw", "sgd")
-DEVICES = ("auto", "cpu", "cuda")
-MEMORY_FORMATS = ("auto", "channels_last", "contiguous")
-PRECISIONS = ("auto", "fp32", "bf16")
-# how the held-out frames are chosen (ciper/data.py): none shares a sequence, or a time window, with training
-SPLITS = ("auto", "sequences", "pose_blocks", "random", "official")
+from ciper import validation
+from ciper.choices import (  # noqa: F401 (the lists are read from here too)
+    AUGMENTATIONS,
+    BUILT_IN,
+    DATASETS,
+    DEVICES,
+    ENCODERS,
+    GROUPS,
+    HEAD_INPUTS,
+    HEAD_MODES,
+    JITTER_OPS,
+    MAX_WORLD_BYTES,
+    MEMORY_FORMATS,
+    METHODS,
+    NO_SEQUENCES,
+    OPTIMIZERS,
+    PAIR_SOURCES,
+    PRECISIONS,
+    SPLITS,
+    TIME_PAIR_TARGETS,
+    TURNTABLES,
+)
+from ciper.validation import held_out_count  # noqa: F401 (ciper.data reads it from here)
+
+
+def _f(default, group: str, **rules):
+    """A field of `group`. rules: choices (allowed values), low and high (bounds: beyond high would
+    not fit a machine's memory), ok + must (a test of the value and what it must be); world: its
+    name among the built-in worlds' parameters; built_in_only: only the built-in worlds read it."""
+    meta = {"group": group, **rules}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+_PROBABILITY = dict(ok=lambda v: 0 <= v <= 1, must="a probability in [0, 1]")
 
 
 class ConfigError(ValueError):
@@ -64,74 +61,81 @@ class ConfigError(ValueError):
 
 @dataclass
 class Config:
-    # data
-    # world (built-in, 3D) | flatworld (built-in, 2D) | cifar10 | core50 | tdw | folder | coil100 | turntable
-    # | imagefolder
-    dataset: str = "world"
-    data_dir: str | None = None  # folder of a real dataset; unused for the built-in worlds
-    view_columns: list[str] = field(default_factory=list)  # dataset=folder: pose columns (name:deg = angle)
+    # data: the built-in 3D or 2D world, or a real dataset read from data_dir (README, "Real datasets")
+    dataset: str = _f("world", "data", choices=DATASETS)
+    data_dir: str | None = _f(None, "data")  # folder of a real dataset; unused for the built-in worlds
+    view_columns: list[str] = _f([], "data")  # dataset=folder: pose columns (name:deg = angle)
     # dataset=turntable: a regex every image path under data_dir matches, with named groups object and
     # angle (degrees); dataset=coil100: COIL-100's obj<K>__<A>.png when empty
-    file_pattern: str = ""
-    max_objects: int = 0  # coil100 | turntable | imagefolder: only the first N objects (classes); 0 = all
-    image_size: int = 32
-    world_objects: int = 10  # built-in world: object classes
-    world_sessions: int = 10  # built-in world: lighting/background sessions
-    world_frames: int = 100  # built-in world: frames per (object, session) sequence
-    world_seed: int = 0  # built-in world: fixes the shapes and every frame
-    test_fraction: float = 0.2  # held out for evaluation (never trained on; see split)
-    split: str = "auto"  # sequences | pose_blocks | random | official | auto (see ciper/data.py)
-    split_blocks: int = 4  # split=pose_blocks: held-out blocks per sequence
-    pairs: str = "time+synthetic"  # synthetic | time | time+synthetic
-    time_window: int = 50  # time pairs: partner frame within +-window in the sequence
-    time_pair_target: str = "pose_change"  # pose_change | frame_gap | none (see TIME_PAIR_TARGETS)
+    file_pattern: str = _f("", "data")
+    # coil100 | turntable | imagefolder: only the first N objects (classes); 0 = all
+    max_objects: int = _f(0, "data", ok=lambda v: v == 0 or v >= 2, must="0 (all) or >= 2 (a probe needs two objects)")
+    image_size: int = _f(32, "data", world="size", low=8, high=512)
+    world_objects: int = _f(10, "data", world="objects", built_in_only=True, low=2, high=1000)  # object classes
+    world_sessions: int = _f(10, "data", world="sessions", built_in_only=True, low=1, high=100)  # lighting/background
+    world_frames: int = _f(100, "data", world="frames", built_in_only=True, low=2, high=100000)  # per sequence
+    world_seed: int = _f(0, "data", world="seed", built_in_only=True, low=0)  # fixes the shapes and every frame
+    # held out for evaluation (never trained on; see split and ciper/data.py)
+    test_fraction: float = _f(0.2, "split", ok=lambda v: 0 < v < 1, must="between 0 and 1")
+    split: str = _f("auto", "split", choices=SPLITS)
+    split_blocks: int = _f(4, "split", low=1)  # split=pose_blocks: held-out blocks per sequence
+    pairs: str = _f("time+synthetic", "objective", choices=PAIR_SOURCES)
+    time_window: int = _f(50, "split", low=1)  # time pairs: partner frame within +-window in the sequence
+    time_pair_target: str = _f("pose_change", "objective", choices=TIME_PAIR_TARGETS)
     # augmentations (the order is a study variable)
     # The default pairs two frames of a sequence (their view change is the geometric
     # "augmentation") and adds colour/blur ops; crop and flip would move the object
     # as well, blurring the view ground truth. CIFAR10 (paper preset) uses all five.
-    aug_order: list[str] = field(default_factory=lambda: ["jitter", "grayscale", "blur"])
-    crop_min_scale: float = 0.3  # random resized crop: area fraction in [min, 1]
-    flip_p: float = 0.5
-    jitter_p: float = 0.8
-    jitter_strength: float = 0.5  # brightness/contrast/saturation = 0.8*s, hue = 0.2*s (SimCLR)
-    jitter_order: list[str] = field(default_factory=lambda: list(JITTER_OPS))  # order of jitter's sub-ops
+    aug_order: list[str] = _f(["jitter", "grayscale", "blur"], "augment")
+    crop_min_scale: float = _f(0.3, "augment", ok=lambda v: 0 < v <= 1, must="in (0, 1]")  # area fraction
+    flip_p: float = _f(0.5, "augment", **_PROBABILITY)
+    jitter_p: float = _f(0.8, "augment", **_PROBABILITY)
+    # brightness/contrast/saturation = 0.8*s, hue = 0.2*s (SimCLR)
+    jitter_strength: float = _f(0.5, "augment", ok=lambda v: 0 <= v <= 1.25, must="in [0, 1.25] (hue shift <= 0.25)")
+    jitter_order: list[str] = _f(list(JITTER_OPS), "augment")  # order of jitter's sub-ops
     # a new order of the sub-ops per sample (as torchvision's ColorJitter draws it), recorded and predicted
-    jitter_random_order: bool = False
-    grayscale_p: float = 0.2
-    blur_p: float = 0.5
-    blur_sigma_max: float = 1.5
-    rotation_p: float = 0.5
-    rotation_degrees: float = 90.0
+    jitter_random_order: bool = _f(False, "augment")
+    grayscale_p: float = _f(0.2, "augment", **_PROBABILITY)
+    blur_p: float = _f(0.5, "augment", **_PROBABILITY)
+    blur_sigma_max: float = _f(1.5, "augment", ok=lambda v: v >= 0.1, must=">= 0.1")
+    rotation_p: float = _f(0.5, "augment", **_PROBABILITY)
+    rotation_degrees: float = _f(90.0, "augment", ok=lambda v: 0 <= v <= 180, must="in [0, 180]")
     # model
-    method: str = "ciper"  # ciper | untrained | object_supervised | pose_supervised | pixels | colour
-    encoder: str = "small_cnn"  # small_cnn | resnet18 (CIFAR variant)
-    width: float = 1.0  # channel width multiplier of the encoder
-    latent_dim: int = 64  # size of the representation h used downstream
-    proj_dim: int = 64  # contrastive embedding size
-    head_hidden: int = 256  # hidden width of both heads
-    head_mode: str = "both"  # both | contrastive (no prediction head) | predictive (no InfoNCE)
-    head_input: str = "diff"  # diff: h2 - h1 (the paper) | concat: [h1, h2] (AugSelf)
-    # objective
-    alpha: float = 1.0  # L = L_con + alpha * L_pred
-    temperature: float = 0.2
+    method: str = _f("ciper", "objective", choices=METHODS)
+    encoder: str = _f("small_cnn", "model", choices=ENCODERS)  # resnet18: the CIFAR variant
+    width: float = _f(1.0, "model", ok=lambda v: v > 0, must="> 0")  # channel width multiplier of the encoder
+    latent_dim: int = _f(64, "model", low=1, high=65536)  # size of the representation h used downstream
+    proj_dim: int = _f(64, "objective", low=1, high=65536)  # contrastive embedding size
+    head_hidden: int = _f(256, "objective", low=1, high=65536)  # hidden width of both heads
+    # both | contrastive (no prediction head) | predictive (no InfoNCE)
+    head_mode: str = _f("both", "objective", choices=HEAD_MODES)
+    head_input: str = _f("diff", "objective", choices=HEAD_INPUTS)  # diff: h2 - h1 (the paper) | concat: [h1, h2]
+    # objective: L = L_con + alpha * L_pred
+    alpha: float = _f(
+        1.0, "objective", ok=lambda v: math.isfinite(v) and v >= 0, must="a finite number >= 0 (0 = contrastive only)"
+    )
+    temperature: float = _f(0.2, "objective", ok=lambda v: v > 0, must="> 0 (typical 0.1-0.5)")
     # optimisation
-    optimizer: str = "adamw"
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
-    batch_size: int = 128
-    epochs: int = 6
-    max_train_images: int = 0  # 0 = all; a cap keeps smoke runs to seconds
+    optimizer: str = _f("adamw", "training", choices=OPTIMIZERS)
+    lr: float = _f(2e-3, "training", ok=lambda v: v > 0, must="> 0")
+    weight_decay: float = _f(1e-4, "training", low=0)
+    batch_size: int = _f(128, "training", low=2, high=65536)
+    epochs: int = _f(6, "training", low=1, high=100000)
+    max_train_images: int = _f(0, "training", low=0)  # 0 = all; a cap keeps smoke runs to seconds
     # evaluation
-    eval_images: int = 2000  # held-out images used by the probes (0 = all)
-    knn_k: int = 20
+    eval_images: int = _f(2000, "evaluation", low=0)  # held-out images used by the probes (0 = all)
+    knn_k: int = _f(20, "evaluation", low=1, high=100000)
     # run
-    seed: int = 0
-    device: str = "auto"  # auto | cpu | cuda
-    threads: int = 0  # torch CPU threads; 0 = leave torch's default
-    memory_format: str = "auto"  # auto (= channels_last, measured fastest) | channels_last | contiguous
-    precision: str = "auto"  # auto (= bf16 where the hardware computes it natively, else fp32) | fp32 | bf16
-    compile: bool = False  # torch.compile the encoder (off: it never paid back in a CPU trial, benchmarks/compile.py)
-    cuda_graphs: bool = False  # CUDA only: replay each step's kernels from a CUDA graph; ignored on the CPU
+    seed: int = _f(0, "training", low=0)
+    device: str = _f("auto", "execution", choices=DEVICES)
+    threads: int = _f(0, "execution", low=0)  # torch CPU threads; 0 = leave torch's default
+    # auto (= channels_last, measured fastest) | channels_last | contiguous
+    memory_format: str = _f("auto", "execution", choices=MEMORY_FORMATS)
+    # auto (= bf16 where the hardware computes it natively, else fp32) | fp32 | bf16
+    precision: str = _f("auto", "precision", choices=PRECISIONS)
+    # torch.compile the encoder (off: it never paid back in a CPU trial, benchmarks/compile.py)
+    compile: bool = _f(False, "execution")
+    cuda_graphs: bool = _f(False, "execution")  # CUDA only: replay each step's kernels from a CUDA graph
 
     # ---- construction -------------------------------------------------
     @classmethod
@@ -157,145 +161,9 @@ class Config:
 
     # ---- validation ---------------------------------------------------
     def problems(self) -> list[str]:
-        """Every problem with this config, one line each (empty when valid)."""
-        p = []
-
-        def choice(name, allowed):
-            if getattr(self, name) not in allowed:
-                p.append(f"{name}={getattr(self, name)!r} is not one of {', '.join(allowed)}")
-
-        for name, allowed in [
-            ("dataset", DATASETS),
-            ("encoder", ENCODERS),
-            ("head_mode", HEAD_MODES),
-            ("head_input", HEAD_INPUTS),
-            ("pairs", PAIR_SOURCES),
-            ("optimizer", OPTIMIZERS),
-            ("device", DEVICES),
-            ("memory_format", MEMORY_FORMATS),
-            ("precision", PRECISIONS),
-            ("split", SPLITS),
-            ("time_pair_target", TIME_PAIR_TARGETS),
-            ("method", METHODS),
-        ]:
-            choice(name, allowed)
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, float) and not math.isfinite(value):
-                p.append(f"{f.name}={value} must be a finite number")
-        if not (isinstance(self.alpha, (int, float)) and math.isfinite(self.alpha) and self.alpha >= 0):
-            p.append(f"alpha={self.alpha} must be a finite number >= 0 (0 = contrastive only)")
-        if not self.temperature > 0:
-            p.append(f"temperature={self.temperature} must be > 0 (typical 0.1-0.5)")
-        for name, low in [
-            ("latent_dim", 1),
-            ("proj_dim", 1),
-            ("head_hidden", 1),
-            ("epochs", 1),
-            ("batch_size", 2),
-            ("image_size", 8),
-            ("world_objects", 2),
-            ("world_sessions", 1),
-            ("world_frames", 2),
-            ("knn_k", 1),
-            ("time_window", 1),
-            ("split_blocks", 1),
-        ]:
-            if getattr(self, name) < low:
-                p.append(f"{name}={getattr(self, name)} must be >= {low}")
-        for name, high in SIZE_LIMITS.items():
-            if getattr(self, name) > high:
-                p.append(f"{name}={getattr(self, name)} must be <= {high} (larger would not fit a machine's memory)")
-        if self.dataset in BUILT_IN and not any(f"{n}=" in line for line in p for n in SIZE_LIMITS):
-            images = self.world_objects * self.world_sessions * self.world_frames
-            if images * 3 * self.image_size**2 > MAX_WORLD_BYTES:
-                p.append(
-                    f"a world of {images} images of {self.image_size}x{self.image_size} needs "
-                    f"{images * 3 * self.image_size**2 / 2**30:.0f} GiB (at most {MAX_WORLD_BYTES // 2**30}); "
-                    f"lower world_objects, world_sessions, world_frames or image_size"
-                )
-        if self.dataset in BUILT_IN and self.split in ("auto", "sequences"):
-            held = held_out_count(self.world_sessions, self.test_fraction)
-            if not 1 <= held <= self.world_sessions - 1:
-                p.append(
-                    f"split={self.split} holds out world_sessions={self.world_sessions} * test_fraction="
-                    f"{self.test_fraction} = {held} of each object's sequences, which leaves "
-                    f"{'none to test' if held < 1 else 'none to train'}; use world_sessions >= 2 and a test_fraction "
-                    f"between 1/(2 * world_sessions) and 1 - 1/(2 * world_sessions)"
-                )
-        if self.dataset in BUILT_IN and self.split in ("random", "official"):
-            p.append(f"split={self.split} does not fit the built-in worlds (they have sequences); use split=sequences")
-        if self.max_train_images == 1:
-            p.append("max_train_images=1 leaves one training image (batch norm needs two); use 0 (all) or >= 2")
-        if self.weight_decay < 0:
-            p.append(f"weight_decay={self.weight_decay} must be >= 0")
-        if not 0 <= self.rotation_degrees <= 180:
-            p.append(f"rotation_degrees={self.rotation_degrees} must be in [0, 180]")
-        for name in ["max_train_images", "eval_images", "threads", "seed", "world_seed"]:
-            if getattr(self, name) < 0:
-                p.append(f"{name}={getattr(self, name)} must be >= 0")
-        if not self.lr > 0:
-            p.append(f"lr={self.lr} must be > 0")
-        if not self.width > 0:
-            p.append(f"width={self.width} must be > 0")
-        if not 0 < self.test_fraction < 1:
-            p.append(f"test_fraction={self.test_fraction} must be between 0 and 1")
-        if not 0 < self.crop_min_scale <= 1:
-            p.append(f"crop_min_scale={self.crop_min_scale} must be in (0, 1]")
-        for name in ["flip_p", "jitter_p", "grayscale_p", "blur_p", "rotation_p"]:
-            if not 0 <= getattr(self, name) <= 1:
-                p.append(f"{name}={getattr(self, name)} must be a probability in [0, 1]")
-        if not 0 <= self.jitter_strength <= 1.25:
-            p.append(f"jitter_strength={self.jitter_strength} must be in [0, 1.25] (hue shift <= 0.25)")
-        if not self.blur_sigma_max >= 0.1:
-            p.append(f"blur_sigma_max={self.blur_sigma_max} must be >= 0.1")
-        unknown = [a for a in self.aug_order if a not in AUGMENTATIONS]
-        if unknown:
-            p.append(
-                f"unknown augmentation {', '.join(map(repr, unknown))} in aug_order; "
-                f"allowed: {', '.join(AUGMENTATIONS)}"
-            )
-        dupes = sorted({a for a in self.aug_order if self.aug_order.count(a) > 1})
-        if dupes:
-            p.append(f"augmentation {', '.join(map(repr, dupes))} appears twice in aug_order; list each op once")
-        if sorted(self.jitter_order) != sorted(JITTER_OPS):
-            p.append(f"jitter_order={','.join(self.jitter_order)} must list each of {', '.join(JITTER_OPS)} once")
-        if self.pairs in PAIR_SOURCES and self.synthetic_pairs and not self.aug_order:
-            p.append(f"pairs={self.pairs!r} needs at least one augmentation in aug_order")
-        if self.dataset in NO_SEQUENCES and self.pairs != "synthetic":
-            p.append(f"{self.dataset} has no time sequences: use pairs=synthetic")
-        if self.file_pattern and self.dataset not in TURNTABLES:
-            p.append(f"file_pattern is for dataset=turntable or coil100 (it is {self.dataset!r}); drop it")
-        if self.dataset == "turntable" and not self.file_pattern:
-            p.append(
-                "dataset=turntable needs file_pattern=<regex> with named groups object and angle, e.g. "
-                "file_pattern=(?P<object>\\d+)/\\d+_r(?P<angle>\\d+)\\.png (ALOI); COIL-100 is dataset=coil100"
-            )
-        if self.max_objects and self.dataset not in (*TURNTABLES, "imagefolder"):
-            p.append(f"max_objects is for dataset=coil100, turntable or imagefolder (it is {self.dataset!r})")
-        if self.max_objects < 0 or self.max_objects == 1:
-            p.append(f"max_objects={self.max_objects} must be 0 (all) or >= 2 (a probe needs two objects)")
-        if self.view_columns and self.dataset != "folder":
-            p.append(f"view_columns is for dataset=folder (it is {self.dataset!r}); drop it or set dataset=folder")
-        bad = [c for c in self.view_columns if not c.removesuffix(":deg").strip() or ":" in c.removesuffix(":deg")]
-        if bad:
-            p.append(f"view_columns {', '.join(map(repr, bad))}: give column names, an angle as name:deg")
-        if self.dataset not in BUILT_IN and not self.data_dir:
-            p.append(f"dataset={self.dataset!r} needs data_dir=<folder> (see README, 'Real datasets')")
-        if self.pairs in PAIR_SOURCES and self.uses_prediction and not self.synthetic_pairs:
-            if self.time_pair_target == "none":
-                p.append(
-                    f"head_mode={self.head_mode} with pairs={self.pairs} and time_pair_target=none has nothing "
-                    f"to predict; use pairs=time+synthetic, time_pair_target=frame_gap, or head_mode=contrastive"
-                )
-        if self.head_mode == "predictive" and self.alpha == 0:
-            p.append("head_mode=predictive with alpha=0 trains nothing; set alpha > 0")
-        if self.device == "cuda":
-            import torch
-
-            if not torch.cuda.is_available():
-                p.append("device=cuda but CUDA is not available on this machine; use device=cpu or auto")
-        return p
+        """Every problem with this config, one line each (empty when valid): each field's own rules
+        (its metadata), then the rules that tie fields together."""
+        return validation.problems(self)
 
     def validated(self) -> "Config":
         problems = self.problems()
@@ -323,9 +191,19 @@ class Config:
         return PAIR_SOURCES[self.pairs][1]
 
 
-def held_out_count(sequences: int, test_fraction: float) -> int:
-    """How many of an object's sequences split=sequences holds out: sequences * test_fraction, rounded half up."""
-    return int(math.floor(sequences * test_fraction + 0.5))
+def fields_in(*groups: str) -> tuple[str, ...]:
+    """The names of Config's fields in these groups (see GROUPS), in declaration order."""
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown:
+        raise ValueError(f"no config group {', '.join(unknown)}; the groups are {', '.join(GROUPS)}")
+    return tuple(f.name for f in dataclasses.fields(Config) if f.metadata["group"] in groups)
+
+
+def choices_help() -> str:
+    """The fields that take one of a list, with the list: for a command line's help."""
+    listed = [(f.name, f.metadata["choices"]) for f in dataclasses.fields(Config) if "choices" in f.metadata]
+    listed += [("aug_order", AUGMENTATIONS), ("jitter_order", JITTER_OPS)]
+    return "; ".join(f"{name}: {' | '.join(allowed)}" for name, allowed in listed)
 
 
 def _coerce(name: str, value, hint):

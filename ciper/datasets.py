@@ -1,8 +1,9 @@
 """The dataset registry: a config's `dataset` name -> its loader and its check.
 
 Loaders build an `ImageSet` (ciper/imageset.py); this module is the only place
-that knows them all, so adding a dataset is one entry here (see README,
-"Extending"). Every folder dataset is decoded once per machine into the cache
+that knows them all, so adding a dataset is one entry here and its name in
+`ciper.choices.DATASETS` (the module refuses to import when the two differ; see
+README, "Extending"). Every folder dataset is decoded once per machine into the cache
 (ciper/worldcache.py) and read back from it after; its check, which studies run
 before Ray starts, is that load: a missing folder, a malformed layout or an
 image that cannot be decoded fails there, in one line, before any trial.
@@ -10,11 +11,12 @@ image that cannot be decoded fails there, in one line, before any trial.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ciper.config import Config
+from ciper.config import DATASETS, Config, fields_in
 from ciper.imageset import ImageSet
 
 
@@ -25,13 +27,8 @@ class DatasetEntry:
 
 
 def _world_params(cfg: Config) -> dict:
-    return dict(
-        objects=cfg.world_objects,
-        sessions=cfg.world_sessions,
-        frames=cfg.world_frames,
-        size=cfg.image_size,
-        seed=cfg.world_seed,
-    )
+    """The built-in worlds' parameters: the data fields that name one (their `world` metadata)."""
+    return {f.metadata["world"]: getattr(cfg, f.name) for f in dataclasses.fields(cfg) if "world" in f.metadata}
 
 
 def _world(cfg: Config) -> ImageSet:
@@ -50,8 +47,13 @@ def _flatworld(cfg: Config) -> ImageSet:
     return cached_world("flatworld", flatworld.generate_world, _world_params(cfg), code=[flatworld, kernels])
 
 
-# the config fields a folder dataset's contents depend on, beside its files
-FOLDER_FIELDS = ("dataset", "image_size", "view_columns", "file_pattern", "max_objects")
+# the config fields a folder dataset's contents depend on, beside its files: every data field
+# but the folder's path (its resolved root is in the key) and the built-in worlds' own
+FOLDER_FIELDS = tuple(
+    f.name
+    for f in dataclasses.fields(Config)
+    if f.name in fields_in("data") and f.name != "data_dir" and not f.metadata.get("built_in_only")
+)
 
 
 def _cached_folder(files_of: Callable, build: Callable, code: Callable) -> DatasetEntry:
@@ -194,6 +196,10 @@ REGISTRY: dict[str, DatasetEntry] = {
     "turntable": _turntable(),
     "imagefolder": _imagefolder(),
 }
+
+
+if set(REGISTRY) != set(DATASETS):
+    raise ImportError(f"datasets {sorted(set(REGISTRY) ^ set(DATASETS))} are not both in DATASETS and REGISTRY")
 
 
 def load_dataset(cfg: Config) -> ImageSet:

@@ -8,8 +8,12 @@ is meant to keep (see ../shared/ANCHORS.md, "quick prototype").
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from torch import nn
 from torchvision.models import resnet18
+
+from ciper.choices import ENCODERS
 
 
 def _conv(cin, cout, stride):
@@ -91,9 +95,16 @@ def _widen(width: float):
     return WideResNet()
 
 
+# config name -> builder(latent_dim, width, image_size), for every name in choices.ENCODERS
+BUILDERS: dict[str, Callable[[int, float, int], nn.Module]] = {
+    "small_cnn": lambda latent_dim, width, image_size: SmallCNN(latent_dim, width, image_size),
+    "resnet18": lambda latent_dim, width, image_size: CifarResNet18(latent_dim, width),
+}
+if set(BUILDERS) != set(ENCODERS):
+    raise ImportError(f"encoders {sorted(set(BUILDERS) ^ set(ENCODERS))} are not both in ENCODERS and BUILDERS")
+
+
 def build_encoder(name: str, latent_dim: int, width: float = 1.0, image_size: int = 32) -> nn.Module:
-    if name == "small_cnn":
-        return SmallCNN(latent_dim, width, image_size)
-    if name == "resnet18":
-        return CifarResNet18(latent_dim, width)
-    raise ValueError(f"unknown encoder '{name}'; choose small_cnn or resnet18")
+    if name not in BUILDERS:
+        raise ValueError(f"unknown encoder '{name}'; choose one of {', '.join(ENCODERS)}")
+    return BUILDERS[name](latent_dim, width, image_size)

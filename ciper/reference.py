@@ -14,14 +14,16 @@ with the same probes (`ciper.probes.evaluate`), one of (Config.method):
 
 The supervised encoders train with the trial's optimiser, schedule, batch size, epochs and
 precision on the training frames, each frame through the photometric ops of aug_order
-(jitter, grayscale, blur: they leave the pose and the object as they are), one view per step.
+that are photometric (jitter, grayscale, blur: they leave the pose and the object as they
+are), one view per step.
 
 Everything is cached in a folder (a study storage's `references/`), so every study of one
-storage reuses it: metrics keyed by every config field but those that only shape CIPER's
-objective or how a run executes (NOT_MEASURED); the supervised weights also leave out the
-evaluation fields. A field added to Config is in both keys unless named here, so a cache
-is never reused for a config it was not computed for. A cache file that cannot be read is
-computed again.
+storage reuses it: metrics keyed by every config field but those of the groups that only
+shape CIPER's objective or how a run executes (NOT_MEASURED: Config's "objective" and
+"execution" groups); the supervised weights also leave out the "evaluation" group. A field
+added to Config is in both keys unless its group is one of those, so a cache is never
+reused for a config it was not computed for. A cache file that cannot be read is computed
+again.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import torch.nn.functional as F
 
 from ciper import checkpoint
 from ciper.augment import Pipeline, make_ops
-from ciper.config import METHODS, Config, ConfigError
+from ciper.config import METHODS, Config, ConfigError, fields_in
 from ciper.controls import CONTROLS, Control
 from ciper.device import autocast, pick_device
 from ciper.model import build_model
@@ -46,11 +48,9 @@ from ciper.train import Trained, make_optimizer, memory_format, training_split
 
 KINDS = tuple(m for m in METHODS if m != "ciper")
 SUPERVISED = {"object_supervised": "object", "pose_supervised": "pose"}
-PHOTOMETRIC = ("jitter", "grayscale", "blur")
 # fields that only shape the self-supervised objective or how a run is executed: a reference ignores them
-NOT_MEASURED = ("method", "alpha", "temperature", "head_mode", "head_input", "proj_dim", "head_hidden", "pairs")
-NOT_MEASURED += ("time_pair_target", "compile", "threads", "device", "memory_format", "cuda_graphs")
-EVALUATION = ("eval_images", "knn_k")  # change what is measured, not how a supervised encoder trains
+NOT_MEASURED = fields_in("objective", "execution")
+EVALUATION = fields_in("evaluation")  # change what is measured, not how a supervised encoder trains
 
 
 def _key(cfg: Config, leave_out) -> str:
@@ -138,7 +138,8 @@ def train_supervised(cfg: Config, target: str) -> dict:
         labels = (poses - poses.mean(0)) / poses.std(0).clamp(min=1e-6)
         head, loss_of = torch.nn.Linear(cfg.latent_dim, poses.shape[1]), F.mse_loss
     net = torch.nn.Sequential(encoder, head.to(device))
-    photometric = Pipeline([op for op in cfg.aug_order if op in PHOTOMETRIC], make_ops(cfg))
+    ops = make_ops(cfg)
+    photometric = Pipeline([op for op in cfg.aug_order if ops[op].photometric], ops)
     steps_per_epoch = max(1, len(train_set) // cfg.batch_size)
     opt, sched = make_optimizer(cfg, net, steps_per_epoch * cfg.epochs, device)
     images, labels = train_set.images.to(device), labels.to(device)
