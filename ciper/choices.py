@@ -40,10 +40,12 @@ GROUPS = {
     "data": "which images: the dataset and how it is drawn or read",
     "split": "which frames are held out, and the time window of a pair and of the held-out gap",
     "augment": "the synthetic augmentations and their order",
-    "model": "the encoder: what the representation h is",
-    "objective": "what CIPER trains the encoder with: method, heads, loss and pairs (a reference ignores them)",
+    # the heads' sizes are here: a reference draws its heads too, so they decide its initialisation
+    "model": "the encoder (what the representation h is) and the sizes of its heads",
+    "objective": "what CIPER trains the encoder with: method, head mode, loss and pairs (a reference ignores them)",
     "training": "the optimiser, its budget and the seed",
     "evaluation": "how many held-out images the probes read, and their k",
     "precision": "the number format a run computes in",
+    # results move by float reassociation alone (a reference reuses its cache across them)
     "execution": "where and how a run executes, not what it trains: device, threads, layout, compilation",
 }

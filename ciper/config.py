@@ -105,8 +105,8 @@ class Config:
     encoder: str = _f("small_cnn", "model", choices=ENCODERS)  # resnet18: the CIFAR variant
     width: float = _f(1.0, "model", ok=lambda v: v > 0, must="> 0")  # channel width multiplier of the encoder
     latent_dim: int = _f(64, "model", low=1, high=65536)  # size of the representation h used downstream
-    proj_dim: int = _f(64, "objective", low=1, high=65536)  # contrastive embedding size
-    head_hidden: int = _f(256, "objective", low=1, high=65536)  # hidden width of both heads
+    proj_dim: int = _f(64, "model", low=1, high=65536)  # contrastive embedding size
+    head_hidden: int = _f(256, "model", low=1, high=65536)  # hidden width of both heads
     # both | contrastive (no prediction head) | predictive (no InfoNCE)
     head_mode: str = _f("both", "objective", choices=HEAD_MODES)
     head_input: str = _f("diff", "objective", choices=HEAD_INPUTS)  # diff: h2 - h1 (the paper) | concat: [h1, h2]
@@ -202,8 +202,10 @@ def fields_in(*groups: str) -> tuple[str, ...]:
 def choices_help() -> str:
     """The fields that take one of a list, with the list: for a command line's help."""
     listed = [(f.name, f.metadata["choices"]) for f in dataclasses.fields(Config) if "choices" in f.metadata]
-    listed += [("aug_order", AUGMENTATIONS), ("jitter_order", JITTER_OPS)]
-    return "; ".join(f"{name}: {' | '.join(allowed)}" for name, allowed in listed)
+    one_of = "; ".join(f"{name}: {' | '.join(allowed)}" for name, allowed in listed)
+    return (
+        f"{one_of}; aug_order: a list of {', '.join(AUGMENTATIONS)}; jitter_order: an order of {', '.join(JITTER_OPS)}"
+    )
 
 
 def _coerce(name: str, value, hint):

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ciper.config import PRESETS, Config, ConfigError, parse_overrides, preset, resolve_path
+from ciper.config import PRESETS, Config, ConfigError, choices_help, parse_overrides, preset, resolve_path
 from ciper.study.spec import Study
 from ciper.study.trackers import TRACKERS, missing
 
@@ -33,7 +33,7 @@ def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
         action="extend",
         default=[],
         metavar="KEY=VALUE",
-        help="extra fixed config values (may be given several times; they add up)",
+        help=f"extra fixed config values (may be given several times; they add up); {choices_help()}",
     )
     ap.add_argument(
         "--no-references",
