@@ -72,15 +72,15 @@ def _on_chosen(x, params, fn):
 # from_config(cfg) builds the op from a config; `photometric` ops leave the pose and
 # the object as they are (the supervised references train through those alone).
 
-OPS: dict[str, type] = {}  # config name -> op class, for every name in config.AUGMENTATIONS
+OPS: dict[str, type] = {}  # config name -> op class, for every name in choices.AUGMENTATIONS
 
 
 def _registered(name: str):
-    """Register an op class under its config name (one of config.AUGMENTATIONS)."""
+    """Register an op class under its config name (one of choices.AUGMENTATIONS)."""
 
     def register(cls):
         if name not in AUGMENTATIONS:
-            raise ImportError(f"augmentation op {name!r} is not in config.AUGMENTATIONS; add it there")
+            raise ImportError(f"augmentation op {name!r} is not in choices.AUGMENTATIONS; add it there")
         OPS[name] = cls
         return cls
 
@@ -307,7 +307,7 @@ class Rotation:
 
 _unbuilt = [name for name in AUGMENTATIONS if name not in OPS]
 if _unbuilt:
-    raise ImportError(f"config.AUGMENTATIONS names {', '.join(_unbuilt)} with no op class here; register one")
+    raise ImportError(f"choices.AUGMENTATIONS names {', '.join(_unbuilt)} with no op class here; register one")
 
 
 def make_ops(cfg: Config) -> dict:

@@ -199,7 +199,10 @@ REGISTRY: dict[str, DatasetEntry] = {
 
 
 if set(REGISTRY) != set(DATASETS):
-    raise ImportError(f"datasets {sorted(set(REGISTRY) ^ set(DATASETS))} are not both in DATASETS and REGISTRY")
+    raise ImportError(
+        f"datasets {', '.join(sorted(set(REGISTRY) ^ set(DATASETS)))} are in one of choices.DATASETS and "
+        f"datasets.REGISTRY only; name each in both"
+    )
 
 
 def load_dataset(cfg: Config) -> ImageSet:

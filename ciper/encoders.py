@@ -101,7 +101,10 @@ BUILDERS: dict[str, Callable[[int, float, int], nn.Module]] = {
     "resnet18": lambda latent_dim, width, image_size: CifarResNet18(latent_dim, width),
 }
 if set(BUILDERS) != set(ENCODERS):
-    raise ImportError(f"encoders {sorted(set(BUILDERS) ^ set(ENCODERS))} are not both in ENCODERS and BUILDERS")
+    raise ImportError(
+        f"encoders {', '.join(sorted(set(BUILDERS) ^ set(ENCODERS)))} are in one of choices.ENCODERS and "
+        f"encoders.BUILDERS only; name each in both"
+    )
 
 
 def build_encoder(name: str, latent_dim: int, width: float = 1.0, image_size: int = 32) -> nn.Module:
