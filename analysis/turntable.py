@@ -22,11 +22,10 @@ import torch
 
 from ciper import checkpoint
 from ciper.config import Config, ConfigError
-from ciper.data import TimePairs
+from ciper.data import TimePairs, training_split
 from ciper.heads import pair_features
 from ciper.model import build_model
 from ciper.probes import EVAL_SEED, encode, r2_scores, ridge_fit
-from ciper.train import training_split
 
 
 def _pairs(data, window: int, g: torch.Generator):

@@ -184,7 +184,7 @@ def test_the_cache_key_follows_the_code(tmp_path, monkeypatch):
 )
 def test_bad_world_parameters_are_one_line_and_exit_2(tmp_path, sets, needle):
     p = subprocess.run(
-        [sys.executable, "-m", "ciper.train", "--preset", "smoke", "--set", *sets, "--out", str(tmp_path / "run")],
+        [sys.executable, "-m", "ciper", "--preset", "smoke", "--set", *sets, "--out", str(tmp_path / "run")],
         cwd=ROOT,
         capture_output=True,
         text=True,
