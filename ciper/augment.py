@@ -39,8 +39,7 @@ import torch.nn.functional as F
 
 from ciper.config import AUGMENTATIONS, JITTER_OPS, Config
 from ciper.device import to_device
-
-GRAY_WEIGHTS = (0.2989, 0.587, 0.114)  # torchvision's rgb_to_grayscale
+from ciper.drawing import GRAY_WEIGHTS
 
 
 def _uniform(n, low, high, g):

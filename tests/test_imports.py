@@ -20,7 +20,7 @@ CIPER_LAYERS = [
     ("", "config"),  # the package itself re-exports the config
     ("device", "options", "checkpoint"),  # how a run executes, its command-line options, its checkpoints
     ("imageset",),
-    ("drawing", "flatworld", "world", "worldcache", "folders", "imagefolder", "labelled", "turntable"),
+    ("drawing", "flatworld", "raycast", "world", "worldcache", "folders", "imagefolder", "labelled", "turntable"),
     ("datasets", "data"),  # the registry of datasets; splits and time pairs
     ("augment", "commutativity"),
     ("encoders", "heads", "losses", "controls"),
