@@ -4,7 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-export RAY_AUTH_MODE := disabled
 
 .PHONY: install run test test-fast lint format clean
 

@@ -1,6 +1,6 @@
 """How a trained run reads the turn between two poses of a turntable, on training and held-out pairs.
 
-    python -m analysis.turntable runs/coil      # a run folder of python -m ciper.train (its checkpoint.pt)
+    python -m analysis.turntable runs/coil      # a run folder of python -m ciper (its checkpoint.pt)
     python -m analysis.turntable results/coil_alpha/ray/<trial>   # a study's trial (its last checkpoint)
 
 For pairs of poses within time_window (circular), on the training frames and on the
@@ -22,11 +22,10 @@ import torch
 
 from ciper import checkpoint
 from ciper.config import Config, ConfigError
-from ciper.data import TimePairs
+from ciper.data import TimePairs, training_split
 from ciper.heads import pair_features
 from ciper.model import build_model
 from ciper.probes import EVAL_SEED, encode, r2_scores, ridge_fit
-from ciper.train import training_split
 
 
 def _pairs(data, window: int, g: torch.Generator):
@@ -78,7 +77,7 @@ def turn_readout(run_dir: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analysis.turntable", description=__doc__.splitlines()[0])
-    ap.add_argument("run_dir", type=Path, help="a run folder of python -m ciper.train, or a study's trial folder")
+    ap.add_argument("run_dir", type=Path, help="a run folder of python -m ciper, or a study's trial folder")
     args = ap.parse_args(argv)
     try:
         sides = turn_readout(args.run_dir)

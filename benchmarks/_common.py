@@ -10,6 +10,8 @@ from pathlib import Path
 
 import torch
 
+from ciper.device import cpu_model
+
 
 def sync(device):
     if torch.device(device).type == "cuda":
@@ -72,7 +74,7 @@ def peak_memory(device) -> dict:
 def machine() -> str:
     if torch.cuda.is_available():
         return f"{torch.cuda.get_device_name(0)}, torch {torch.__version__}"
-    cpu = platform.processor() or platform.machine()
+    cpu = cpu_model() or platform.processor() or platform.machine()
     return f"{cpu} CPU x{torch.get_num_threads()} threads, torch {torch.__version__}"
 
 

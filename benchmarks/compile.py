@@ -36,7 +36,7 @@ def worker(preset_name: str, precision: str, trials: int) -> list[dict]:
     from step import build_steps
 
     from ciper.config import preset
-    from ciper.train import training_split
+    from ciper.data import training_split
 
     cfg = preset(preset_name, threads=1, precision=precision, device="cpu")
     torch.set_num_threads(1)

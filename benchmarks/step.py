@@ -24,7 +24,7 @@ from ciper.augment import Pipeline
 from ciper.config import Config
 from ciper.data import TimePairs, split_of
 from ciper.datasets import load_dataset
-from ciper.device import autocast, fast_kernels, graph_captured, resolve_precision, to_device
+from ciper.device import autocast, fast_kernels, graph_captured, memory_format, resolve_precision, to_device
 from ciper.model import build_model
 from ciper.train import make_pair_batch, time_pair_change
 
@@ -48,12 +48,13 @@ def build_steps(
         batch_size=batch,
         device=dev.type,
         head_hidden=2048 if encoder == "resnet18" else 256,
+        memory_format=layout,
     )
     data, _, _ = split_of(load_dataset(cfg), cfg)
     images = data.images.to(dev)
     pairs, pipeline = TimePairs(data, cfg.time_window), Pipeline.from_config(cfg)
     g = torch.Generator().manual_seed(0)
-    fmt = torch.contiguous_format if layout == "contiguous" else torch.channels_last  # as ciper.train
+    fmt = memory_format(cfg)
 
     torch.manual_seed(0)
     model = build_model(cfg, data).to(dev, memory_format=fmt)

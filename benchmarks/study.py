@@ -32,10 +32,11 @@ def main(argv=None):
     ap.add_argument("--gpus-per-trial", default="0", help="a GPU share per trial, or auto (GPU machines)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    import ray
-
     from ciper.study import run_study
+    from ciper.study.runner import ray_environment
+
+    ray_environment()
+    import ray
 
     study = importlib.import_module(f"studies.{args.study}").STUDY
     storage = tempfile.mkdtemp(prefix="ciper-bench-")
@@ -61,7 +62,7 @@ def main(argv=None):
     if share > 0:  # on a GPU, the GPU share bounds the slots too
         slots = min(slots, int(gpus / share + 1e-9))
     utilisation = recorded.get("gpu_utilisation") or {}
-    busy = float(trials.train_time.sum())
+    busy = float(trials.trial_time.sum())
     rows = [
         {
             "study": args.study,

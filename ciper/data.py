@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import torch
 
-from ciper.config import ConfigError, held_out_count
+from ciper.config import Config, ConfigError, held_out_count
+from ciper.datasets import load_dataset
 from ciper.imageset import ImageSet
 
 
@@ -170,6 +171,15 @@ def split(data: ImageSet, rule: str, test_fraction: float, seed: int, time_windo
 def split_of(data: ImageSet, cfg) -> tuple[ImageSet, ImageSet, str]:
     """`split` with the config's rule and settings: (train, test, rule that ran)."""
     return split(data, cfg.split, cfg.test_fraction, cfg.seed, cfg.time_window, cfg.split_blocks)
+
+
+def training_split(cfg: Config) -> tuple[ImageSet, ImageSet]:
+    """(train, held-out) sides of cfg's data, the training side capped at max_train_images."""
+    train_set, test_set, _ = split_of(load_dataset(cfg), cfg)
+    if cfg.max_train_images and len(train_set) > cfg.max_train_images:
+        keep = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(cfg.seed))
+        train_set = train_set.subset(keep[: cfg.max_train_images].sort().values)
+    return train_set, test_set
 
 
 class TimePairs:

@@ -33,18 +33,21 @@ def _world_params(cfg: Config) -> dict:
 
 def _world(cfg: Config) -> ImageSet:
     """The 3D world, generated once per machine and cached (ciper/worldcache.py)."""
-    from ciper import flatworld, rotations, world
+    from ciper import drawing, raycast, rotations, world
     from ciper.worldcache import cached_world
 
-    return cached_world("world", world.generate_world, _world_params(cfg), code=[world, rotations, flatworld])
+    code = [world, rotations, drawing, raycast]
+    return cached_world("world", world.generate_world, _world_params(cfg), code=code)
 
 
 def _flatworld(cfg: Config) -> ImageSet:
     """The flat (2D) world of the first round, cached the same way."""
-    from ciper import flatworld, kernels
+    from ciper import drawing, flatworld, kernels
     from ciper.worldcache import cached_world
 
-    return cached_world("flatworld", flatworld.generate_world, _world_params(cfg), code=[flatworld, kernels])
+    return cached_world(
+        "flatworld", flatworld.generate_world, _world_params(cfg), code=[flatworld, drawing, kernels]
+    )
 
 
 # the config fields a folder dataset's contents depend on, beside its files: every data field

@@ -1,5 +1,6 @@
 """Where tensors live and how they are computed: the device a run uses, the precision its
-training step runs in, and moving small CPU tensors to the device in one copy."""
+training step runs in, the images' memory layout, and moving small CPU tensors to the device
+in one copy."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import functools
 from pathlib import Path
 
 import torch
+
+from ciper.config import Config
 
 
 def pick_device(name: str) -> torch.device:
@@ -18,13 +21,24 @@ def pick_device(name: str) -> torch.device:
 
 
 @functools.cache
-def _cpu_flags() -> frozenset[str]:
+def _cpuinfo(field: str) -> str:
+    """The first `field` line's value in /proc/cpuinfo; "" where there is none (not Linux)."""
     try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:  # not Linux: no flags, so no native bf16 is assumed
-        return frozenset()
-    line = next((ln for ln in text.splitlines() if ln.startswith("flags")), "")
-    return frozenset(line.partition(":")[2].split())
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return ""
+    line = next((ln for ln in lines if ln.partition(":")[0].strip() == field), "")
+    return line.partition(":")[2].strip()
+
+
+def cpu_flags() -> frozenset[str]:
+    """The CPU's instruction-set flags (empty off Linux: no native bf16 is assumed there)."""
+    return frozenset(_cpuinfo("flags").split())
+
+
+def cpu_model() -> str:
+    """The CPU's model name, e.g. for a benchmark's record ("" where it is unknown)."""
+    return _cpuinfo("model name")
 
 
 def native_bf16(device: torch.device) -> bool:
@@ -32,7 +46,7 @@ def native_bf16(device: torch.device) -> bool:
     with AVX-512 BF16 or AMX. Elsewhere bf16 is emulated, and slower than fp32."""
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
-    return device.type == "cpu" and bool({"avx512_bf16", "amx_bf16"} & _cpu_flags())
+    return device.type == "cpu" and bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
@@ -71,6 +85,13 @@ def to_device(tensors: list[torch.Tensor], device: torch.device | str) -> list[t
         flat = flat.to(device)
     pieces = flat.split([t.numel() for t in tensors])
     return [piece.view(t.shape).to(t.dtype) for piece, t in zip(pieces, tensors)]
+
+
+def memory_format(cfg: Config) -> torch.memory_format:
+    """The encoder's image layout. channels_last measured fastest on the CPU as on the GPU
+    (benchmarks/layout.py), so `auto` is channels_last; `contiguous` stays selectable for
+    machines where it is not."""
+    return torch.contiguous_format if cfg.memory_format == "contiguous" else torch.channels_last
 
 
 def fast_kernels(device: torch.device) -> dict:

@@ -1,4 +1,4 @@
-"""The built-in world: procedurally drawn objects filmed in sessions, no download.
+"""The flat (2D) world: procedurally drawn silhouettes filmed in sessions, no download.
 
 Why it looks the way it does (each choice keeps a downstream task informative):
 - Objects are asymmetric star-shaped silhouettes with a marker at their top, so
@@ -23,6 +23,7 @@ import math
 
 import torch
 
+from ciper.drawing import GRAY_WEIGHTS, reflect
 from ciper.imageset import ImageSet
 from ciper.kernels import hsv_to_rgb
 
@@ -34,11 +35,33 @@ SHIFT_PX = 0.19  # largest centre offset, as a fraction of the image size
 HARMONICS = 4
 
 
-def reflect(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
-    """Fold a random walk back into [low, high]."""
-    span = high - low
-    y = torch.remainder(x - low, 2 * span)
-    return low + torch.where(y > span, 2 * span - y, y)
+def silhouettes(amp, phase, marker_rho, marker_phi, theta, scale, pos, size: int):
+    """How much of each pixel an image's object covers, and how much its marker does
+    ([N, size, size] each, anti-aliased edges), and the pixel grid (xx, yy) in [-1, 1].
+    amp, phase [N, HARMONICS], marker_rho, marker_phi [N]: each image's object's shape;
+    theta, scale [N], pos [N, 2]: its view."""
+    # pixel -> object frame -> polar -> inside the silhouette?
+    c = (torch.arange(size) + 0.5) / size * 2 - 1  # pixel centres in [-1, 1]
+    yy, xx = torch.meshgrid(c, c, indexing="ij")
+    radius = RADIUS_PX * 2 * scale  # in [-1, 1] units
+    dx = xx[None] - (SHIFT_PX * 2 * pos[:, 0])[:, None, None]
+    dy = yy[None] - (SHIFT_PX * 2 * pos[:, 1])[:, None, None]
+    cos_t, sin_t = torch.cos(theta)[:, None, None], torch.sin(theta)[:, None, None]
+    u = (cos_t * dx + sin_t * dy) / radius[:, None, None]
+    v = (-sin_t * dx + cos_t * dy) / radius[:, None, None]
+    rho, phi = torch.sqrt(u**2 + v**2), torch.atan2(v, u)
+    m = torch.arange(1, HARMONICS + 1, dtype=torch.float32)
+    outline = 1 + (amp[:, None, None, :] * torch.cos(m * phi[..., None] + phase[:, None, None, :])).sum(-1)
+    outline = outline / (1 + amp.sum(1))[:, None, None]  # the silhouette fits its radius
+    px = radius[:, None, None] * size / 2  # object units -> pixels
+    inside = torch.clamp((outline - rho) * px + 0.5, 0, 1)  # anti-aliased edge
+    mu = marker_rho * torch.cos(marker_phi)
+    mv = marker_rho * torch.sin(marker_phi)
+    marker = (
+        torch.clamp((0.2 - torch.sqrt((u - mu[:, None, None]) ** 2 + (v - mv[:, None, None]) ** 2)) * px + 0.5, 0, 1)
+        * inside
+    )
+    return inside, marker, xx, yy
 
 
 def generate_world(objects: int = 10, sessions: int = 5, frames: int = 200, size: int = 32, seed: int = 0) -> ImageSet:
@@ -78,26 +101,9 @@ def generate_world(objects: int = 10, sessions: int = 5, frames: int = 200, size
     theta, scale, pos = theta.reshape(-1), scale.reshape(-1), pos.reshape(-1, 2)
     n = len(obj)
 
-    # --- render: pixel -> object frame -> polar -> inside the silhouette?
-    c = (torch.arange(size) + 0.5) / size * 2 - 1  # pixel centres in [-1, 1]
-    yy, xx = torch.meshgrid(c, c, indexing="ij")
-    radius = RADIUS_PX * 2 * scale  # in [-1, 1] units
-    dx = xx[None] - (SHIFT_PX * 2 * pos[:, 0])[:, None, None]
-    dy = yy[None] - (SHIFT_PX * 2 * pos[:, 1])[:, None, None]
-    cos_t, sin_t = torch.cos(theta)[:, None, None], torch.sin(theta)[:, None, None]
-    u = (cos_t * dx + sin_t * dy) / radius[:, None, None]
-    v = (-sin_t * dx + cos_t * dy) / radius[:, None, None]
-    rho, phi = torch.sqrt(u**2 + v**2), torch.atan2(v, u)
-    m = torch.arange(1, HARMONICS + 1, dtype=torch.float32)
-    outline = 1 + (amp[obj][:, None, None, :] * torch.cos(m * phi[..., None] + phase[obj][:, None, None, :])).sum(-1)
-    outline = outline / (1 + amp[obj].sum(1))[:, None, None]  # the silhouette fits its radius
-    px = radius[:, None, None] * size / 2  # object units -> pixels
-    inside = torch.clamp((outline - rho) * px + 0.5, 0, 1)  # anti-aliased edge
-    mu = marker_rho[obj] * torch.cos(marker_phi[obj])
-    mv = marker_rho[obj] * torch.sin(marker_phi[obj])
-    marker = (
-        torch.clamp((0.2 - torch.sqrt((u - mu[:, None, None]) ** 2 + (v - mv[:, None, None]) ** 2)) * px + 0.5, 0, 1)
-        * inside
+    # --- render: how much of each pixel the object and its marker cover
+    inside, marker, xx, yy = silhouettes(
+        amp[obj], phase[obj], marker_rho[obj], marker_phi[obj], theta, scale, pos, size
     )
 
     # background with a lighting gradient, then the body, then the dark marker
@@ -109,7 +115,7 @@ def generate_world(objects: int = 10, sessions: int = 5, frames: int = 200, size
     img = img * (1 - marker[:, None]) + 0.08 * marker[:, None]
 
     # session look: saturation, tint and lighting (with per-frame flicker), then sensor noise
-    gray = (0.299 * img[:, 0] + 0.587 * img[:, 1] + 0.114 * img[:, 2])[:, None]
+    gray = (GRAY_WEIGHTS[0] * img[:, 0] + GRAY_WEIGHTS[1] * img[:, 1] + GRAY_WEIGHTS[2] * img[:, 2])[:, None]
     img = gray + saturation[ses][:, None, None, None] * (img - gray)
     flicker = 1 + 0.1 * randn(n)
     img = img * (tint[ses] * (light[ses] * flicker)[:, None])[:, :, None, None]

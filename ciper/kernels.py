@@ -11,7 +11,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-GRAY_WEIGHTS = (0.2989, 0.587, 0.114)  # torchvision's rgb_to_grayscale
+from ciper.drawing import GRAY_WEIGHTS
+
 HUE_SECTOR = (5.0, 3.0, 1.0)  # where r, g, b sit on the hue circle, in sixths
 
 

@@ -13,6 +13,8 @@ task the same whatever the number of ops.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import torch
 from torch import nn
 
@@ -97,3 +99,16 @@ class CIPER(nn.Module):
         else:
             out["loss"] = out["loss_con"] + self.alpha * out["loss_pred"]
         return out
+
+
+@dataclass
+class Trained:
+    """A model with the data it was trained on: what evaluation reads (a finished or
+    interrupted run, or a reference encoder)."""
+
+    cfg: Config
+    model: CIPER
+    train_set: ImageSet
+    test_set: ImageSet
+    device: torch.device
+    history: list[dict] = field(default_factory=list)

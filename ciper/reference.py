@@ -40,11 +40,12 @@ from ciper import checkpoint
 from ciper.augment import Pipeline, make_ops
 from ciper.config import METHODS, Config, ConfigError, fields_in
 from ciper.controls import CONTROLS, Control
-from ciper.device import autocast, pick_device
-from ciper.model import build_model
+from ciper.data import training_split
+from ciper.device import autocast, memory_format, pick_device
+from ciper.model import Trained, build_model
 from ciper.probes import evaluate
 from ciper.records import code_version, write_json
-from ciper.train import Trained, make_optimizer, memory_format, training_split
+from ciper.train import make_optimizer
 
 KINDS = tuple(m for m in METHODS if m != "ciper")
 SUPERVISED = {"object_supervised": "object", "pose_supervised": "pose"}

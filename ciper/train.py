@@ -1,49 +1,39 @@
 """Train CIPER: one loop, readable top to bottom, with a per-epoch callback.
 
-    python -m ciper.train --preset cpu --set alpha=0.3 --out runs/a03
-
-writes runs/a03/config.json, runs/a03/metrics.json and runs/a03/checkpoint.pt.
-Rerunning the same command resumes from the checkpoint. Studies (Ray Tune)
-call `train(...)` with their own `on_epoch` and evaluate on the last epoch.
+`train(cfg, workdir)` checkpoints to workdir every epoch and resumes from the
+checkpoint there. Studies (Ray Tune) call it with their own `on_epoch` and evaluate on
+the last epoch; `python -m ciper` (ciper/run.py) trains, evaluates and writes one run.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
 from ciper import checkpoint
 from ciper.augment import Pipeline
-from ciper.config import PRESETS, Config, ConfigError, parse_overrides, preset, resolve_path
-from ciper.data import TimePairs, split_of
-from ciper.datasets import load_dataset
-from ciper.device import autocast, fast_kernels, graph_captured, pick_device, resolve_precision, to_device
+from ciper.config import Config, ConfigError
+from ciper.data import TimePairs, training_split
+from ciper.device import (
+    autocast,
+    fast_kernels,
+    graph_captured,
+    memory_format,
+    pick_device,
+    resolve_precision,
+    to_device,
+)
 from ciper.imageset import ImageSet
-from ciper.model import CIPER, build_model
-from ciper.records import code_version, write_json
+from ciper.model import Trained, build_model
 
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite."""
-
-
-@dataclass
-class Trained:
-    """What a finished (or interrupted) run hands to evaluation."""
-
-    cfg: Config
-    model: CIPER
-    train_set: ImageSet
-    test_set: ImageSet
-    device: torch.device
-    history: list[dict] = field(default_factory=list)
 
 
 def time_pair_change(cfg: Config, data: ImageSet):
@@ -92,13 +82,6 @@ def make_pair_batch(
     return x, r
 
 
-def memory_format(cfg: Config) -> torch.memory_format:
-    """The encoder's image layout. channels_last measured fastest on the CPU as on the GPU
-    (small CNN fwd + bwd, 1 thread: 1.44x contiguous; benchmarks/layout.py), so
-    `auto` is channels_last; `contiguous` stays selectable for machines where it is not."""
-    return torch.contiguous_format if cfg.memory_format == "contiguous" else torch.channels_last
-
-
 def make_optimizer(cfg: Config, model: torch.nn.Module, total_steps: int, device: torch.device):
     """cfg's optimiser (no weight decay on BatchNorm and biases) and a cosine schedule with a
     short warm-up, stepped once per batch."""
@@ -122,15 +105,6 @@ def make_optimizer(cfg: Config, model: torch.nn.Module, total_steps: int, device
     return opt, sched
 
 
-def training_split(cfg: Config) -> tuple[ImageSet, ImageSet]:
-    """(train, held-out) frames of cfg's data, the training frames capped at max_train_images."""
-    train_set, test_set, _ = split_of(load_dataset(cfg), cfg)
-    if cfg.max_train_images and len(train_set) > cfg.max_train_images:
-        keep = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(cfg.seed))
-        train_set = train_set.subset(keep[: cfg.max_train_images].sort().values)
-    return train_set, test_set
-
-
 def train(
     cfg: Config,
     workdir: str | Path | None = None,
@@ -141,12 +115,7 @@ def train(
 
     on_epoch(metrics, trained) runs after every epoch's checkpoint is written.
     """
-    cfg = cfg.validated()
-    if cfg.method != "ciper":
-        raise ConfigError(
-            f"method={cfg.method} is a reference, not a training run: studies run it beside their trials "
-            f"(ciper/reference.py); use method=ciper here"
-        )
+    cfg = _trainable(cfg)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = pick_device(cfg.device)
@@ -159,7 +128,7 @@ def train(
     images = train_set.images.to(device)
     time_change = time_pair_change(cfg, train_set)
 
-    # model, optimiser (cosine schedule, short warm-up)
+    # model, optimiser (cosine schedule, short warm-up), and the checkpoint to go on from
     layout = memory_format(cfg)
     model = build_model(cfg, train_set).to(device, memory_format=layout)
     if cfg.compile:
@@ -168,19 +137,11 @@ def train(
     opt, sched = make_optimizer(cfg, model, steps_per_epoch * cfg.epochs, device)
     g = torch.Generator().manual_seed(cfg.seed)  # batch order, partners, augmentation parameters
     losses_of = graph_captured(model.losses, device) if cfg.cuda_graphs else model.losses
-    trained = Trained(cfg, model, train_set, test_set, device)
-
     ckpt_path = Path(workdir) / checkpoint.FILE_NAME if workdir is not None else None
-    start = 0
-    if ckpt_path is not None and ckpt_path.exists():
-        state = checkpoint.load(ckpt_path)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        g.set_state(state["generator"])
-        start, trained.history = state["epoch"], state["history"]
-
+    start, history = checkpoint.resume_training(ckpt_path, model, opt, sched, g)
+    trained = Trained(cfg, model, train_set, test_set, device, history)
     precision = resolve_precision(cfg.precision, device)  # recorded with every epoch
+
     for epoch in range(start, cfg.epochs):
         model.train()
         t0 = time.perf_counter()
@@ -203,33 +164,36 @@ def train(
             if progress and step % 10 == 0:
                 bar.set_postfix(loss=f"{losses['loss'].item():.3f}")
         metrics = {k: float(v) / steps_per_epoch for k, v in sums.items()}
-        # a bounded loss (InfoNCE on normalised features) can stay finite while the weights overflow
-        finite_weights = all(bool(torch.isfinite(p).all()) for p in model.parameters())
-        if not finite_weights or not all(math.isfinite(v) for v in metrics.values()):
-            what = f"loss became {metrics['loss']}" if finite_weights else "the weights became inf or nan"
-            raise TrainingDiverged(
-                f"{what} in epoch {epoch + 1}; lower lr (now {cfg.lr}) or alpha (now {cfg.alpha})"
-            )
+        _check_finite(metrics, model, epoch, cfg)
         metrics.update(
             epoch=epoch + 1, lr=sched.get_last_lr()[0], epoch_time=time.perf_counter() - t0, precision=precision
         )
         trained.history.append(metrics)
         if ckpt_path is not None:
-            checkpoint.save(
-                ckpt_path,
-                {
-                    "model": model.state_dict(),
-                    "optimizer": opt.state_dict(),
-                    "scheduler": sched.state_dict(),
-                    "generator": g.get_state(),
-                    "epoch": epoch + 1,
-                    "history": trained.history,
-                    "config": cfg.to_dict(),
-                },
-            )
+            checkpoint.save_training(ckpt_path, cfg.to_dict(), model, opt, sched, g, trained.history)
         if on_epoch is not None:
             on_epoch(dict(metrics), trained)
     return trained
+
+
+def _trainable(cfg: Config) -> Config:
+    """cfg validated, or a ConfigError where it does not describe a CIPER training run."""
+    cfg = cfg.validated()
+    if cfg.method != "ciper":
+        raise ConfigError(
+            f"method={cfg.method} is a reference, not a training run: studies run it beside their trials "
+            f"(ciper/reference.py); use method=ciper here"
+        )
+    return cfg
+
+
+def _check_finite(metrics: dict[str, float], model: torch.nn.Module, epoch: int, cfg: Config) -> None:
+    """TrainingDiverged where an epoch's losses or the weights are no longer finite (a bounded
+    loss, InfoNCE on normalised features, can stay finite while the weights overflow)."""
+    finite_weights = all(bool(torch.isfinite(p).all()) for p in model.parameters())
+    if not finite_weights or not all(math.isfinite(v) for v in metrics.values()):
+        what = f"loss became {metrics['loss']}" if finite_weights else "the weights became inf or nan"
+        raise TrainingDiverged(f"{what} in epoch {epoch + 1}; lower lr (now {cfg.lr}) or alpha (now {cfg.alpha})")
 
 
 def _progress(iterable, desc, enabled):
@@ -240,73 +204,6 @@ def _progress(iterable, desc, enabled):
     return tqdm(iterable, desc=desc, leave=False, dynamic_ncols=True, file=sys.stderr)
 
 
-def run(cfg: Config, out: str | Path, progress: bool = False) -> dict:
-    """Train, evaluate and write out/config.json and out/metrics.json; returns the metrics."""
-    from ciper.probes import evaluate  # evaluation sits above training in the data flow
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    old = out / "config.json"
-    if old.exists() and (out / checkpoint.FILE_NAME).exists():
-        import json
-
-        if json.loads(old.read_text()) != cfg.to_dict():
-            raise ConfigError(
-                f"{out} holds a run with a different config; use another --out, "
-                f"or delete {out / checkpoint.FILE_NAME} to start over"
-            )
-    write_json(out / "config.json", cfg.to_dict())
-    t0 = time.perf_counter()
-    trained = train(cfg, out, progress=progress)
-    train_time = time.perf_counter() - t0
-    metrics = evaluate(trained)
-    metrics.update(trained.history[-1])
-    metrics.update(
-        train_time=train_time,
-        eval_time=time.perf_counter() - t0 - train_time,
-        seed=cfg.seed,
-        code_version=code_version(),
-    )
-    write_json(out / "metrics.json", {"metrics": metrics, "history": trained.history, "config": cfg.to_dict()})
-    return metrics
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m ciper.train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--preset", default="cpu", help=f"{' | '.join(PRESETS)} (default: cpu)")
-    ap.add_argument(
-        "--set",
-        nargs="*",
-        action="extend",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override config fields (may be given several times; they add up)",
-    )
-    ap.add_argument("--out", required=True, help="output folder")
-    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = ap.parse_args(argv)
-    try:
-        cfg = preset(args.preset, **parse_overrides(args.set))
-        if cfg.data_dir is not None:
-            cfg = cfg.replace(data_dir=resolve_path(cfg.data_dir))
-        metrics = run(cfg, args.out, progress=not args.no_progress)
-    except (ConfigError, checkpoint.CheckpointError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except TrainingDiverged as e:
-        print(f"error: training diverged: {e}", file=sys.stderr)
-        return 1
-    from ciper.probes import METRICS, nan_notes
-
-    keys = [*METRICS, "loss", "train_time"]
-    print("  ".join(f"{k}={metrics[k]:.3f}" for k in keys if isinstance(metrics.get(k), float)))
-    for note in nan_notes(metrics):
-        print(f"note: {note}")
-    print(f"wrote {Path(args.out) / 'metrics.json'}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    print("error: ciper.train is the training loop; a run is `python -m ciper --preset ... --out ...`", file=sys.stderr)
+    sys.exit(2)

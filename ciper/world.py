@@ -23,10 +23,10 @@ Why it looks the way it does (each choice keeps a downstream task informative):
   intensity, the ambient level and the backdrop's tint (its brightness varies
   per frame), with per-frame flicker and sensor noise: colour jitter removes part
   of that, the direction of the shading it cannot.
-- Rendering: orthographic rays from every pixel (2x2 supersampled, then
-  averaged: anti-aliased edges), intersected analytically with every part in
-  the part's own frame; Lambertian shading plus ambient. Vectorised in torch
-  over images, parts and pixels, on the CPU or the GPU.
+- Rendering (ciper/raycast.py): orthographic rays from every pixel (2x2
+  supersampled, then averaged: anti-aliased edges), intersected analytically
+  with every part in the part's own frame; Lambertian shading plus ambient.
+  Vectorised in torch over images, parts and pixels, on the CPU or the GPU.
 
 Ground truth per image: object, session, sequence, frame, the rotation as a
 unit quaternion (w >= 0, `ImageSet.rotations`) and the pose columns
@@ -47,11 +47,11 @@ import math
 import sys
 
 import torch
-import torch.nn.functional as F
 
 from ciper import rotations
-from ciper.flatworld import reflect
+from ciper.drawing import reflect
 from ciper.imageset import ImageSet
+from ciper.raycast import BOXES, ELLIPSOIDS, MARKERS, render
 
 POSE_NAMES = ["rot_x", "rot_y", "rot_z", "scale", "pos_x", "pos_y"]
 MAX_ANGLE = math.radians(60)  # geodesic distance of a pose from the canonical one
@@ -62,14 +62,9 @@ PART_SPREAD = 0.6  # largest offset of a part's centre from the object's (before
 SHIFT = 0.18  # largest centre offset, of the half image
 TINT_JITTER = 0.03  # per-frame sd of the colour balance, around the session's
 LIGHT_JITTER = 0.6  # per-frame sd of the light's azimuth (radians; a quarter of it for its tilt)
-SUPERSAMPLE = 2  # rays per pixel side
 ALBEDO = 0.8  # every object's body, grey (its markings are darker)
 STRIPE_PERIOD = (0.7, 1.2)  # a part's band period, as a fraction of its largest extent
-STRIPE_DEPTH = 0.6  # the dark bands' albedo, as a fraction of the light ones' is 1 - this
-# part slots of every object: which primitive each slot is; absent slots never hit
-ELLIPSOIDS, BOXES, MARKERS = (0, 1), (2, 3), (4, 5)
 MARKER_PLACES = ((0.0, -1.0, 0.0), (0.0, 0.0, -1.0))  # top (image y points down), front
-MARKER_COLOURS = ((0.08, 0.08, 0.1), (0.95, 0.95, 0.9))
 
 
 def make_objects(n: int, g: torch.Generator) -> dict[str, torch.Tensor]:
@@ -138,143 +133,6 @@ def drift_rotations(start: torch.Tensor, frames: int, g: torch.Generator) -> tor
     return torch.stack(out, 1)
 
 
-def _axis(vec: torch.Tensor, k: int, parts: list[int]) -> torch.Tensor:
-    """Component k of a per-(image, part) vector, for the given parts: [n, p, 1, 1]."""
-    return vec[:, parts, k, None, None]
-
-
-def _ray_origin(frame: tuple, k: int, parts: list[int], scale_by: torch.Tensor | None = None) -> torch.Tensor:
-    """Component k of every window ray's origin in each part's frame (optionally / scale_by): [n, p, W, W]."""
-    a, b, u, v, w = frame
-    point = a * _axis(u, k, parts) + b * _axis(v, k, parts) + _axis(w, k, parts)
-    return point if scale_by is None else point / _axis(scale_by, k, parts)
-
-
-def render(
-    objects: dict,
-    sessions: dict,
-    obj: torch.Tensor,
-    ses: torch.Tensor,
-    quat: torch.Tensor,
-    scale: torch.Tensor,
-    shift: torch.Tensor,
-    body: torch.Tensor,
-    backdrop: torch.Tensor,
-    light_dir: torch.Tensor,
-    size: int,
-    device: str | torch.device = "cpu",
-    chunk: int = 256,
-) -> torch.Tensor:
-    """Float images [N, 3, size, size] in [0, 1] (before session flicker and noise).
-
-    obj, ses: [N] indices; quat [N, 4] object -> camera rotation; scale [N] (radius, of the
-    half image); shift [N, 2] (centre, of the half image); body [N, 3] RGB albedo;
-    backdrop [N, 3] the backdrop's colour (lit from below: brighter towards the bottom);
-    light_dir [N, 3] unit vectors towards the light (facing the camera: negative z).
-
-    Rays are cast only inside each object's bounding square (a window of the supersampled
-    pixel grid); the rest of the image is backdrop. A ray at image point (a, b) (object units,
-    camera frame) reaches part p's frame as q = a u + b v + w along d, with u, v, w, d
-    three-vectors per (image, part), so every intersection is a few scalar passes.
-    """
-    device = torch.device(device)
-    objects = {k: v.to(device) for k, v in objects.items()}
-    sessions = {k: v.to(device) for k, v in sessions.items()}
-    part_rot = rotations.to_matrix(objects["turn"])  # [K, P, 3, 3] part -> object
-    n_side = size * SUPERSAMPLE
-    coords = (torch.arange(n_side, device=device) + 0.5) / n_side * 2 - 1  # pixel centres in [-1, 1]
-    ell, box = [*ELLIPSOIDS, *MARKERS], list(BOXES)
-    marker_colours = torch.tensor(MARKER_COLOURS, device=device)
-    out = []
-    for lo in range(0, len(obj), chunk):
-        sl = slice(lo, lo + chunk)
-        o_i, s_i = obj[sl].to(device), ses[sl].to(device)
-        n = len(o_i)
-        rot = rotations.to_matrix(quat[sl].to(device))  # [n, 3, 3] object -> camera
-        s, t = scale[sl].to(device), shift[sl].to(device)
-        # the window: pixels whose centre can see the object (its bounding circle)
-        side = int(math.ceil(2 * float(s.max()) * n_side / 2)) + 2
-        start = torch.round((t + 1) / 2 * n_side - 0.5 - side / 2).long()  # [n, 2] first column, row
-        steps = torch.arange(side, device=device)
-        ix, iy = start[:, :1] + steps, start[:, 1:] + steps  # [n, W] pixel indices
-        px, py = (ix + 0.5) / n_side * 2 - 1, (iy + 0.5) / n_side * 2 - 1
-        a = ((px - t[:, :1]) / s[:, None])[:, None, None, :]  # [n, 1, 1, W] columns
-        b = ((py - t[:, 1:]) / s[:, None])[:, None, :, None]  # [n, 1, W, 1] rows
-        # per (image, part): the ray's frame vectors in the part's frame (Rp^T R^T ...)
-        rp = part_rot[o_i]  # [n, P, 3, 3]
-        to_part = rp.transpose(-1, -2) @ rot.transpose(-1, -2)[:, None]  # [n, P, 3, 3] camera -> part
-        centre = (rp.transpose(-1, -2) @ objects["centre"][o_i][..., None])[..., 0]
-        u, v, d = to_part[..., 0], to_part[..., 1], to_part[..., 2]  # [n, P, 3]
-        w = -3.0 * d - centre
-        light = (to_part @ light_dir[sl].to(device)[:, None, :, None])[..., 0]  # light in part frames
-        half = objects["size"][o_i]  # [n, P, 3]
-        frame = (a, b, u, v, w)
-
-        # ellipsoids (and the marker spheres): |q / half + t d / half| = 1
-        qs = [_ray_origin(frame, k, ell, half) for k in range(3)]
-        ds = [_axis(d, k, ell) / _axis(half, k, ell) for k in range(3)]
-        qa = sum(x * x for x in ds)
-        qb = sum(x * y for x, y in zip(qs, ds))
-        disc = qb * qb - qa * (sum(x * x for x in qs) - 1)
-        t_ell = (-qb - disc.clamp(min=0).sqrt()) / qa
-        normal = [(x + t_ell * y) / _axis(half, k, ell) for k, (x, y) in enumerate(zip(qs, ds))]
-        lit_ell = sum(m * _axis(light, k, ell) for k, m in enumerate(normal)) / sum(m * m for m in normal).sqrt().clamp(
-            min=1e-8
-        )
-        along_ell = sum(
-            (x + t_ell * y) * _axis(half, k, ell) * _axis(objects["stripe_axis"][o_i], k, ell)
-            for k, (x, y) in enumerate(zip(qs, ds))
-        )
-        t_ell = torch.where(disc > 0, t_ell, math.inf)
-        # boxes: slabs |q_k + t d_k| <= half_k; the entry face is the axis entered last
-        near, far, lit_box = None, None, None
-        box_origin = []
-        for k in range(3):
-            dk = _axis(d, k, box)
-            dk = torch.where(dk.abs() < 1e-9, torch.full_like(dk, 1e-9), dk)
-            qk, hk = _ray_origin(frame, k, box), _axis(half, k, box)
-            box_origin.append((qk, dk))
-            t1, t2 = (-hk - qk) / dk, (hk - qk) / dk
-            enter, leave = torch.minimum(t1, t2), torch.maximum(t1, t2)
-            face_lit = -torch.sign(dk) * _axis(light, k, box)
-            if near is None:
-                near, far, lit_box = enter, leave, face_lit.expand_as(enter)
-            else:
-                lit_box = torch.where(enter > near, face_lit, lit_box)
-                near, far = torch.maximum(near, enter), torch.minimum(far, leave)
-        along_box = sum(
-            (qk + near * dk) * _axis(objects["stripe_axis"][o_i], k, box) for k, (qk, dk) in enumerate(box_origin)
-        )
-        t_box = torch.where(near < far, near, math.inf)
-        t_hit = torch.cat([t_ell, t_box], 1)  # parts in the order ell + box
-        lit = torch.cat([lit_ell, lit_box], 1)
-        order = ell + box
-        present = objects["present"][o_i][:, order][..., None, None]
-        first, part = t_hit.masked_fill(~present, math.inf).min(1)  # [n, W, W]
-        lambert = lit.gather(1, part[:, None]).squeeze(1).clamp(min=0)
-        along = torch.cat([along_ell, along_box], 1).nan_to_num(0.0).gather(1, part[:, None]).squeeze(1)
-        period = objects["stripe_period"][o_i][:, order].gather(1, part.flatten(1)).view_as(part)
-        phase = objects["stripe_phase"][o_i][:, order].gather(1, part.flatten(1)).view_as(part)
-        band = 1 - STRIPE_DEPTH * (torch.sin(2 * math.pi * along / period + phase) > 0).float()
-        shade = sessions["ambient"][s_i][:, None, None] + sessions["intensity"][s_i][:, None, None] * lambert
-        albedo = body[sl].to(device)[:, None, None] * band[..., None]
-        for slot, colour_of_marker in zip(MARKERS, marker_colours):
-            albedo = torch.where((part == order.index(slot))[..., None], colour_of_marker, albedo)
-        colour = albedo * shade[..., None] * sessions["colour"][s_i][:, None, None]
-        back = backdrop[sl].to(device)[:, None, None]  # [n, 1, 1, 3]
-        window_back = back * (1 + 0.2 * py)[:, :, None, None]
-        window = torch.where(torch.isfinite(first)[..., None], colour, window_back)  # [n, W, W, 3]
-        # paste the windows into backdrop canvases (padded so that every window fits)
-        canvas = back * (1 + 0.2 * coords)[None, :, None, None]
-        canvas = F.pad(canvas.expand(n, n_side, n_side, 3), (0, 0, side, side, side, side))
-        rows = (iy + side)[:, :, None]
-        cols = (ix + side)[:, None, :]
-        canvas[torch.arange(n, device=device)[:, None, None], rows, cols] = window
-        img = canvas[:, side : side + n_side, side : side + n_side].permute(0, 3, 1, 2)
-        out.append(F.avg_pool2d(img, SUPERSAMPLE).cpu())
-    return torch.cat(out)
-
-
 def generate_world(
     objects: int = 10,
     sessions: int = 10,
@@ -324,9 +182,17 @@ def generate_world(
     azimuth = looks["azimuth"][ses] + light_jitter[:, 0]
     tilt = (looks["tilt"][ses] + light_jitter[:, 1]).clamp(0.05, 1.2)
     light_dir = torch.stack([tilt.sin() * azimuth.cos(), tilt.sin() * azimuth.sin(), -tilt.cos()], 1)
-    img = render(
-        shapes, looks, obj, ses, quat, scale * OBJECT_RADIUS, pos * SHIFT, body[seq], backdrop, light_dir, size, device
+    per_image = dict(
+        object=obj,
+        session=ses,
+        quat=quat,
+        scale=scale * OBJECT_RADIUS,
+        shift=pos * SHIFT,
+        body=body[seq],
+        backdrop=backdrop,
+        light_dir=light_dir,
     )
+    img = render(shapes, looks, per_image, size, device)
     noise = torch.randn(img.shape, generator=torch.Generator().manual_seed(noise_seed))
     img = img * (flicker[:, None] * tint_jitter)[:, :, None, None] + 0.02 * noise
     images = (img.clamp(0, 1) * 255).round().to(torch.uint8)

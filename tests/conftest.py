@@ -1,7 +1,9 @@
 import os
 import tempfile
 
-os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+from ciper.study.runner import ray_environment
+
+ray_environment()
 os.environ.setdefault("RAY_DEDUP_LOGS", "0")
 # worlds the tests generate are cached in a folder of this run (Ray's workers inherit it),
 # never in the user's cache, and never read from an earlier run

@@ -87,7 +87,7 @@ def test_a_coil_run_trains_and_reads_out_the_azimuth(tmp_path):
     out = tmp_path / "run"
     sets = [f"data_dir={COIL}", "max_objects=4", "epochs=2", "image_size=16", "latent_dim=32"]
     p = subprocess.run(
-        [sys.executable, "-m", "ciper.train", "--preset", "coil", "--set", *sets, "--out", str(out), "--no-progress"],
+        [sys.executable, "-m", "ciper", "--preset", "coil", "--set", *sets, "--out", str(out), "--no-progress"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -172,7 +172,7 @@ def test_corrupt_checkpoint_in_a_study_restarts_that_trial(tmp_path):
 
 def test_corrupt_checkpoint_on_the_command_line_is_one_line_exit_2(tmp_path):
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "ciper.train", "--preset", "smoke", "--out", str(out), "--no-progress"]
+    cmd = [sys.executable, "-m", "ciper", "--preset", "smoke", "--out", str(out), "--no-progress"]
     assert subprocess.run(cmd, cwd=ROOT, capture_output=True, env=ENV).returncode == 0
     metrics = (out / "metrics.json").read_bytes()
     ckpt = out / "checkpoint.pt"

@@ -11,7 +11,7 @@ from torchvision.io import write_png
 from ciper.config import Config
 from ciper.datasets import check_dataset, load_dataset
 from ciper.folders import DataError, core50_category, load_cifar10, load_core50
-from ciper.train import main
+from ciper.run import main
 
 
 def _png(path, color, size=20):

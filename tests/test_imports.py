@@ -1,10 +1,11 @@
 """The import graph of ciper/, studies/ and analysis/: no cycle, and nothing imports upward.
 
 Imports inside functions count too: a lazy import is still a dependency. The
-layers, bottom to top: ciper (the library), analysis (reports from result
+packages, bottom to top: ciper (the library), analysis (reports from result
 tables), studies (experiment definitions, whose entry point runs a study and
 then asks analysis for its report); tests and benchmarks sit on top and are
-not checked.
+not checked. Inside ciper every module has a place in CIPER_LAYERS and imports
+only from its own layer or those below.
 """
 
 import ast
@@ -13,6 +14,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("ciper", "studies", "analysis")
 LAYER = {"ciper": 0, "analysis": 1, "studies": 2}
+# ciper's modules, bottom to top (names without "ciper."; "study" is the package ciper.study)
+CIPER_LAYERS = [
+    ("records", "rotations"),  # plain helpers
+    ("", "config"),  # the package itself re-exports the config
+    ("device", "options", "checkpoint"),  # how a run executes, its command-line options, its checkpoints
+    ("imageset",),
+    ("drawing", "flatworld", "raycast", "world", "worldcache", "folders", "imagefolder", "labelled", "turntable"),
+    ("datasets", "data"),  # the registry of datasets; splits and time pairs
+    ("augment", "commutativity"),
+    ("encoders", "heads", "losses", "controls"),
+    ("model",),
+    ("train",),
+    ("quaternion_probe", "probes"),
+    ("reference",),
+    ("run", "__main__"),  # train, evaluate, write: `python -m ciper`
+    ("study",),  # studies on Ray Tune
+]
 
 
 def module_name(path: Path) -> str:
@@ -87,6 +105,37 @@ def test_no_import_cycle():
 def test_nothing_imports_a_layer_above_it():
     upward = [(a, b) for a, deps in graph().items() for b in deps if LAYER[b.split(".")[0]] > LAYER[a.split(".")[0]]]
     assert not upward, f"upward imports: {upward}"
+
+
+def ciper_layer(module: str) -> int | None:
+    """The CIPER_LAYERS index of a ciper module (ciper.study.* share the package's); None if unplaced."""
+    name = module.removeprefix("ciper").removeprefix(".")
+    name = "study" if name.split(".")[0] == "study" else name
+    return next((i for i, layer in enumerate(CIPER_LAYERS) if name in layer), None)
+
+
+def upward_in_ciper(edges: dict[str, set[str]]) -> list[tuple[str, str]]:
+    inside = lambda m: m == "ciper" or m.startswith("ciper.")
+    return [
+        (a, b) for a, deps in edges.items() if inside(a) for b in deps if inside(b) and ciper_layer(b) > ciper_layer(a)
+    ]
+
+
+def test_every_ciper_module_has_a_layer():
+    unplaced = sorted(m for m in graph() if m.split(".")[0] == "ciper" and ciper_layer(m) is None)
+    assert not unplaced, f"give these modules a place in CIPER_LAYERS: {unplaced}"
+
+
+def test_nothing_in_ciper_imports_a_layer_above_it():
+    upward = upward_in_ciper(graph())
+    assert not upward, f"upward imports inside ciper (see CIPER_LAYERS): {upward}"
+
+
+def test_the_layer_check_sees_an_upward_import():
+    assert upward_in_ciper({"ciper.train": {"ciper.probes", "ciper.model"}, "ciper.model": set()}) == [
+        ("ciper.train", "ciper.probes")
+    ]
+    assert ciper_layer("ciper.study.trainable") == ciper_layer("ciper.study") == len(CIPER_LAYERS) - 1
 
 
 def test_the_checker_sees_lazy_and_relative_imports():

@@ -6,16 +6,15 @@ import pytest
 
 from ciper.config import Config, ConfigError, preset
 from ciper.probes import evaluate
-from ciper.train import main, train
+from ciper.run import main
+from ciper.train import train
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 KEYS = ["object_acc", "session_acc", "view_r2", "rot_r2", "aug_r2", "knn_acc", "loss", "loss_con", "loss_pred"]
 
 
 def _cli(*args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "ciper.train", *args], cwd=cwd, capture_output=True, text=True, timeout=1200
-    )
+    return subprocess.run([sys.executable, "-m", "ciper", *args], cwd=cwd, capture_output=True, text=True, timeout=1200)
 
 
 def test_smoke_cli_writes_config_and_metrics(tmp_path):

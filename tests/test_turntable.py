@@ -14,8 +14,9 @@ from ciper.data import TimePairs, split_of
 from ciper.datasets import check_dataset, load_dataset
 from ciper.folders import DataError
 from ciper.model import target_groups
+from ciper.run import main
 from ciper.study import run_study
-from ciper.train import main, train
+from ciper.train import train
 from studies import alpha_sweep
 
 

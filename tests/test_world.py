@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ciper import rotations, world, worldcache
+from ciper import raycast, rotations, world, worldcache
 from ciper.config import Config
 from ciper.data import TimePairs
 from ciper.datasets import load_dataset
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def one_part_object(slot: int, size: tuple, turn=(1.0, 0.0, 0.0, 0.0)) -> dict:
     """An object whose only part is `slot` (an ellipsoid or box slot), centred at the origin."""
-    slots = len(world.ELLIPSOIDS) + len(world.BOXES) + len(world.MARKERS)
+    slots = len(raycast.ELLIPSOIDS) + len(raycast.BOXES) + len(raycast.MARKERS)
     present = torch.zeros(1, slots, dtype=torch.bool)
     present[0, slot] = True
     sizes = torch.full((1, slots, 3), 0.1)
@@ -36,23 +36,21 @@ def one_part_object(slot: int, size: tuple, turn=(1.0, 0.0, 0.0, 0.0)) -> dict:
 def draw(objects, quat=(1.0, 0, 0, 0), radius=0.5, shift=(0.0, 0.0), size=64, light=(0.0, 0.0, -1.0)):
     """One image of object 0 on a black backdrop, white albedo, light along the view."""
     sessions = dict(colour=torch.ones(1, 3), intensity=torch.ones(1), ambient=torch.zeros(1))
-    return world.render(
-        objects,
-        sessions,
-        torch.tensor([0]),
-        torch.tensor([0]),
-        torch.tensor([quat]),
-        torch.tensor([radius]),
-        torch.tensor([shift]),
-        torch.ones(1, 3),
-        torch.zeros(1, 3),
-        torch.tensor([light]),
-        size,
-    )[0]
+    per_image = dict(
+        object=torch.tensor([0]),
+        session=torch.tensor([0]),
+        quat=torch.tensor([quat]),
+        scale=torch.tensor([radius]),
+        shift=torch.tensor([shift]),
+        body=torch.ones(1, 3),
+        backdrop=torch.zeros(1, 3),
+        light_dir=torch.tensor([light]),
+    )
+    return raycast.render(objects, sessions, per_image, size)[0]
 
 
 def test_a_sphere_lands_where_its_pose_puts_it():
-    sphere = one_part_object(world.ELLIPSOIDS[0], (1.0, 1.0, 1.0))
+    sphere = one_part_object(raycast.ELLIPSOIDS[0], (1.0, 1.0, 1.0))
     img = draw(sphere, radius=0.4, shift=(0.3, -0.2))[0]  # [H, W]
     size = img.shape[-1]
     ys, xs = torch.meshgrid(torch.arange(size) + 0.5, torch.arange(size) + 0.5, indexing="ij")
@@ -66,7 +64,7 @@ def test_a_sphere_lands_where_its_pose_puts_it():
 
 
 def test_a_box_turned_a_quarter_about_the_view_axis_swaps_width_and_height():
-    box = one_part_object(world.BOXES[0], (0.8, 0.3, 0.3))
+    box = one_part_object(raycast.BOXES[0], (0.8, 0.3, 0.3))
     flat = draw(box)[0] > 0
     quarter = rotations.from_axis_angle(torch.tensor([0.0, 0.0, math.pi / 2])).tolist()
     turned = draw(box, quat=quarter)[0] > 0
@@ -78,7 +76,7 @@ def test_a_box_turned_a_quarter_about_the_view_axis_swaps_width_and_height():
 
 def test_markings_band_a_part_and_belong_to_the_object():
     """Every object is grey; its parts carry dark bands fixed per object, in every session."""
-    sphere = one_part_object(world.ELLIPSOIDS[0], (1.0, 1.0, 1.0))
+    sphere = one_part_object(raycast.ELLIPSOIDS[0], (1.0, 1.0, 1.0))
     sphere.update(stripe_period=torch.full_like(sphere["stripe_period"], 0.5), stripe_phase=torch.zeros(1, 6))
     img = draw(sphere)[0]
     row = img[32, 16:48]  # across the sphere, along the band axis
@@ -89,7 +87,7 @@ def test_markings_band_a_part_and_belong_to_the_object():
 
 
 def test_lambert_shading_follows_the_light():
-    sphere = one_part_object(world.ELLIPSOIDS[0], (1.0, 1.0, 1.0))
+    sphere = one_part_object(raycast.ELLIPSOIDS[0], (1.0, 1.0, 1.0))
     from_left = draw(sphere, light=(-0.8, 0.0, -0.6))[0]
     left, right = from_left[:, :28].sum(), from_left[:, 36:].sum()
     assert left > 2 * right
@@ -172,6 +170,23 @@ def test_the_cache_key_follows_the_code(tmp_path, monkeypatch):
     assert worldcache.cache_path("world", {**params, "size": 64}, [world]) != here
 
 
+def test_each_worlds_cache_key_reads_its_own_code_not_the_others(tmp_path, monkeypatch):
+    monkeypatch.setenv("CIPER_CACHE_DIR", str(tmp_path))
+    read = {}
+    real = worldcache.cache_path
+    monkeypatch.setattr(
+        worldcache,
+        "cache_path",
+        lambda kind, params, code, **kw: (
+            read.setdefault(kind, {m.__name__ for m in code}) and real(kind, params, code, **kw)
+        ),
+    )
+    load_dataset(_config())
+    load_dataset(_config(dataset="flatworld"))
+    assert {"ciper.world", "ciper.raycast", "ciper.drawing"} <= read["world"] and "ciper.flatworld" not in read["world"]
+    assert {"ciper.flatworld", "ciper.drawing"} <= read["flatworld"] and "ciper.world" not in read["flatworld"]
+
+
 @pytest.mark.parametrize(
     "sets, needle",
     [
@@ -184,7 +199,7 @@ def test_the_cache_key_follows_the_code(tmp_path, monkeypatch):
 )
 def test_bad_world_parameters_are_one_line_and_exit_2(tmp_path, sets, needle):
     p = subprocess.run(
-        [sys.executable, "-m", "ciper.train", "--preset", "smoke", "--set", *sets, "--out", str(tmp_path / "run")],
+        [sys.executable, "-m", "ciper", "--preset", "smoke", "--set", *sets, "--out", str(tmp_path / "run")],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -7,14 +7,15 @@ import os
 import tempfile
 from pathlib import Path
 
-from ciper.config import PRESETS, Config, ConfigError, choices_help, parse_overrides, preset, resolve_path
+from ciper.config import PRESETS, Config, ConfigError, parse_overrides, resolve_path
+from ciper.options import add_config_options, config_of
 from ciper.study.spec import Study
 from ciper.study.trackers import TRACKERS, missing
 
 
 def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog=f"python studies/{study.name}.py", description=study.question)
-    ap.add_argument("--preset", default="cpu", help=f"{' | '.join(PRESETS)} (default: cpu, the built-in world)")
+    add_config_options(ap, set_help="extra fixed config values")
     ap.add_argument("--seeds", type=int, default=study.seeds, help=f"seeds per condition (default {study.seeds})")
     ap.add_argument("--cpus-per-trial", type=float, default=1.0)
     ap.add_argument(
@@ -27,14 +28,6 @@ def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--address", default=None, help="join an existing Ray cluster (ray start --head ...)")
     ap.add_argument("--storage", default="results", help="results root: a path or a URI (default results/)")
     ap.add_argument("--fresh", action="store_true", help="discard earlier results of this study")
-    ap.add_argument(
-        "--set",
-        nargs="*",
-        action="extend",
-        default=[],
-        metavar="KEY=VALUE",
-        help=f"extra fixed config values (may be given several times; they add up); {choices_help()}",
-    )
     ap.add_argument(
         "--no-references",
         dest="references",
@@ -77,7 +70,7 @@ def _auto_share(study: Study, args) -> float:
         print("--gpus-per-trial auto: no CUDA GPU here, trials run on the CPU")
         return 0.0
     try:
-        cfg = preset(args.preset, **{**study.fixed, **parse_overrides(args.set)})
+        cfg = config_of(args, study.fixed)
     except ConfigError:
         return 0.0  # check_args reports the bad value
     share = auto_gpu_share(cfg, gpus, memory, os.cpu_count() or 1)
@@ -92,7 +85,7 @@ def is_uri(path: str) -> bool:
 def base_config(study: Study, args) -> Config:
     """The preset, the study's fixed values and --set, with paths made absolute (trials run
     in Ray's working folders) and threads/device from the per-trial resources."""
-    cfg = preset(args.preset, **{**study.fixed, **parse_overrides(args.set)})
+    cfg = config_of(args, study.fixed)
     if cfg.data_dir and not is_uri(cfg.data_dir):
         cfg = cfg.replace(data_dir=resolve_path(cfg.data_dir))
     cfg = cfg.replace(threads=max(1, int(args.cpus_per_trial)))
@@ -113,7 +106,7 @@ def _sets_the_study_overrides(study: Study, args) -> list[str]:
         fix = (
             "choose how many seeds with --seeds N"
             if key == "seed"
-            else f"drop it, or train that one config: python -m ciper.train --preset {args.preset} --set {key}={value}"
+            else f"drop it, or train that one config: python -m ciper --preset {args.preset} --set {key}={value}"
         )
         problems.append(
             f"--set {key}={value}: {study.name} sets {key} itself ({own[key]}), so --set would be ignored; {fix}"

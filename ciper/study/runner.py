@@ -21,6 +21,18 @@ from ciper.study.cli import base_config, check_args, is_uri, parse_args
 from ciper.study.packing import GpuSampler
 from ciper.study.spec import Study
 
+# Ray's settings for a study: no auth token on a local cluster, the plain progress output, and
+# the study's state saved at most a second after each change (Ray's default waits >= 10 s), so
+# a killed driver loses at most a second of bookkeeping
+RAY_ENVIRONMENT = {"RAY_AUTH_MODE": "disabled", "RAY_AIR_NEW_OUTPUT": "0", "TUNE_GLOBAL_CHECKPOINT_S": "1"}
+
+
+def ray_environment() -> None:
+    """RAY_ENVIRONMENT, where the environment does not set it already; before Ray starts
+    (its workers inherit it)."""
+    for key, value in RAY_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+
 
 @dataclass
 class StudyRun:
@@ -44,11 +56,7 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
     args = parse_args(study, argv)
     _exit_on(check_args(study, args))
 
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    # save the study's state at most a second after each change (Ray's default waits >= 10 s),
-    # so a killed driver loses at most a second of bookkeeping
-    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
+    ray_environment()
     import ray
 
     from ciper.study.recovery import UnusableStudy, resume_state

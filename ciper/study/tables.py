@@ -57,6 +57,8 @@ def tables(grid):
                 and not k.startswith(("time_", "timestamp", "training_iteration", "pid"))
             ):
                 row[k] = v
+        if isinstance(metrics.get("precision"), str):  # what the trial ran in, where the config asked for auto
+            row["precision"] = metrics["precision"]
         rows.append(row)
         history = result.metrics_dataframe
         if history is not None and len(history):

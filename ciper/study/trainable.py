@@ -1,4 +1,9 @@
-"""One trial as Ray Tune runs it: train with a report and a checkpoint per epoch, evaluate at the end."""
+"""One trial as Ray Tune runs it: train with a report and a checkpoint per epoch, evaluate at the end.
+
+Each report's times, in seconds since this run of the trial started (a resumed trial
+restarts them): train_time is the training alone, eval_time the evaluations, and
+trial_time everything (what a slot was busy for).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ def trainable(
     import torch
     from ray import tune
 
+    from ciper.device import pick_device, resolve_precision
     from ciper.probes import evaluate
     from ciper.records import code_version
     from ciper.study.recovery import restore_checkpoint
@@ -43,16 +49,22 @@ def trainable(
     try:
         restored_from = restore_checkpoint(tune.get_checkpoint(), workdir)  # the epoch this run goes on from
         t0 = time.perf_counter()
-        reported = []
+        reported, eval_time = [], 0.0
 
         def on_epoch(metrics: dict, trained) -> None:
+            nonlocal eval_time
             reported.append(metrics["epoch"])
+            train_time = time.perf_counter() - t0 - eval_time
             if eval_every_epoch or metrics["epoch"] == cfg.epochs:
+                t_eval = time.perf_counter()
                 metrics.update(evaluate(trained))
+                eval_time += time.perf_counter() - t_eval
             if objective and "object_acc" in metrics:
                 metrics["objective"] = sum(w * _finite(metrics.get(k)) for k, w in objective.items())
             metrics.update(
-                train_time=time.perf_counter() - t0,
+                train_time=train_time,
+                eval_time=eval_time,
+                trial_time=time.perf_counter() - t0,
                 seed=cfg.seed,
                 code_version=code_version(),
                 finished=metrics["epoch"] == cfg.epochs,
@@ -73,6 +85,7 @@ def trainable(
                     "code_version": code_version(),
                     "epoch": len(reported) + 1,
                     "node_id": node_id,
+                    "precision": resolve_precision(cfg.precision, pick_device(cfg.device)),
                     **({"objective": float("nan")} if objective else {}),
                 }
             )
@@ -89,9 +102,10 @@ def reference_result(cfg: Config, cache: str | None) -> dict:
     """A reference or control trial's one report: its metrics (cached per storage, see
     ciper/reference.py); NaN metrics and a note where the data lacks what it needs."""
     from ciper.config import ConfigError
+    from ciper.device import pick_device, resolve_precision
     from ciper.probes import METRICS
     from ciper.records import code_version
-    from ciper.reference import reference_metrics
+    from ciper.reference import SUPERVISED, reference_metrics
 
     started = time.perf_counter()
     try:
@@ -103,7 +117,9 @@ def reference_result(cfg: Config, cache: str | None) -> dict:
         **metrics,
         **({"note": note} if note else {}),
         "epoch": cfg.epochs,
-        "train_time": time.perf_counter() - started,
+        "trial_time": time.perf_counter() - started,
+        # a supervised encoder trains as a trial does; the others only run forward, in fp32
+        "precision": resolve_precision(cfg.precision, pick_device(cfg.device)) if cfg.method in SUPERVISED else "fp32",
         "seed": cfg.seed,
         "code_version": code_version(),
         "finished": True,
