@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 from ciper.config import Config
-from ciper.probes import METRICS
+from ciper.metrics import METRICS
 from ciper.records import atomic_write_bytes
 from ciper.study.spec import with_condition
 

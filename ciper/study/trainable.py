@@ -89,7 +89,7 @@ def reference_result(cfg: Config, cache: str | None) -> dict:
     """A reference or control trial's one report: its metrics (cached per storage, see
     ciper/reference.py); NaN metrics and a note where the data lacks what it needs."""
     from ciper.config import ConfigError
-    from ciper.probes import METRICS
+    from ciper.metrics import METRICS
     from ciper.records import code_version
     from ciper.reference import reference_metrics
 

@@ -1,0 +1,47 @@
+"""Each list is defined once: every place that names a metric or a report reads its registry."""
+
+import re
+from pathlib import Path
+
+from analysis import plots
+from ciper import metrics, probes
+from ciper.study.tables import EPOCH_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_metric_has_a_label_a_why_nan_text_and_a_description():
+    assert len(set(metrics.METRICS)) == len(metrics.REGISTRY) > 0
+    for m in metrics.REGISTRY:
+        assert m.label.strip() and m.why_nan.strip() and m.about.strip(), m
+        assert re.fullmatch(r"[a-z0-9_]+", m.name), m.name  # a column name, no sub-column
+    assert set(metrics.LABELS) == set(metrics.WHY_NAN) == set(metrics.METRICS)
+
+
+def test_the_probes_tables_and_plots_read_the_metric_registry():
+    assert probes.METRICS == metrics.METRICS and probes.WHY_NAN == metrics.WHY_NAN
+    assert plots.METRICS == list(metrics.METRICS) and plots.LABELS == metrics.LABELS
+    assert EPOCH_COLUMNS[-len(metrics.METRICS) :] == list(metrics.METRICS)
+
+
+def readme_metric_keys() -> set[str]:
+    """The keys in the first column of the README's metrics table (the table whose header is
+    '| key | what it measures |'), sub-columns such as view_r2/<column> left out."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if re.match(r"\|\s*key\s*\|\s*what it measures", line))
+    keys = set()
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        first = line.split("|")[1]
+        keys |= {k for k in re.findall(r"`([^`]+)`", first) if "/" not in k}
+    return keys
+
+
+def test_the_readme_metrics_table_names_exactly_the_registry_metrics():
+    keys = readme_metric_keys()
+    missing = set(metrics.METRICS) - keys
+    assert not missing, f"README's metrics table lacks {sorted(missing)}"
+    # besides the metrics, the table may name only other columns of the epoch table (the losses)
+    unknown = keys - set(metrics.METRICS) - set(EPOCH_COLUMNS)
+    assert not unknown, f"README's metrics table names {sorted(unknown)}, which no trial reports"
