@@ -45,7 +45,6 @@ STUDY = Study(
     question=__doc__.splitlines()[0],
     space=lambda preset: {"alpha": [0.0, 1.0]},
     conditions=conditions,
-    report="removal",
     seeds=10,
     margins={"acc": 0.02, "r2": 0.03},
 )

@@ -67,7 +67,6 @@ STUDY = Study(
     space=lambda preset: {"alpha": [1.0]},
     conditions=conditions,
     fixed={"pairs": "synthetic"},
-    report="order",
     seeds=3,
     margins={"acc": 0.02, "r2": 0.03},
 )

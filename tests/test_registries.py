@@ -45,3 +45,40 @@ def test_the_readme_metrics_table_names_exactly_the_registry_metrics():
     # besides the metrics, the table may name only other columns of the epoch table (the losses)
     unknown = keys - set(metrics.METRICS) - set(EPOCH_COLUMNS)
     assert not unknown, f"README's metrics table names {sorted(unknown)}, which no trial reports"
+
+
+def test_every_study_gets_the_report_named_after_it():
+    import importlib
+
+    import studies
+    from ciper.study.spec import REPORTS
+
+    for name in studies.NAMES:
+        study = importlib.import_module(f"studies.{name}").STUDY
+        assert study.name == name, f"studies/{name}.py defines a study named {study.name!r}"
+        assert study.report == name, f"study {name}'s report is {study.report!r}, not its own name"
+    stale = set(REPORTS) - set(studies.NAMES)
+    assert not stale, f"REPORTS names {sorted(stale)}, which are no study in studies/"
+
+
+def test_every_report_and_findings_section_resolves_to_an_analysis():
+    from analysis.findings import SECTIONS
+    from analysis.report import report_module
+    from ciper.study.spec import REPORTS
+
+    for name in REPORTS:
+        assert callable(report_module(name).analyse), name
+    for section in SECTIONS:
+        assert section.study in REPORTS, f"the findings' section {section.title!r} names no registered report"
+        assert callable(section.module.verdict) and section.module.FIGURE.endswith(".png"), section.study
+
+
+def test_a_study_may_borrow_a_registered_report_and_no_other():
+    import pytest
+
+    from ciper.study import Study
+
+    assert Study(name="my_alpha", question="q", space=lambda p: {"alpha": [0.0]}, report="alpha_sweep").report
+    assert Study(name="my_alpha", question="q", space=lambda p: {"alpha": [0.0]}).report is None
+    with pytest.raises(ValueError, match="is not one of alpha_sweep"):
+        Study(name="my_alpha", question="q", space=lambda p: {"alpha": [0.0]}, report="alpha")

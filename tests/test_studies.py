@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leav
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--preset", "smoke", "--seeds", "2", "--set", "epochs=1", "world_frames=20", "eval_images=100"]
 SMALL = Study(
-    name="alpha_pair", question="tiny alpha study", space=lambda p: {"alpha": [0.0, 1.0]}, report="alpha", references=()
+    name="alpha_pair", question="tiny alpha study", space=lambda p: {"alpha": [0.0, 1.0]}, report="alpha_sweep", references=()
 )
 
 

@@ -29,7 +29,19 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-REPORTS = ("alpha", "order", "latent", "ablation", "removal", "views", "search")
+# every report, named after the study it was written for -> the analysis module that writes it
+# (analysis/<module>.py); a study's report is its own name, the reports and the findings read this
+REPORTS = {
+    "alpha_sweep": "alpha",
+    "coil_alpha": "alpha",
+    "protocol_check": "alpha",
+    "aug_order": "order",
+    "latent_dim": "latent",
+    "head_ablation": "ablation",
+    "aug_ablation": "removal",
+    "view_source": "views",
+    "search": "search",
+}
 REFERENCES = ("untrained", "object_supervised", "pose_supervised", "pixels", "colour")
 # varied fields a reference follows (the architecture, the data, the budget); it ignores the others
 REFERENCE_AXES = ("dataset", "data_dir", "view_columns", "image_size", "world_objects", "world_sessions")
@@ -52,13 +64,17 @@ class Study:
     fixed: dict = field(default_factory=dict)  # config held fixed on top of the preset
     seeds: int = 3
     objectives: dict[str, dict[str, float]] = field(default_factory=dict)  # search: name -> metric weights
-    report: str | None = None  # which analysis writes its report (one of REPORTS)
+    # the report it gets (a name in REPORTS): by default its own name where that is registered; a
+    # study of its own may borrow one (report="alpha_sweep"); None: read by the config column it varies
+    report: str | None = None
     metric: str = "object_acc"  # the main metric: its best value so far shows while the study runs
     conditions: Callable[[str], dict[str, dict]] | None = None  # preset -> {name: settings that go together}
     references: tuple[str, ...] = REFERENCES  # run beside a grid's trials, per seed (empty: none)
     margins: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MARGINS))  # equivalence margins
 
     def __post_init__(self):
+        if self.report is None and self.name in REPORTS:
+            self.report = self.name
         if self.report is not None and self.report not in REPORTS:
             raise ValueError(f"Study {self.name}: report={self.report!r} is not one of {', '.join(REPORTS)}")
         bad = {
