@@ -132,7 +132,7 @@ def main(argv=None) -> int:
         return 2
     try:
         print(build_report(argv[0]))
-    except FileNotFoundError as e:
+    except (FileNotFoundError, ValueError) as e:  # no tables, or tables its report cannot read
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

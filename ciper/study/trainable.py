@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from ciper.config import Config
-from ciper.study.spec import with_condition
+from ciper.study.spec import trial_config
 
 
 def trainable(
@@ -31,9 +31,7 @@ def trainable(
     from ciper.study.recovery import restore_checkpoint
     from ciper.train import TrainingDiverged, train
 
-    settings = with_condition(config)
-    settings.pop("condition", None)  # the condition's name; its settings are in place
-    cfg = Config.from_dict(settings)
+    cfg = Config.from_dict(trial_config(config))  # the condition's settings in place; its name and labels are columns
     torch.set_num_threads(max(1, cfg.threads))
     node_id = ray.get_runtime_context().get_node_id()
     if cfg.method != "ciper":
