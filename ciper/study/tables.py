@@ -85,7 +85,7 @@ def tables(grid):
     epochs = epochs.drop_duplicates(["trial_id", "epoch"], keep="last", ignore_index=True)
     if len(trials):  # the config columns that vary across trials travel with every epoch row
         config_keys = {k for r in grid for k in (r.config or {})} | set(labels)
-        varying = [c for c in trials.columns if c in config_keys and trials[c].astype(str).nunique() > 1]
+        varying = [c for c in trials.columns if c in config_keys and trials[c].astype(str).nunique(dropna=False) > 1]
         epochs = epochs.merge(trials[["trial_id", *varying]], on="trial_id", how="left")
     return trials, epochs
 
