@@ -36,8 +36,8 @@ def table(trials: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for head_input in sorted(t.head_input.unique()):
         base = f"contrastive / {head_input}"
-        for variant in sorted(t.variant.unique()):
-            if variant == base or not variant.endswith(head_input):
+        for variant in sorted(t[t.head_input == head_input].variant.unique()):
+            if variant == base:
                 continue
             row = {"variant": variant, "baseline": base}
             for m in METRICS:
@@ -69,7 +69,8 @@ def comparisons(trials: pd.DataFrame) -> list[Comparison]:
         for head_input in inputs[1:]:
             a, b = f"{mode} / {head_input}", f"{mode} / {inputs[0]}"
             if {a, b} <= variants:
-                out += [Comparison(f"{a} vs {b}", m, "variant", a, b, SECONDARY) for m in metrics]
+                tags = {"compares": "head input", "head_mode": mode}
+                out += [Comparison(f"{a} vs {b}", m, "variant", a, b, SECONDARY, tags=tags) for m in metrics]
     return out
 
 
@@ -125,7 +126,9 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
         *families.lines(table, PRIMARY),
         "",
     ]
-    inputs = table[table.label.str.startswith("both / concat vs both /") & (table.metric == "view_r2")]
+    if "compares" not in table:
+        table = table.assign(compares=None, head_mode=None)
+    inputs = table[(table.compares == "head input") & (table.head_mode == "both") & (table.metric == "view_r2")]
     out += [
         f"The prediction head's input, [h1, h2] against h2 - h1 (secondary, BH): {r.metric} {r.sentence}."
         for r in inputs.itertuples()

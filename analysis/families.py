@@ -21,7 +21,7 @@ from scipy import stats
 
 from analysis.stats import paired_contrast
 from analysis.verdicts import adjust, verdicts
-from ciper.probes import METRICS
+from ciper.metrics import METRICS
 from ciper.records import write_json
 from ciper.study.spec import DEFAULT_MARGINS, margin_of
 

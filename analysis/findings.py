@@ -30,13 +30,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import ablation, alpha, claims, latent, order, removal, views
+from analysis import claims
 from analysis.families import read_margins
 from analysis.load import load_study
 from analysis.maps import FIGURE as MAPS_FIGURE
 from analysis.maps import landmarks
 from analysis.plots import METRICS
 from analysis.references import LABEL, config_of, reference_lines, reference_summary, shortcut_flags, split_references
+from analysis.report import report_module
 from analysis.shared import counted_once, shared_lines, shared_runs
 from analysis.stats import mean_ci, summarise
 from analysis.structure import analyse_checkpoint, analyse_reference, final_checkpoint
@@ -48,17 +49,21 @@ from ciper.records import atomic_write_bytes, code_version
 @dataclass
 class Section:
     title: str
-    study: str  # the study that answers it
-    module: object  # its analysis: FIGURE and verdict(trials, refs)
+    study: str  # the study that answers it; its report (ciper.study.spec.REPORTS) gives the verdicts
+
+    @property
+    def module(self):
+        """The study's analysis: its FIGURE and verdict(trials, refs)."""
+        return report_module(self.study)
 
 
 SECTIONS = [
-    Section("Alpha: how does alpha trade invariance against equivariance?", "alpha_sweep", alpha),
-    Section("Order: does the order of augmentations matter?", "aug_order", order),
-    Section("Latent dimension: how does it matter?", "latent_dim", latent),
-    Section("Heads: what does each head contribute?", "head_ablation", ablation),
-    Section("Augmentation removal: what does each augmentation contribute?", "aug_ablation", removal),
-    Section("Natural view changes: what do time pairs teach that 2D augmentations cannot?", "view_source", views),
+    Section("Alpha: how does alpha trade invariance against equivariance?", "alpha_sweep"),
+    Section("Order: does the order of augmentations matter?", "aug_order"),
+    Section("Latent dimension: how does it matter?", "latent_dim"),
+    Section("Heads: what does each head contribute?", "head_ablation"),
+    Section("Augmentation removal: what does each augmentation contribute?", "aug_ablation"),
+    Section("Natural view changes: what do time pairs teach that 2D augmentations cannot?", "view_source"),
 ]
 
 

@@ -1,9 +1,9 @@
 """Open question 2: does the order of augmentations matter beyond seed noise?
 
-Four kinds of condition (studies/aug_order.py): orders of the ops ("ops ..."),
-orders of colour jitter's sub-ops ("jitter ..."), a new jitter order per sample
-("jitter order per sample"), and a positive control ("control ..."): two orders
-of ops that do not commute. Each kind of order is tested on its own, blocked by
+Four kinds of condition (studies/aug_order.py), each said by the trial's
+`order_kind` column (analysis/order_verdicts.py KINDS): orders of the ops, orders of
+colour jitter's sub-ops, a new jitter order per sample, and a positive control: two
+orders of ops that do not commute. Each kind of order is tested on its own, blocked by
 seed (analysis/order_verdicts.py: Friedman across its orders, the largest shift
 against the canonical order, and every order's equivalence to it), and the
 answer is set against how far the ops fail to commute on the study's data
@@ -21,7 +21,18 @@ import pandas as pd
 
 from analysis import families
 from analysis.families import SECONDARY
-from analysis.order_verdicts import CONTROL, KEY_METRICS, conditions, control_lines, judged, omnibus_lines
+from analysis.order_verdicts import (
+    CONTROL,
+    CONTROL_ORDER,
+    JITTER_ORDER,
+    KEY_METRICS,
+    OP_ORDER,
+    RANDOM,
+    conditions,
+    control_lines,
+    judged,
+    omnibus_lines,
+)
 from analysis.plots import LABELS, METRICS, panels, present, save
 from analysis.references import config_of, draw_bands, with_reference_rows
 from analysis.stats import position_effects, summarise
@@ -30,7 +41,7 @@ from ciper.config import AUGMENTATIONS
 from ciper.datasets import load_dataset
 
 FIGURE = "order_ranked.png"  # the key figure (FINDINGS.md shows it)
-COLOURS = {"op order": "tab:blue", "jitter order": "tab:orange", "random": "tab:red", "control": "tab:green"}
+COLOURS = {OP_ORDER: "tab:blue", JITTER_ORDER: "tab:orange", RANDOM: "tab:red", CONTROL_ORDER: "tab:green"}
 
 
 def plot_ranked(summary: pd.DataFrame, metrics: list[str], path: Path, refs: pd.DataFrame | None = None) -> Path:
@@ -38,7 +49,7 @@ def plot_ranked(summary: pd.DataFrame, metrics: list[str], path: Path, refs: pd.
     for ax, metric in zip(axes, metrics):
         s = summary.sort_values(metric, ascending=True)
         y = np.arange(len(s))
-        colours = s.kind.map(COLOURS)
+        colours = s.order_kind.map(COLOURS)
         for yi, (_, r), c in zip(y, s.iterrows(), colours):
             ax.errorbar(
                 r[metric],
@@ -82,12 +93,12 @@ def commutation_table(trials: pd.DataFrame) -> pd.DataFrame:
 def order_r2(t: pd.DataFrame) -> float:
     """How well the jitter order is read from pair features (mean R² of the position columns)."""
     cols = [c for c in t if c.startswith("aug_r2/jitter_position_")]
-    rnd = t[t.kind == "random"]
+    rnd = t[t.order_kind == RANDOM]
     return float(rnd[cols].mean(axis=1).mean()) if cols and len(rnd) else math.nan
 
 
 def _ordered_ops(t: pd.DataFrame) -> set[str]:
-    ops = t[t.kind == "op order"].aug_order.astype(str)
+    ops = t[t.order_kind == OP_ORDER].aug_order.astype(str)
     return {op for order in ops for op in order.split(">")}
 
 
@@ -112,7 +123,7 @@ def analyse(
     trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.DataFrame | None = None, margins=None, **_
 ) -> list[str]:
     t = conditions(trials)
-    summary = summarise(t, ["condition", "kind"], METRICS)
+    summary = summarise(t, ["condition", "order_kind"], METRICS)
     metrics = present(summary, METRICS)
     shown = [m for m in KEY_METRICS if m in metrics] or metrics[:1]
     table = judged(t, margins)
@@ -146,7 +157,7 @@ def analyse(
             f"- the jitter order per sample is read from pair features with R² = {r2:.3f} "
             f"(mean over the four position columns; 0 = not at all)."
         )
-    ops = t[t.kind == "op order"]
+    ops = t[t.order_kind == OP_ORDER]
     if len(ops) and ops.condition.nunique() > len(str(ops.aug_order.iloc[0]).split(">")):
         main = "aug_r2" if "aug_r2" in metrics else metrics[0]
         effects = {m: position_effects(ops, "aug_order", m) for m in shown}

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from analysis import families
@@ -26,25 +25,29 @@ from analysis.stats import across_conditions, block_table, paired_contrast
 from ciper.config import AUGMENTATIONS
 from ciper.study.spec import DEFAULT_MARGINS, margin_of
 
-RANDOM = "jitter order per sample"
-CONTROL = "positive control"
+# the order_kind of a condition of the order study (studies/aug_order.py sets it)
+OP_ORDER, JITTER_ORDER, RANDOM, CONTROL_ORDER = "op order", "jitter order", "random", "control"
+KINDS = (OP_ORDER, JITTER_ORDER, RANDOM, CONTROL_ORDER)
+CONTROL = "positive control"  # the control's family of verdicts
 KEY_METRICS = ("object_acc", "view_r2", "aug_r2")
 CONTROL_METRICS = ("aug_r2", "aug_r2/crop_x", "object_acc", "view_r2")
 SYMBOL = {"Friedman": "χ²", "Wilcoxon signed-rank": "W", "Kruskal-Wallis": "H"}
 
 
 def conditions(trials: pd.DataFrame) -> pd.DataFrame:
-    """trials with `condition` (old studies: 'ops <order>') and `kind`: op order, jitter order,
-    random, control."""
+    """trials with a `condition` and its `order_kind` (one of KINDS). A study that varies aug_order
+    without conditions runs op orders only: each is named 'ops <order>'."""
     t = trials.copy()
-    if "condition" not in t or t.condition.isna().all():
-        t["condition"] = "ops " + t.aug_order.astype(str)
-    c = t.condition.astype(str)
-    t["kind"] = np.select(
-        [c == RANDOM, c.str.startswith("jitter "), c.str.startswith("control ")],
-        ["random", "jitter order", "control"],
-        "op order",
-    )
+    if "order_kind" not in t or t.order_kind.isna().all():
+        t["order_kind"] = OP_ORDER
+        if "condition" not in t or t.condition.isna().all():
+            t["condition"] = "ops " + t.aug_order.astype(str)
+    unknown = sorted(set(t.order_kind.dropna()) - set(KINDS))
+    if unknown or t.order_kind.isna().any():
+        raise ValueError(
+            f"order_kind {', '.join(map(repr, unknown)) or 'missing'} in some trials: each condition of an order "
+            f"study sets order_kind to one of {', '.join(KINDS)} (studies/aug_order.py)"
+        )
     return t
 
 
@@ -55,7 +58,7 @@ def ops_of(condition_rows: pd.DataFrame) -> list[str]:
 def canonical(group: pd.DataFrame) -> str:
     """The reference order of a group: the op-order condition whose ops run in the library's order
     (crop, flip, jitter, grayscale, blur, rotation), else the group's first op-order condition."""
-    ops = group[group.kind == "op order"]
+    ops = group[group.order_kind == OP_ORDER]
     for name, rows in ops.groupby("condition", sort=False):
         order = ops_of(rows)
         if order == sorted(order, key=AUGMENTATIONS.index):
@@ -65,15 +68,15 @@ def canonical(group: pd.DataFrame) -> str:
 
 def jitter_group(t: pd.DataFrame) -> pd.DataFrame:
     """The jitter-order conditions with their reference: the op order they share, default jitter order."""
-    jit = t[t.kind == "jitter order"]
+    jit = t[t.order_kind == JITTER_ORDER]
     if jit.empty:
         return jit
-    base = t[(t.kind == "op order") & (t.aug_order.astype(str) == str(jit.aug_order.iloc[0]))]
+    base = t[(t.order_kind == OP_ORDER) & (t.aug_order.astype(str) == str(jit.aug_order.iloc[0]))]
     return pd.concat([base, jit])
 
 
 def groups(t: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    out = {"op order": t[t.kind == "op order"], "jitter order": jitter_group(t)}
+    out = {OP_ORDER: t[t.order_kind == OP_ORDER], JITTER_ORDER: jitter_group(t)}
     return {k: g for k, g in out.items() if len(g) and g.condition.nunique() >= 2}
 
 
@@ -107,7 +110,7 @@ def _omnibus_row(kind: str, group: pd.DataFrame, metric: str, margins: dict) -> 
 def control_pairs(t: pd.DataFrame) -> list[tuple[str, str, list[str]]]:
     """(treated, baseline, the two ops swapped) per pair of control conditions with the same ops; the
     baseline applies the swapped ops in the library's order (crop first)."""
-    ctl = t[t.kind == "control"]
+    ctl = t[t.order_kind == CONTROL_ORDER]
     by_ops: dict[frozenset, list[str]] = {}
     for name, rows in ctl.groupby("condition", sort=True):
         by_ops.setdefault(frozenset(ops_of(rows)), []).append(name)
@@ -138,14 +141,14 @@ def judged(t: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:
             c = paired_contrast(both, "condition", treated, base, m, margin=margin_of(margins, m))
             label = f"{' and '.join(swapped)} swapped ({treated} vs {base})"
             rows.append({"label": label, "metric": m, "family": CONTROL, **c._asdict(), "swapped": " / ".join(swapped)})
-    rnd = t[t.kind == "random"]
+    rnd = t[t.order_kind == RANDOM]
     if len(rnd):
-        base = t[(t.kind == "op order") & (t.aug_order.astype(str) == str(rnd.aug_order.iloc[0]))]
+        base = t[(t.order_kind == OP_ORDER) & (t.aug_order.astype(str) == str(rnd.aug_order.iloc[0]))]
         if len(base):
-            both, name = pd.concat([base, rnd]), base.condition.iloc[0]
+            both, name, random = pd.concat([base, rnd]), base.condition.iloc[0], rnd.condition.iloc[0]
             for m in families.present(both):
-                c = paired_contrast(both, "condition", RANDOM, name, m, margin=margin_of(margins, m))
-                rows.append({"label": f"{RANDOM} vs {name}", "metric": m, "family": SECONDARY, **c._asdict()})
+                c = paired_contrast(both, "condition", random, name, m, margin=margin_of(margins, m))
+                rows.append({"label": f"{random} vs {name}", "metric": m, "family": SECONDARY, **c._asdict()})
     return families.judge(rows, methods={CONTROL: "holm"})
 
 

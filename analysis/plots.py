@@ -6,23 +6,13 @@ from pathlib import Path
 
 import matplotlib
 
-import ciper.probes
+import ciper.metrics
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-LABELS = {
-    "object_acc": "object accuracy (linear probe)",
-    "session_acc": "session accuracy (linear probe)",
-    "view_r2": "view-parameter R² (linear read-out)",
-    "rot_r2": "relative 3D rotation R² (pair features, ridge)",
-    "quat_r2_linear": "relative rotation quaternion R² (3DIEBench, linear)",
-    "quat_r2_mlp": "relative rotation quaternion R² (3DIEBench, MLP)",
-    "azimuth_change_r2": "azimuth change R² (pair features, turntable)",
-    "aug_r2": "augmentation-parameter R² (linear)",
-    "knn_acc": "object accuracy (kNN)",
-}
-METRICS = list(ciper.probes.METRICS)
+METRICS = list(ciper.metrics.METRICS)
+LABELS = ciper.metrics.LABELS
 
 
 def present(summary, metrics):

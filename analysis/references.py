@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis.stats import summarise
 from ciper.config import Config
-from ciper.probes import METRICS as ALL_METRICS
+from ciper.metrics import METRICS as ALL_METRICS
 from ciper.reference import KINDS
 from ciper.study.spec import REFERENCE_AXES
 

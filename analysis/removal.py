@@ -1,8 +1,9 @@
 """Open question 5: what each augmentation contributes, from removing one op at a time.
 
-Each "without <op>" condition is paired by seed (and alpha) with "all ops"; a
-negative change means the op helps that metric. "no synthetic ops" trains on
-time pairs alone. aug_r2 is left out of the comparison: each condition's
+Each condition says what it removes in its `removal` column (studies/aug_ablation.py):
+nothing (the baseline, all ops), one op (named in `removed_op`), or the synthetic ops
+(time pairs alone). Each is paired by seed (and alpha) with the baseline; a negative
+change means what was removed helps that metric. aug_r2 is left out of the comparison: each condition's
 aug_r2 is measured over the ops it trains with, so the values are not comparable.
 
 Primary contrasts (Holm within them): each op removed against all ops for CIPER
@@ -23,7 +24,8 @@ from analysis.references import reference_lines
 from analysis.stats import summarise
 
 FIGURE = "removal.png"  # the key figure (FINDINGS.md shows it)
-BASELINE = "all ops"
+NOTHING, ONE_OP, SYNTHETIC = "none", "one op", "synthetic ops"  # a condition's `removal`
+REMOVALS = (NOTHING, ONE_OP, SYNTHETIC)
 COMPARED = [m for m in families.READOUTS if m != "aug_r2"]
 PRIMARY_METRICS = ("object_acc", "view_r2", "rot_r2")
 
@@ -32,27 +34,51 @@ def main_alpha(trials: pd.DataFrame) -> float:
     return 1.0 if (trials.alpha == 1.0).any() else float(trials.alpha.max())
 
 
+def checked(trials: pd.DataFrame) -> pd.DataFrame:
+    """The trials, each with its condition's `removal` (one of REMOVALS) and `removed_op`."""
+    missing = [c for c in ("condition", "removal", "removed_op") if c not in trials]
+    unknown = sorted(set(trials.removal.dropna()) - set(REMOVALS)) if "removal" in trials else []
+    if missing or unknown or trials.removal.isna().any():
+        raise ValueError(
+            f"the removal report needs each condition's removal (one of {', '.join(REMOVALS)}) and removed_op "
+            f"columns ({', '.join(missing or unknown) or 'removal missing in some trials'}); "
+            "studies/aug_ablation.py sets them"
+        )
+    return trials
+
+
+def baseline(trials: pd.DataFrame) -> str | None:
+    """The name of the condition that removes nothing (None if the study ran none)."""
+    names = trials[trials.removal == NOTHING].condition.unique()
+    return str(names[0]) if len(names) else None
+
+
 def comparisons(trials: pd.DataFrame) -> list[Comparison]:
-    """Every condition against all ops, per alpha, on every compared metric (module docstring)."""
+    """Every condition against the baseline, per alpha, on every compared metric (module docstring)."""
+    base = baseline(checked(trials))
+    if base is None:
+        return []
     main = main_alpha(trials)
     metrics = families.present(trials, COMPARED)
+    removes = trials.drop_duplicates("condition").set_index("condition")
     out = []
     for alpha in sorted(trials.alpha.unique()):
         for condition in trials.condition.unique():
-            if condition == BASELINE:
+            if condition == base:
                 continue
+            removal, op = removes.removal[condition], removes.removed_op[condition]
             for m in metrics:
-                first = alpha == main and condition.startswith("without ") and m in PRIMARY_METRICS
+                first = alpha == main and removal == ONE_OP and m in PRIMARY_METRICS
                 out.append(
                     Comparison(
-                        f"{condition} vs {BASELINE}, alpha = {alpha:g}",
+                        f"{condition} vs {base}, alpha = {alpha:g}",
                         m,
                         "condition",
                         condition,
-                        BASELINE,
+                        base,
                         PRIMARY if first else SECONDARY,
                         where={"alpha": alpha},
-                        tags={"alpha": float(alpha), "condition": condition},
+                        tags={"alpha": float(alpha), "condition": condition, "removal": removal, "removed_op": op},
                     )
                 )
     return out
@@ -60,14 +86,14 @@ def comparisons(trials: pd.DataFrame) -> list[Comparison]:
 
 def judged(trials: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:
     table = families.judge_comparisons(trials, comparisons(trials), margins)
-    return table.assign(alpha=[], condition=[]) if table.empty else table
+    return table.assign(alpha=[], condition=[], removal=[], removed_op=[]) if table.empty else table
 
 
 def extremes(table: pd.DataFrame) -> pd.DataFrame:
-    """Per (alpha, metric), over the 'without <op>' rows: the op whose removal lowers the metric
+    """Per (alpha, metric), over the rows that remove one op: the op whose removal lowers the metric
     most (`helps`) and the one whose removal raises it most (`hurts`), each with its verdict."""
-    single = table[table.condition.str.startswith("without ")]
-    single = single.assign(op=single.condition.str.removeprefix("without "))
+    single = table[table.removal == ONE_OP]
+    single = single.assign(op=single.removed_op)
     rows = []
     for (alpha, metric), g in single.groupby(["alpha", "metric"], sort=True):
         rows.append(dict(alpha=alpha, metric=metric, helps=g.loc[g["diff"].idxmin()], hurts=g.loc[g["diff"].idxmax()]))
@@ -97,16 +123,17 @@ def _fmt(r) -> str:
 def analyse(
     trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.DataFrame | None = None, margins=None, **_
 ) -> list[str]:
-    summary = summarise(trials, ["condition", "alpha"], METRICS)
+    summary = summarise(checked(trials), ["condition", "alpha"], METRICS)
     metrics = [m for m in present(summary, METRICS) if m in COMPARED]
     figure = plot_conditions(summary, "condition", metrics, out / FIGURE, refs, hue="alpha")
     table = judged(trials, margins)
+    base = baseline(trials) or "the condition that removes nothing"
     lines = [
         "## What does each augmentation contribute?",
         "",
         f"![metrics per condition]({figure.name})",
         "",
-        f"Change against '{BASELINE}', paired by seed, with its 95 % CI and verdict (negative: the op helps). "
+        f"Change against '{base}', paired by seed, with its 95 % CI and verdict (negative: the op helps). "
         "aug_r2 is not compared: it is measured over the ops each condition trains with.",
         "",
     ]
@@ -130,7 +157,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
     """The primary verdicts (each op removed, for CIPER) and what time pairs alone give."""
     table = judged(trials, margins)
     if table.empty:
-        return ["The study needs 'all ops' and at least one other condition."]
+        return ["The study needs a condition that removes nothing (all ops) and at least one other."]
     alpha = main_alpha(trials)
     out = [
         f"For CIPER (alpha = {alpha:g}), each op removed against all ops, paired by seed, Holm across the "
@@ -139,7 +166,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
         *families.lines(table, PRIMARY),
         "",
     ]
-    none = table[(table.alpha == alpha) & (table.condition == "no synthetic ops")]
+    none = table[(table.alpha == alpha) & (table.removal == SYNTHETIC)]
     none = none[none.metric.isin(PRIMARY_METRICS)]
     if len(none):
         out.append(

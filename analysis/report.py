@@ -1,36 +1,35 @@
 """One report per study: `python -m analysis.report <study dir>` writes report.md and its figures.
 
-Which analysis writes the report is named by the study (`Study.report`, recorded
-in the study's run.json); a study that names none is read by the config column
-that varies. Failed and missing trials are listed, never hidden; the analysis
-runs on the trials that finished.
+Which analysis writes the report is the study's report (`Study.report`, by default
+the study's own name; recorded in its run.json), looked up in ciper.study.spec.REPORTS;
+a study with no registered report is read by the config column that varies. Failed and
+missing trials are listed, never hidden; the analysis runs on the trials that finished.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from analysis import ablation, alpha, curves, latent, maps, order, removal, search, structure, views
+from analysis import ablation, alpha, curves, latent, maps, order, structure
 from analysis.families import read_margins, write_margins
 from analysis.load import load_study, missing_trials
 from analysis.plots import METRICS
 from analysis.references import reference_lines, reference_summary, shortcut_flags, split_references
 from analysis.stats import summarise
 from ciper.records import atomic_write_bytes
+from ciper.study.spec import REPORTS
 
-REPORTS = {
-    "alpha": alpha,
-    "order": order,
-    "latent": latent,
-    "ablation": ablation,
-    "removal": removal,
-    "views": views,
-}
 AXES = {"aug_order": order, "latent_dim": latent, "head_mode": ablation, "alpha": alpha}
+
+
+def report_module(report: str):
+    """The analysis module that writes a registered report (REPORTS, ciper/study/spec.py)."""
+    return importlib.import_module(f"analysis.{REPORTS[report]}")
 
 
 def recorded_report(study_dir: Path) -> str | None:
@@ -81,19 +80,18 @@ def build_report(
         lines.append(f"- not finished: trial {t.trial_id} ({t.status})" + (f": {t.error}" if t.get("error") else ""))
     lines.append("")
     if len(done):
-        if report == "search":
-            lines += search.analyse(study_dir, study_dir)
-        else:
-            kind = REPORTS[report] if report in REPORTS else _by_axis(done)
-            if kind is not None:
-                refs = reference_summary(reference_rows, METRICS) if with_references else None
-                rows = reference_rows if with_references else None
-                if margins is None:
-                    margins = read_margins(study_dir)
-                else:
-                    write_margins(study_dir, margins)
-                lines += kind.analyse(done, epochs, study_dir, refs, margins=margins, ref_rows=rows)
-                lines += controls_section(done, refs)
+        kind = report_module(report) if report in REPORTS else _by_axis(done)
+        if kind is not None and kind.__name__ == "analysis.search":  # reads its Optuna storage, not the table
+            lines += kind.analyse(study_dir, study_dir)
+        elif kind is not None:
+            refs = reference_summary(reference_rows, METRICS) if with_references else None
+            rows = reference_rows if with_references else None
+            if margins is None:
+                margins = read_margins(study_dir)
+            else:
+                write_margins(study_dir, margins)
+            lines += kind.analyse(done, epochs, study_dir, refs, margins=margins, ref_rows=rows)
+            lines += controls_section(done, refs)
         metric = "objective" if "objective" in done else "view_r2"
         fig = curves.plot_best(done, epochs, metric, study_dir / "curves.png")
         if fig is not None:
@@ -134,7 +132,7 @@ def main(argv=None) -> int:
         return 2
     try:
         print(build_report(argv[0]))
-    except FileNotFoundError as e:
+    except (FileNotFoundError, ValueError) as e:  # no tables, or tables its report cannot read
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -23,20 +23,25 @@ FIGURE = "views.png"  # the key figure (FINDINGS.md shows it)
 POSE = ("rot_r2", "view_r2/rotation", "quat_r2_mlp")
 
 SOURCES = {"time+synthetic": "time pairs", "synthetic": "synthetic only"}
+GEOMETRY = {"crop", "flip", "rotation"}  # the ops that move pixels; the others change colour only
 
 
-def _source(trials: pd.DataFrame) -> pd.Series:
-    """Where a trial's pairs come from (its condition, or its pairs setting) and which ops it adds."""
-    ops = trials["aug_order"].astype(str)
-    geometry = np.where(ops.str.contains("crop|rotation|flip"), "2D geometry + colour", "colour ops only")
+def _sourced(trials: pd.DataFrame) -> pd.DataFrame:
+    """The trials with `source`, where its pairs come from (its condition's name, or its pairs setting)
+    and which ops it adds, read from its config: `ops` (colour only, or 2D geometry + colour) and
+    `synthetic_only` (pairs = synthetic)."""
+    geometry = trials["aug_order"].astype(str).str.split(">").map(lambda ops: bool(GEOMETRY & set(ops)))
+    ops = np.where(geometry, "2D geometry + colour", "colour ops only")
     if "condition" in trials and trials["condition"].notna().all():
-        return trials["condition"].astype(str) + ", " + geometry
-    return trials["pairs"].map(SOURCES).fillna(trials["pairs"]) + ", " + geometry
+        where = trials["condition"].astype(str)
+    else:
+        where = trials["pairs"].map(SOURCES).fillna(trials["pairs"])
+    return trials.assign(source=where + ", " + ops, ops=ops, synthetic_only=trials["pairs"] == "synthetic")
 
 
 def gains(trials: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     """Per source of pairs: alpha = 1 minus alpha = 0, paired by seed, with its 95 % CI."""
-    t = trials.assign(source=_source(trials))
+    t = _sourced(trials)
     rows = []
     for source, group in t.groupby("source", sort=True):
         row = {"source": source}
@@ -75,33 +80,36 @@ def plot(summary: pd.DataFrame, metrics: list[str], path: Path, refs: pd.DataFra
 
 
 def comparisons(t: pd.DataFrame) -> list[Comparison]:
-    """The declared contrasts (module docstring); t has a `source` column."""
+    """The declared contrasts (module docstring); t from `_sourced`."""
     out = []
     sources = sorted(t.source.unique())
     for source in sources:
         for m in families.present(t[t.source == source]):
             family = PRIMARY if m in POSE else SECONDARY
-            out.append(Comparison(f"{source}: alpha = 1 vs 0", m, "alpha", 1.0, 0.0, family, {"source": source}))
+            where, tags = {"source": source}, {"compares": "alpha"}
+            out.append(Comparison(f"{source}: alpha = 1 vs 0", m, "alpha", 1.0, 0.0, family, where, tags=tags))
+    kind = t.drop_duplicates("source").set_index("source")
     for source in sources:
-        ops = source.split(", ")[-1]
-        synthetic = [s for s in sources if s.startswith("synthetic") and s.endswith(ops) and s != source]
-        if source.startswith("synthetic") or not synthetic:
+        same_ops = kind.index[(kind.ops == kind.ops[source]) & kind.synthetic_only]
+        synthetic = sorted(s for s in same_ops if s != source)
+        if kind.synthetic_only[source] or not synthetic:
             continue
         for m in families.present(t, POSE):
             label = f"alpha = 1: {source} vs {synthetic[0]}"
-            out.append(Comparison(label, m, "source", source, synthetic[0], SECONDARY, {"alpha": 1.0}))
+            tags = {"compares": "source"}
+            out.append(Comparison(label, m, "source", source, synthetic[0], SECONDARY, {"alpha": 1.0}, tags=tags))
     return out
 
 
 def judged(trials: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:
-    t = trials.assign(source=_source(trials))
+    t = _sourced(trials)
     return families.judge_comparisons(t, comparisons(t), margins)
 
 
 def analyse(
     trials: pd.DataFrame, epochs: pd.DataFrame, out: Path, refs: pd.DataFrame | None = None, margins=None, **_
 ) -> list[str]:
-    t = trials.assign(source=_source(trials))
+    t = _sourced(trials)
     summary = summarise(t, ["source", "alpha"], METRICS)
     metrics = [m for m in ("rot_r2", "quat_r2_mlp", "view_r2", "object_acc") if m in present(summary, METRICS)]
     table = gains(trials, present(summary, METRICS))
@@ -137,7 +145,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
     table = judged(trials, margins)
     if table.empty:
         return ["The study needs alpha = 0 and alpha = 1 for at least one source of pairs."]
-    between = table[table.label.str.startswith("alpha = 1: ") & (table.metric == "rot_r2")]
+    between = table[(table.compares == "source") & (table.metric == "rot_r2")]
     return [
         "CIPER's gain over contrastive-only on the pose read-outs, per source of pairs, paired by seed, "
         f"Holm across the {families.count(table, PRIMARY)}:",

@@ -45,9 +45,7 @@ def _flatworld(cfg: Config) -> ImageSet:
     from ciper import drawing, flatworld, kernels
     from ciper.worldcache import cached_world
 
-    return cached_world(
-        "flatworld", flatworld.generate_world, _world_params(cfg), code=[flatworld, drawing, kernels]
-    )
+    return cached_world("flatworld", flatworld.generate_world, _world_params(cfg), code=[flatworld, drawing, kernels])
 
 
 # the config fields a folder dataset's contents depend on, beside its files: every data field

@@ -27,7 +27,8 @@ plus a cosine kNN classifier:
                same fixed augmentations for every model, contrastive-only too.
   knn_acc      object class by k-nearest neighbours (cosine) in h
 
-Probe training data comes from the training split, test data from the held-out split.
+Probe training data comes from the training split, test data from the held-out split. Each
+metric's key, plot label and why-NaN text are defined once, in ciper/metrics.py.
 """
 
 from __future__ import annotations
@@ -40,23 +41,9 @@ from ciper import rotations
 from ciper.augment import Pipeline
 from ciper.data import TimePairs
 from ciper.heads import pair_features
+from ciper.metrics import METRICS, WHY_NAN
 from ciper.quaternion_probe import quaternion_r2
 
-# every metric a trial reports, in the order tables and plots show them
-METRICS = ("object_acc", "session_acc", "view_r2", "rot_r2", "quat_r2_linear", "quat_r2_mlp", "azimuth_change_r2")
-METRICS += ("aug_r2", "knn_acc")
-# why a metric can come out NaN: nothing to measure, not a failure
-WHY_NAN = {
-    "session_acc": "the data has one session or none",
-    "view_r2": "the data has no pose labels, or the held-out poses do not vary",
-    "rot_r2": "the data has no 3D rotations (the built-in 3D world has them)",
-    "quat_r2_linear": "the data has no 3D rotations (the built-in 3D world has them)",
-    "quat_r2_mlp": "the data has no 3D rotations (the built-in 3D world has them)",
-    "azimuth_change_r2": "the data is not a turntable with azimuth labels (dataset=coil100 or turntable is)",
-    "aug_r2": "aug_order is empty, or the held-out augmentation parameters do not vary",
-    "object_acc": "the probe had nothing to fit",
-    "knn_acc": "the probe had nothing to fit",
-}
 EVAL_SEED = 1234  # the fresh augmentations are the same for every model
 PROBE_TRAIN_IMAGES = 5000
 RIDGE = 1e-3  # relative to the (standardised) feature variance

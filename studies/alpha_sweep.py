@@ -31,7 +31,6 @@ STUDY = Study(
     name="alpha_sweep",
     question=__doc__.splitlines()[0],
     space=lambda preset: {"alpha": ALPHAS},
-    report="alpha",
     seeds=10,
     margins={"acc": 0.02, "r2": 0.03},
 )

@@ -27,16 +27,17 @@ from studies import main
 
 
 def conditions(preset: str) -> dict[str, dict]:
-    """all ops; without each op; no synthetic ops (time pairs only, if the preset has them)."""
+    """all ops; without each op; no synthetic ops (time pairs only, if the preset has them).
+    `removal` says what a condition removes (none, one op, synthetic ops), `removed_op` which op."""
     cfg = preset_config(preset)
     ops = list(cfg.aug_order)
-    out = {"all ops": {"aug_order": ops, "pairs": cfg.pairs}}
+    out = {"all ops": {"aug_order": ops, "pairs": cfg.pairs, "removal": "none"}}
     for op in ops:
         rest = [o for o in ops if o != op]
         if rest:
-            out[f"without {op}"] = {"aug_order": rest, "pairs": cfg.pairs}
+            out[f"without {op}"] = {"aug_order": rest, "pairs": cfg.pairs, "removal": "one op", "removed_op": op}
     if cfg.time_pairs:
-        out["no synthetic ops"] = {"aug_order": ops, "pairs": "time"}
+        out["no synthetic ops"] = {"aug_order": ops, "pairs": "time", "removal": "synthetic ops"}
     return out
 
 
@@ -45,7 +46,7 @@ STUDY = Study(
     question=__doc__.splitlines()[0],
     space=lambda preset: {"alpha": [0.0, 1.0]},
     conditions=conditions,
-    report="removal",
+    labels=("removal", "removed_op"),
     seeds=10,
     margins={"acc": 0.02, "r2": 0.03},
 )

@@ -49,15 +49,17 @@ CONTROL_PAIRS = [("crop", "rotation"), ("crop", "flip")]  # ops that do not comm
 
 
 def conditions(preset: str) -> dict[str, dict]:
+    """Every order the study runs; `order_kind` says which kind of order each is
+    (one of analysis.order_verdicts.KINDS)."""
     out = {}
     for order in permutations_sample(OPS, OP_ORDERS.get(preset, 6), seed=0):
-        out[f"ops {'>'.join(order)}"] = {"aug_order": order}
+        out[f"ops {'>'.join(order)}"] = {"aug_order": order, "order_kind": "op order"}
     for order in permutations_sample(list(JITTER_OPS), JITTER_ORDERS.get(preset, 4), seed=0)[1:]:
-        out[f"jitter {'>'.join(order)}"] = {"aug_order": OPS, "jitter_order": order}
-    out["jitter order per sample"] = {"aug_order": OPS, "jitter_random_order": True}
+        out[f"jitter {'>'.join(order)}"] = {"aug_order": OPS, "jitter_order": order, "order_kind": "jitter order"}
+    out["jitter order per sample"] = {"aug_order": OPS, "jitter_random_order": True, "order_kind": "random"}
     for a, b in CONTROL_PAIRS:
         for first, second in ((a, b), (b, a)):
-            out[f"control {first}>{second}"] = {"aug_order": [first, second, *COLOUR]}
+            out[f"control {first}>{second}"] = {"aug_order": [first, second, *COLOUR], "order_kind": "control"}
     return out
 
 
@@ -66,8 +68,8 @@ STUDY = Study(
     question=__doc__.splitlines()[0],
     space=lambda preset: {"alpha": [1.0]},
     conditions=conditions,
+    labels=("order_kind",),
     fixed={"pairs": "synthetic"},
-    report="order",
     seeds=3,
     margins={"acc": 0.02, "r2": 0.03},
 )

@@ -20,7 +20,6 @@ STUDY = Study(
     question=__doc__.splitlines()[0],
     space=lambda preset: {"alpha": [0.0, 1.0]},
     fixed={"dataset": "coil100"},
-    report="alpha",
     seeds=5,
 )
 

@@ -30,7 +30,6 @@ STUDY = Study(
     question=__doc__.splitlines()[0],
     space=lambda preset: {"head_mode": VARIANTS, "head_input": ["diff", "concat"]},
     fixed={"alpha": 1.0},
-    report="ablation",
     seeds=10,
     margins={"acc": 0.02, "r2": 0.03},
 )

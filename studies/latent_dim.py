@@ -28,7 +28,6 @@ STUDY = Study(
     name="latent_dim",
     question=__doc__.splitlines()[0],
     space=lambda preset: {"latent_dim": DIMS.get(preset, DIMS["cpu"]), "alpha": [0.0, 1.0]},
-    report="latent",
     seeds=6,
     margins={"acc": 0.02, "r2": 0.03},
 )

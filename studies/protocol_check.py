@@ -20,7 +20,6 @@ STUDY = Study(
     name="protocol_check",
     question=__doc__.splitlines()[0],
     space=lambda preset: {"alpha": [0.0, 1.0]},
-    report="alpha",
     seeds=3,
 )
 

@@ -32,7 +32,6 @@ STUDY = Study(
         "view_r2": {"view_r2": 1.0},
         "balanced": {"object_acc": 0.5, "view_r2": 0.5},
     },
-    report="search",
     seeds=1,
 )
 

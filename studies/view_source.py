@@ -43,7 +43,6 @@ STUDY = Study(
         "time pairs, no pose labels": {"pairs": "time+synthetic", "time_pair_target": "none"},
         "synthetic pairs": {"pairs": "synthetic", "time_pair_target": "pose_change"},
     },
-    report="views",
     seeds=10,
     margins={"acc": 0.02, "r2": 0.03},
 )

@@ -74,7 +74,7 @@ def smoke_alpha_study(tmp_path_factory):
     storage = tmp_path_factory.mktemp("results")
     ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
     try:
-        study = Study(name="alpha_sweep", question="tiny", space=lambda p: {"alpha": [0.0, 0.3, 3.0]}, report="alpha")
+        study = Study(name="alpha_sweep", question="tiny", space=lambda p: {"alpha": [0.0, 0.3, 3.0]})
         path = run_and_report(
             study,
             [

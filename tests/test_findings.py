@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from ciper.config import Config
 from ciper.study import Study
-from ciper.study.spec import with_condition
+from ciper.study.spec import trial_config, trial_settings, with_condition
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,10 +27,54 @@ def test_conditions_cross_the_space_and_name_each_trial():
     # Ray hands the trial its condition as a dict; the trial's config has it in place, named
     config = with_condition({"alpha": 1.0, "pairs": "synthetic", "condition": {"name": "time only", "pairs": "time"}})
     assert config == {"alpha": 1.0, "pairs": "time", "condition": "time only"}
+    assert trial_config({"alpha": 1.0, "condition": {"name": "time only", "pairs": "time"}}) == {
+        "alpha": 1.0,
+        "pairs": "time",
+    }
     clash = Study(
         name="c", question="q", space=lambda p: {"pairs": ["time"]}, conditions=lambda p: {"a": {"pairs": "x"}}
     )
     assert "sets pairs in both its space and its conditions" in clash.problems("smoke")[0]
+
+
+def test_a_conditions_labels_are_columns_of_its_trials_and_never_config():
+    conditions = {"all": {"aug_order": ["jitter", "blur"], "removal": "none"}}
+    conditions["no blur"] = {"aug_order": ["jitter"], "removal": "one op", "removed_op": "blur"}
+    study = Study(
+        name="s",
+        question="q",
+        space=lambda p: {"alpha": [1.0]},
+        conditions=lambda p: conditions,
+        labels=("removal", "removed_op"),
+        references=(),
+    )
+    assert study.problems("smoke") == [] and "removed_op" not in study.own_keys("smoke")
+    trial = study.trials("smoke")[1]
+    assert trial == {
+        "name": "no blur",
+        "alpha": 1.0,
+        "aug_order": ["jitter"],
+        "labels": {"removal": "one op", "removed_op": "blur"},
+    }
+    assert trial_settings(trial) == {"alpha": 1.0, "aug_order": ["jitter"]}
+    # Ray hands the trial its condition: the table row has the labels as columns, the Config never sees them
+    config = {"alpha": 1.0, "aug_order": ["jitter", "blur"], "condition": trial}
+    assert with_condition(config) == {
+        "alpha": 1.0,
+        "aug_order": ["jitter"],
+        "condition": "no blur",
+        "removal": "one op",
+        "removed_op": "blur",
+    }
+    assert Config.from_dict(trial_config(config)).aug_order == ["jitter"]
+    assert study.trials("smoke")[0]["labels"] == {"removal": "none", "removed_op": None}  # unset: None
+    # a key that is neither a config field nor a declared label, and a label that is a config field
+    undeclared = Study(name="u", question="q", space=lambda p: {"alpha": [1.0]}, conditions=lambda p: conditions)
+    assert "condition 'all' sets removal, neither a config key nor one of its labels" in undeclared.problems("smoke")[0]
+    taken = Study(
+        name="t", question="q", space=lambda p: {"alpha": [1.0]}, conditions=lambda p: conditions, labels=("pairs",)
+    )
+    assert "labels pairs are config keys" in taken.problems("smoke")[0]
 
 
 @pytest.mark.slow

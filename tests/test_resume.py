@@ -32,7 +32,7 @@ STUDY = Study(
     question="two trials",
     space=lambda preset: {"alpha": [0.0, 1.0]},
     seeds=1,
-    report="alpha",
+    report="alpha_sweep",
     references=(),
 )
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import ray
 
+from analysis import order_verdicts
 from ciper.study import Study, load_results, run_study
 from studies import alpha_sweep, aug_ablation, aug_order, head_ablation, latent_dim, search
 from studies import main as run_and_report
@@ -17,7 +18,11 @@ pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leav
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--preset", "smoke", "--seeds", "2", "--set", "epochs=1", "world_frames=20", "eval_images=100"]
 SMALL = Study(
-    name="alpha_pair", question="tiny alpha study", space=lambda p: {"alpha": [0.0, 1.0]}, report="alpha", references=()
+    name="alpha_pair",
+    question="tiny alpha study",
+    space=lambda p: {"alpha": [0.0, 1.0]},
+    report="alpha_sweep",
+    references=(),
 )
 
 
@@ -55,6 +60,27 @@ def test_study_writes_tables_and_report(tmp_path, capsys):
     assert run["gpus_per_trial"] == 0.0 and "gpu_utilisation" in run and run["gpu_utilisation_note"]
     w, h = _png_size(study_dir / "alpha_metrics.png")
     assert w > 500 and h > 200
+
+
+def test_a_conditions_labels_reach_the_trial_table_as_columns(tmp_path):
+    study = Study(
+        name="labelled",
+        question="do labels reach the table?",
+        space=lambda p: {"alpha": [1.0]},
+        conditions=lambda p: {
+            "everything": {"aug_order": ["jitter", "blur"], "removal": "none"},
+            "less": {"aug_order": ["jitter"], "removal": "one op", "removed_op": "blur"},
+        },
+        labels=("removal", "removed_op"),
+        references=(),
+    )
+    trials, epochs = load_results(run_study(study, [*TINY[:3], "1", *TINY[4:], "--storage", str(tmp_path)]).study_dir)
+    assert set(trials.status) == {"finished"}
+    rows = trials.set_index("condition")
+    assert rows.loc["less", ["removal", "removed_op", "aug_order"]].tolist() == ["one op", "blur", "jitter"]
+    assert rows.loc["everything", "removal"] == "none" and pd.isna(rows.loc["everything", "removed_op"])
+    assert list(trials.columns[:4]) == ["trial_id", "condition", "removal", "removed_op"]
+    assert {"removal", "removed_op"} <= set(epochs.columns)  # they vary, so they travel with every epoch
 
 
 def test_rerun_resumes_without_training_again(tmp_path, capsys):
@@ -121,6 +147,13 @@ def test_study_files_describe_their_grids():
         "jitter",
         "grayscale",
     ]
+    # what each condition means is in its labels, which the reports read
+    assert [c.get("removed_op") for c in removal.values()] == [None, "jitter", "grayscale", "blur", None]
+    assert [c["removal"] for c in removal.values()] == ["none", "one op", "one op", "one op", "synthetic ops"]
+    assert smoke["jitter order per sample"]["order_kind"] == "random"
+    assert {c["order_kind"] for c in smoke.values()} == set(order_verdicts.KINDS)
+    for study in (aug_ablation.STUDY, aug_order.STUDY):
+        assert study.problems("cpu") == [] and all("labels" in t for t in study.grid("cpu"))
     assert set(head_ablation.STUDY.space("cpu")["head_mode"]) == {"contrastive", "predictive", "both"}
     assert latent_dim.STUDY.space("cpu")["alpha"] == [0.0, 1.0]
 

@@ -101,6 +101,7 @@ def _orders(seeds: int, rng, control_effect: float = 0.1, noise: float = 0.01) -
                 {
                     "seed": s,
                     "condition": name,
+                    "order_kind": settings["order_kind"],
                     "aug_order": ">".join(settings["aug_order"]),
                     "object_acc": 0.7 + offset + rng.normal(0, noise),
                     "aug_r2": 0.5 + offset + effect + rng.normal(0, noise),
@@ -126,6 +127,20 @@ def test_the_order_report_tests_with_friedman_blocked_by_seed_and_its_positive_c
     many = order_verdicts.judged(_orders(25, rng, noise=0.002))
     assert set(many[many.family == "primary"].verdict) == {"equivalent"}
     _no_null_wording(lines)
+
+
+def test_the_order_report_reads_each_conditions_kind_from_its_order_kind_never_its_name():
+    t = _orders(3, np.random.default_rng(2))
+    names = {n: f"condition {i}" for i, n in enumerate(t.condition.unique())}
+    renamed = order_verdicts.judged(t.assign(condition=t.condition.map(names)))
+    table = order_verdicts.judged(t)
+    assert set(renamed[renamed.family == "primary"].label) == {"op orders (6)", "jitter orders (4)"}
+    assert sorted(renamed.family) == sorted(table.family)
+    assert np.allclose(sorted(renamed["diff"]), sorted(table["diff"]), equal_nan=True)  # the same contrasts
+    random = names["jitter order per sample"]
+    assert any(label.startswith(f"{random} vs ") for label in renamed.label)
+    with pytest.raises(ValueError, match="order_kind 'shuffled'"):
+        order_verdicts.conditions(t.assign(order_kind="shuffled"))
 
 
 def test_latent_slopes_are_judged_against_the_untrained_encoder():
@@ -166,25 +181,29 @@ def test_heads_removal_and_views_declare_their_primary_families():
         "both / diff vs contrastive / diff",
     }
     assert "both / concat vs both / diff" in set(h[h.family == "secondary"].label)
-    ops = ["all ops", "without jitter", "without blur", "no synthetic ops"]
+    # what a condition removes is in its columns, never in its name: these names mean nothing to the report
+    ops = {"A": ("none", None), "B": ("one op", "jitter"), "C": ("one op", "blur"), "D": ("synthetic ops", None)}
     rm = pd.DataFrame(
         [
-            {"condition": c, "alpha": a, "seed": s, "object_acc": rng.normal(0.7, 0.01), "view_r2": 0.5, "aug_r2": 0.3}
+            {"condition": c, "removal": ops[c][0], "removed_op": ops[c][1], "alpha": a, "seed": s}
+            | {"object_acc": rng.normal(0.7, 0.01), "view_r2": 0.5, "aug_r2": 0.3}
             for c in ops
             for a in (0.0, 1.0)
             for s in range(4)
         ]
     )
     r = removal.judged(rm)
-    assert set(r[r.family == "primary"].label) == {
-        "without jitter vs all ops, alpha = 1",
-        "without blur vs all ops, alpha = 1",
-    }
+    assert set(r[r.family == "primary"].label) == {"B vs A, alpha = 1", "C vs A, alpha = 1"}
+    assert set(r[r.removal == "synthetic ops"].family) == {"secondary"}
+    assert set(removal.extremes(r).iloc[0][["helps", "hurts"]].map(lambda row: row.op)) <= {"jitter", "blur"}
     assert "aug_r2" not in set(r.metric)  # not comparable across op sets
+    with pytest.raises(ValueError, match="removal"):  # a table without the columns is refused, in one line
+        removal.judged(rm.drop(columns="removal"))
     src = pd.DataFrame(
         [
             {
                 "condition": c,
+                "pairs": "synthetic" if c == "synthetic pairs" else "time+synthetic",
                 "aug_order": "jitter>grayscale>blur",
                 "alpha": a,
                 "seed": s,

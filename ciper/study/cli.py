@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ciper.config import PRESETS, Config, ConfigError, parse_overrides, resolve_path
 from ciper.options import add_config_options, config_of
-from ciper.study.spec import Study
+from ciper.study.spec import Study, trial_settings
 from ciper.study.trackers import TRACKERS, missing
 
 
@@ -165,7 +165,7 @@ def check_args(study: Study, args) -> list[str]:
         configs = [base]
         if not study.is_search(args.preset):
             for trial in study.trials(args.preset, study.references if args.references else ()):
-                configs.append(base.replace(**{k: v for k, v in trial.items() if k != "name"}))  # each must be valid
+                configs.append(base.replace(**trial_settings(trial)))  # each must be valid
         check_dataset(base)
         data = load_dataset(base)  # from the cache the check filled: what the data cannot support
         for cfg in configs:

@@ -19,7 +19,7 @@ from pathlib import Path
 from ciper.config import Config
 from ciper.study.cli import base_config, check_args, is_uri, parse_args
 from ciper.study.packing import GpuSampler
-from ciper.study.spec import Study
+from ciper.study.spec import Study, trial_settings
 
 # Ray's settings for a study: no auth token on a local cluster, the plain progress output, and
 # the study's state saved at most a second after each change (Ray's default waits >= 10 s), so
@@ -263,7 +263,7 @@ def _new_tuner(study: Study, args, base: Config, fn, storage: str, study_dir: Pa
         space["condition"] = tune.grid_search(trials)
         # each setting a condition makes is also the trial's own top-level value, so that
         # every reader of trial.config (trackers, progress) sees what the trial ran with
-        for key in dict.fromkeys(k for t in trials for k in t if k != "name"):
+        for key in dict.fromkeys(k for t in trials for k in trial_settings(t)):
             space[key] = tune.sample_from(functools.partial(_from_condition, key, space.get(key)))
         space["seed"] = tune.grid_search(seeds)
         tune_config = tune.TuneConfig(max_concurrent_trials=args.max_concurrent or None, reuse_actors=True)

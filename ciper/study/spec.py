@@ -7,7 +7,11 @@ trials). A study is one or the other; a search also names its objectives.
 `conditions(preset)` (grids only) names settings that go together, e.g.
 {"without blur": {"aug_order": [...]}, "time pairs only": {"pairs": "time"}}:
 each condition is crossed with the space and the seeds, and is recorded in the
-trial's `condition` column with its settings in their own columns.
+trial's `condition` column with its settings in their own columns. A condition's name
+is for people; what it means to a report is said by its `labels`: keys a study declares
+that are no config field (e.g. labels=("removed_op",) and {"without blur": {...,
+"removed_op": "blur"}}), each recorded as a column of its own (None where a condition
+leaves it out), which the reports read instead of parsing names.
 
 A grid study also runs, for every seed, its references and controls as trials of
 their own (`references`, Config.method: untrained, object_supervised,
@@ -29,12 +33,27 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-REPORTS = ("alpha", "order", "latent", "ablation", "removal", "views", "search")
+from ciper.config import Config
+
+# every report, named after the study it was written for -> the analysis module that writes it
+# (analysis/<module>.py); a study's report is its own name, the reports and the findings read this
+REPORTS = {
+    "alpha_sweep": "alpha",
+    "coil_alpha": "alpha",
+    "protocol_check": "alpha",
+    "aug_order": "order",
+    "latent_dim": "latent",
+    "head_ablation": "ablation",
+    "aug_ablation": "removal",
+    "view_source": "views",
+    "search": "search",
+}
 REFERENCES = ("untrained", "object_supervised", "pose_supervised", "pixels", "colour")
 # varied fields a reference follows (the architecture, the data, the budget); it ignores the others
 REFERENCE_AXES = ("dataset", "data_dir", "view_columns", "image_size", "world_objects", "world_sessions")
 REFERENCE_AXES += ("world_frames", "world_seed", "split", "test_fraction", "encoder", "width", "latent_dim")
 REFERENCE_AXES += ("epochs", "batch_size", "lr", "optimizer", "weight_decay", "max_train_images")
+CONDITION_KEYS = ("name", "labels")  # a trial's keys (Study.trials) that are no config setting
 DEFAULT_MARGINS = {"acc": 0.02, "r2": 0.03}  # 2 points of accuracy, 0.03 of R²
 
 
@@ -52,13 +71,18 @@ class Study:
     fixed: dict = field(default_factory=dict)  # config held fixed on top of the preset
     seeds: int = 3
     objectives: dict[str, dict[str, float]] = field(default_factory=dict)  # search: name -> metric weights
-    report: str | None = None  # which analysis writes its report (one of REPORTS)
+    # the report it gets (a name in REPORTS): by default its own name where that is registered; a
+    # study of its own may borrow one (report="alpha_sweep"); None: read by the config column it varies
+    report: str | None = None
     metric: str = "object_acc"  # the main metric: its best value so far shows while the study runs
     conditions: Callable[[str], dict[str, dict]] | None = None  # preset -> {name: settings that go together}
+    labels: tuple[str, ...] = ()  # condition keys that are no config field: columns saying what it means
     references: tuple[str, ...] = REFERENCES  # run beside a grid's trials, per seed (empty: none)
     margins: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MARGINS))  # equivalence margins
 
     def __post_init__(self):
+        if self.report is None and self.name in REPORTS:
+            self.report = self.name
         if self.report is not None and self.report not in REPORTS:
             raise ValueError(f"Study {self.name}: report={self.report!r} is not one of {', '.join(REPORTS)}")
         bad = {
@@ -86,10 +110,17 @@ class Study:
         conditions = self.conditions(preset) if self.conditions else {}
         if not conditions:
             return combos
-        return [{**c, "condition": name, **settings} for c in combos for name, settings in conditions.items()]
+        out = []
+        for c in combos:
+            for name, settings in conditions.items():
+                config = {k: v for k, v in settings.items() if k not in self.labels}
+                labels = {"labels": {k: settings.get(k) for k in self.labels}} if self.labels else {}
+                out.append({**c, "condition": name, **config, **labels})
+        return out
 
     def trials(self, preset: str, references: tuple[str, ...] | None = None) -> list[dict]:
-        """Every trial of a grid but its seed, as {"name": condition or None, **settings}: the
+        """Every trial of a grid but its seed, as {"name": condition or None, **settings} (and
+        "labels": {label: value} where the study declares labels; `trial_settings` drops both): the
         grid's combinations, then one per reference (or control) and value of the REFERENCE_AXES
         the grid varies. `references` defaults to the study's own."""
         combos = [
@@ -113,7 +144,8 @@ class Study:
         conditions = self.conditions(preset) if self.conditions else {}
         for settings in conditions.values():
             for key in settings:
-                out.setdefault(key, f"its {len(conditions)} conditions")
+                if key not in self.labels:
+                    out.setdefault(key, f"its {len(conditions)} conditions")
         if not self.is_search(preset):
             out["seed"] = "one trial per seed, from --seeds"
         return out
@@ -133,12 +165,26 @@ class Study:
         unknown = [r for r in self.references if r not in REFERENCES]
         if unknown:
             return [f"study {self.name}: references {', '.join(unknown)} not among {', '.join(REFERENCES)}"]
+        fields = set(Config.__dataclass_fields__)
+        taken = sorted(set(self.labels) & (fields | {"condition", *CONDITION_KEYS}))
+        if taken:
+            return [f"study {self.name}: labels {', '.join(taken)} are config keys or a trial's own; rename them"]
         if self.conditions:
             if kinds == {False}:
                 return [f"search study {self.name} has conditions; conditions are for grids"]
-            both = sorted({k for s in self.conditions(preset).values() for k in s} & set(space))
+            conditions = self.conditions(preset)
+            both = sorted({k for s in conditions.values() for k in s} & set(space))
             if both:
                 return [f"study {self.name} sets {', '.join(both)} in both its space and its conditions; use one"]
+            for name, settings in conditions.items():
+                unknown = sorted(set(settings) - fields - set(self.labels))
+                if unknown:
+                    return [
+                        f"study {self.name}: condition {name!r} sets {', '.join(unknown)}, neither a config key "
+                        f"nor one of its labels; declare it with labels=(...) or fix the key"
+                    ]
+        elif self.labels:
+            return [f"study {self.name} declares labels but has no conditions to set them"]
         return []
 
 
@@ -146,17 +192,40 @@ def _cell(value) -> str:
     return ">".join(value) if isinstance(value, (list, tuple)) else str(value)
 
 
+def trial_settings(trial: dict) -> dict:
+    """The config settings of one of Study.trials (or of the condition Ray hands a trial): its
+    name and labels left out."""
+    return {k: v for k, v in trial.items() if k not in CONDITION_KEYS}
+
+
+def condition_labels(config: dict) -> dict:
+    """The labels of a trial's condition ({} for a trial without)."""
+    condition = config.get("condition")
+    return dict(condition.get("labels") or {}) if isinstance(condition, dict) else {}
+
+
 def with_condition(config: dict) -> dict:
-    """A trial's config with its condition's settings in place: `condition` holds the name."""
+    """A trial's config as its table row has it: its condition's settings in place, `condition`
+    holding the name and each of the condition's labels a key of its own."""
     config = dict(config)
     condition = config.pop("condition", None)
     if isinstance(condition, dict):
-        settings = dict(condition)
-        config["condition"] = settings.pop("name")
-        config.update(settings)
+        config["condition"] = condition.get("name")
+        config.update(trial_settings(condition))
+        config.update(condition_labels({"condition": condition}))
     elif condition is not None:
         config["condition"] = condition
     return config
+
+
+def trial_config(config: dict) -> dict:
+    """A trial's config as Config.from_dict takes it: its condition's settings in place, no name
+    and no labels."""
+    condition = config.get("condition")
+    out = {k: v for k, v in config.items() if k != "condition"}
+    if isinstance(condition, dict):
+        out.update(trial_settings(condition))
+    return out
 
 
 def permutations_sample(ops: list[str], k: int | None, seed: int = 0) -> list[list[str]]:

@@ -1,7 +1,8 @@
 """A study's results as two tidy tables, written atomically and read back for notebooks.
 
-<storage>/<study>/trials.parquet   one row per trial: config, seed, final metrics,
-                                   status, error, wall time, code version
+<storage>/<study>/trials.parquet   one row per trial: its condition and the condition's labels,
+                                   config, seed, final metrics, status, error, wall time,
+                                   code version
 <storage>/<study>/epochs.parquet   one row per trial epoch
 """
 
@@ -11,9 +12,9 @@ import io
 from pathlib import Path
 
 from ciper.config import Config
-from ciper.probes import METRICS
+from ciper.metrics import METRICS
 from ciper.records import atomic_write_bytes
-from ciper.study.spec import with_condition
+from ciper.study.spec import condition_labels, with_condition
 
 EPOCH_COLUMNS = ["epoch", "loss", "loss_con", "loss_pred", "lr", "epoch_time", "objective", *METRICS]
 TABLES = ("trials", "epochs")
@@ -67,9 +68,11 @@ def tables(grid):
             h.insert(0, "trial_id", trial_id)
             epochs.append(h)
     trials = pd.DataFrame(rows)
+    labels = list(dict.fromkeys(k for r in grid for k in condition_labels(r.config or {})))
     front = [
         "trial_id",
         "condition",
+        *labels,
         *[k for k in Config.__dataclass_fields__ if k in trials],
         "status",
         "error",
@@ -83,8 +86,8 @@ def tables(grid):
     # a trial resumed at its final checkpoint is evaluated again, not trained: keep its last report
     epochs = epochs.drop_duplicates(["trial_id", "epoch"], keep="last", ignore_index=True)
     if len(trials):  # the config columns that vary across trials travel with every epoch row
-        config_keys = {k for r in grid for k in (r.config or {})}
-        varying = [c for c in trials.columns if c in config_keys and trials[c].astype(str).nunique() > 1]
+        config_keys = {k for r in grid for k in (r.config or {})} | set(labels)
+        varying = [c for c in trials.columns if c in config_keys and trials[c].astype(str).nunique(dropna=False) > 1]
         epochs = epochs.merge(trials[["trial_id", *varying]], on="trial_id", how="left")
     return trials, epochs
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from ciper.config import Config
-from ciper.study.spec import with_condition
+from ciper.study.spec import trial_config
 
 
 def trainable(
@@ -37,9 +37,7 @@ def trainable(
     from ciper.study.recovery import restore_checkpoint
     from ciper.train import TrainingDiverged, train
 
-    settings = with_condition(config)
-    settings.pop("condition", None)  # the condition's name; its settings are in place
-    cfg = Config.from_dict(settings)
+    cfg = Config.from_dict(trial_config(config))  # the condition's settings in place; its name and labels are columns
     torch.set_num_threads(max(1, cfg.threads))
     node_id = ray.get_runtime_context().get_node_id()
     if cfg.method != "ciper":
@@ -103,7 +101,7 @@ def reference_result(cfg: Config, cache: str | None) -> dict:
     ciper/reference.py); NaN metrics and a note where the data lacks what it needs."""
     from ciper.config import ConfigError
     from ciper.device import pick_device, resolve_precision
-    from ciper.probes import METRICS
+    from ciper.metrics import METRICS
     from ciper.records import code_version
     from ciper.reference import SUPERVISED, reference_metrics
 
