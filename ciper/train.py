@@ -94,8 +94,8 @@ def make_pair_batch(
 
 def memory_format(cfg: Config) -> torch.memory_format:
     """The encoder's image layout. channels_last measured fastest on the CPU as on the GPU
-    (small CNN fwd + bwd, 1 thread: 1.44x contiguous; benchmarks/layout.py), so
-    `auto` is channels_last; `contiguous` stays selectable for machines where it is not."""
+    (benchmarks/layout.py), so `auto` is channels_last; `contiguous` stays selectable for
+    machines where it is not."""
     return torch.contiguous_format if cfg.memory_format == "contiguous" else torch.channels_last
 
 

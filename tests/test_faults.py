@@ -11,12 +11,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import ray
 import torch
+from helpers import ENV, ROOT, interrupted, kill_session, resume_point, snapshot, write_cifar
 
 from ciper import checkpoint
 from ciper.records import atomic_write_bytes
@@ -24,8 +24,6 @@ from ciper.study import Study, load_results
 from studies import main as run_and_report
 
 pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "RAY_AUTH_MODE": "disabled"}
 
 
 def test_diverging_trial_is_recorded_and_the_others_go_on(tmp_path):
@@ -80,33 +78,6 @@ def _study_cmd(storage, epochs):
     ]
 
 
-def _kill_session(p):
-    """SIGKILL a study's driver and every process it started, as a machine crash would.
-
-    Ray puts each trial worker in a process group of its own, so killing the driver's group
-    leaves workers writing checkpoints until they notice; kill the whole session instead.
-    """
-
-    def alive():
-        out = subprocess.run(["ps", "-eo", "pid,sid,stat"], capture_output=True, text=True).stdout
-        return [
-            int(pid)
-            for pid, sid, stat in (line.split()[:3] for line in out.splitlines()[1:])
-            if int(sid) == p.pid and not stat.startswith("Z")
-        ]
-
-    deadline = time.time() + 30
-    while (pids := alive()) and time.time() < deadline:
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.05)
-    p.wait()
-    assert not alive(), "processes of the killed study survived"
-
-
 def _checkpointed_running_trial(ray_dir):
     """(trial_id, worker pid) of a trial that Ray has recorded at epoch 2 or later, with a
     checkpoint on disk, and that has not finished; None while there is none yet."""
@@ -159,7 +130,7 @@ def test_corrupt_checkpoint_in_a_study_restarts_that_trial(tmp_path):
         if " done " in line:
             break
     time.sleep(1.0)
-    _kill_session(p)
+    kill_session(p)
     ckpts = sorted((tmp_path / "alpha_sweep" / "ray").glob("*/checkpoint_*/checkpoint.pt"))
     assert ckpts
     for c in ckpts:  # truncate every checkpoint on disk
@@ -262,27 +233,8 @@ def _start_then_kill(cmd, trials_done):
             done.append(line.split(" done ")[1].split()[0])
         if len(done) >= trials_done or time.time() > deadline:
             break
-    _kill_session(p)
+    kill_session(p)
     assert len(done) >= trials_done
-
-
-def _snapshot(ray_dir):
-    """What Ray's experiment snapshot says: trial_id -> (status, checkpoint folder or None)."""
-    from ray import tune
-
-    return {
-        t.trial_id: (t.status, Path(t.checkpoint.path) if t.checkpoint else None)
-        for t in tune.ExperimentAnalysis(str(ray_dir)).trials
-    }
-
-
-def _interrupted(ray_dir):
-    """Trials the snapshot records as unfinished, with the checkpoint folder it names for each."""
-    return {
-        tid: named
-        for tid, (status, named) in _snapshot(ray_dir).items()
-        if status != "TERMINATED" and named is not None
-    }
 
 
 def _rerun_finishes(cmd, storage, resumes_at, epochs_per_trial):
@@ -299,24 +251,6 @@ def _rerun_finishes(cmd, storage, resumes_at, epochs_per_trial):
     return second, trials, epochs
 
 
-def _epoch_of(ckpt_dir):
-    return int(checkpoint.load(ckpt_dir / "checkpoint.pt")["epoch"])
-
-
-def _resume_point(named):
-    """Where a trial whose snapshot names the checkpoint folder `named` goes on from: the
-    readable checkpoint of the latest epoch in its folder, else nowhere (epoch 0)."""
-    best = (None, 0)
-    for c in named.parent.glob("checkpoint_*"):
-        try:
-            epoch = _epoch_of(c)
-        except (OSError, checkpoint.CheckpointError):
-            continue
-        if epoch > best[1]:
-            best = (c, epoch)
-    return best
-
-
 def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
     """SIGKILL the whole study (driver and its Ray) half-way; the same command finishes it.
 
@@ -328,7 +262,7 @@ def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
     assert not (tmp_path / "alpha_sweep" / "trials.parquet").exists()
     ray_dir = tmp_path / "alpha_sweep" / "ray"
     # every interrupted trial goes on from the checkpoint the snapshot names ...
-    resume_at = {tid: _resume_point(named)[1] for tid, named in _interrupted(ray_dir).items()}
+    resume_at = {tid: resume_point(named)[1] for tid, named in interrupted(ray_dir).items()}
     second, trials, _ = _rerun_finishes(cmd, tmp_path, resume_at, epochs_per_trial=3)
     assert "resuming alpha_sweep" in second.stdout
     assert len(trials) == 7 and trials.alpha.is_unique, trials[["trial_id", "alpha"]]
@@ -359,9 +293,9 @@ def _kill_at_epoch_3(cmd, storage):
         while not list(ray_dir.glob("*/checkpoint_000002")) and time.time() < deadline:
             time.sleep(0.02)
         time.sleep(0.1)
-        _kill_session(p)
+        kill_session(p)
         try:
-            _snapshot(ray_dir)
+            snapshot(ray_dir)
             return ray_dir
         except ValueError:  # the snapshot was cut off mid-write
             continue
@@ -374,9 +308,9 @@ def test_named_checkpoint_cut_off_mid_upload_goes_on_from_an_intact_one(tmp_path
     cmd = _study_cmd(tmp_path, epochs=6)
     ray_dir = _kill_at_epoch_3(cmd, tmp_path)
     expected = {}
-    for tid, named in _interrupted(ray_dir).items():
+    for tid, named in interrupted(ray_dir).items():
         (named / "checkpoint.pt").unlink(missing_ok=True)
-        expected[tid] = _resume_point(named)[1]
+        expected[tid] = resume_point(named)[1]
     assert any(e > 0 for e in expected.values()), expected
     _rerun_finishes(cmd, tmp_path, expected, epochs_per_trial=6)
 
@@ -389,8 +323,8 @@ def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tm
     cmd = _study_cmd(tmp_path, epochs=6)
     ray_dir = _kill_at_epoch_3(cmd, tmp_path)
     expected = {}
-    for tid, named in _interrupted(ray_dir).items():
-        (source, epoch), trial_dir = _resume_point(named), named.parent
+    for tid, named in interrupted(ray_dir).items():
+        (source, epoch), trial_dir = resume_point(named), named.parent
         if source is None:
             continue
         newer = trial_dir / f"checkpoint_{int(max(trial_dir.glob('checkpoint_*')).name[11:]) + 1:06d}"
@@ -409,8 +343,6 @@ def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tm
 
 
 def test_a_cifar_folder_in_another_format_fails_before_ray_starts(tmp_path):
-    from test_folders import write_cifar
-
     write_cifar(tmp_path / "cifar")
     batch = tmp_path / "cifar" / "cifar-10-batches-py" / "test_batch"
     data = pickle.loads(batch.read_bytes())

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_faults import ENV, ROOT, _interrupted, _kill_session, _resume_point
+from helpers import ENV, ROOT, interrupted, kill_session, resume_point
 
 from ciper.study import load_results
 
@@ -71,7 +71,7 @@ class SmallStudy:
             assert self.proc.poll() is None, f"the study ended before {what}:\n{self.log.read_text()[-3000:]}"
             assert time.time() < deadline, f"no {what} after {SAFETY_S} s"
             time.sleep(0.01)
-        _kill_session(self.proc)
+        kill_session(self.proc)
         self.out.close()
         assert "Traceback" not in self.log.read_text(), self.log.read_text()[-3000:]
         return hit
@@ -116,7 +116,7 @@ def _tuner_saved_no_snapshot(study: SmallStudy):
 
 def _during_the_first_trial(study: SmallStudy):
     study.kill_when("a first checkpoint", lambda: list(study.ray.glob("*/checkpoint_000000/checkpoint.pt")))
-    resume_at = {tid: _resume_point(named)[1] for tid, named in _interrupted(study.ray).items()}
+    resume_at = {tid: resume_point(named)[1] for tid, named in interrupted(study.ray).items()}
     _a_folder_without_a_whole_snapshot_is_refused(study)
     tuner = study.ray / "tuner.pkl"  # cut off, as a kill in Ray's copy of it leaves it where writes are not atomic
     tuner.write_bytes(tuner.read_bytes()[:200])
@@ -155,7 +155,7 @@ def _during_a_checkpoint_write(study: SmallStudy):
         data = (whole if whole.exists() else folder.parent / "checkpoint_000000" / "checkpoint.pt").read_bytes()
         whole.unlink(missing_ok=True)
         (folder / ".checkpoint.pt.cut.tmp").write_bytes(data[: len(data) // 2])
-    resume_at = {tid: _resume_point(named)[1] for tid, named in _interrupted(study.ray).items()}
+    resume_at = {tid: resume_point(named)[1] for tid, named in interrupted(study.ray).items()}
     rerun = study.rerun()
     trials = _finished_once(study, rerun)
     restored = trials.set_index("trial_id").restored_from

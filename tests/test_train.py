@@ -18,6 +18,7 @@ def _cli(*args, cwd=ROOT):
     )
 
 
+@pytest.mark.slow
 def test_smoke_cli_writes_config_and_metrics(tmp_path):
     out = tmp_path / "run"
     p = _cli("--preset", "smoke", "--out", str(out), "--no-progress")
@@ -34,6 +35,7 @@ def _final(cfg, workdir=None, on_epoch=None):
     return evaluate(train(cfg, workdir, on_epoch=on_epoch))
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics_and_seed_matters():
     cfg = preset("smoke")
     a, b, c = _final(cfg), _final(cfg), _final(cfg.replace(seed=1))
@@ -45,6 +47,7 @@ class Interrupt(Exception):
     pass
 
 
+@pytest.mark.slow
 def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
     cfg = preset("smoke", epochs=3)
     whole = _final(cfg, tmp_path / "whole")
@@ -61,6 +64,7 @@ def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
     assert resumed == whole  # bit-identical on CPU
 
 
+@pytest.mark.slow
 def test_contrastive_only_and_predictive_only_run():
     c = train(preset("smoke", alpha=0.0, epochs=1)).history[-1]
     p = train(preset("smoke", head_mode="predictive", epochs=1)).history[-1]
@@ -102,6 +106,7 @@ def test_config_round_trips_through_json():
         Config.from_dict({"alpha": "lots"})
 
 
+@pytest.mark.slow
 def test_time_pairs_with_geometric_ops_train_on_the_3d_world():
     """The 3D rotation of time pairs and the rotation op are separate target groups."""
     from ciper.datasets import load_dataset
@@ -146,6 +151,7 @@ def test_a_data_dir_that_is_a_file_is_one_line_and_exit_2(tmp_path):
     assert p.returncode == 2 and "is a file, not a folder" in p.stderr and len(p.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_repeated_set_flags_add_up(tmp_path):
     out = tmp_path / "run"
     p = _cli("--preset", "smoke", "--set", "alpha=0", "--set", "seed=3", "epochs=1", "--out", str(out), "--no-progress")
@@ -154,6 +160,7 @@ def test_repeated_set_flags_add_up(tmp_path):
     assert config["alpha"] == 0.0 and config["seed"] == 3 and config["epochs"] == 1
 
 
+@pytest.mark.slow
 def test_a_nan_metric_is_explained(tmp_path):
     p = _cli(
         "--preset", "smoke", "--set", "dataset=flatworld", "epochs=1", "--out", str(tmp_path / "r"), "--no-progress"
