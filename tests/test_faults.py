@@ -23,9 +23,8 @@ from ciper.records import atomic_write_bytes
 from ciper.study import Study, load_results
 from studies import main as run_and_report
 
-pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
 
-
+@pytest.mark.slow
 def test_diverging_trial_is_recorded_and_the_others_go_on(tmp_path):
     study = Study(
         name="diverge",
@@ -92,6 +91,7 @@ def _checkpointed_running_trial(ray_dir):
     return None
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
     """Kill a trial's worker once Ray has recorded a checkpoint for it (whatever the machine's
     speed): the trial goes on from that checkpoint instead of starting over."""
@@ -121,6 +121,7 @@ def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
     assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(set(e)) == list(range(1, 31))).all()
 
 
+@pytest.mark.slow
 def test_corrupt_checkpoint_in_a_study_restarts_that_trial(tmp_path):
     cmd = _study_cmd(tmp_path, 6)
     p = subprocess.Popen(
@@ -141,6 +142,7 @@ def test_corrupt_checkpoint_in_a_study_restarts_that_trial(tmp_path):
     assert len(trials) == 7 and set(trials.status) == {"finished"}
 
 
+@pytest.mark.slow
 def test_corrupt_checkpoint_on_the_command_line_is_one_line_exit_2(tmp_path):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "ciper.train", "--preset", "smoke", "--out", str(out), "--no-progress"]
@@ -251,6 +253,7 @@ def _rerun_finishes(cmd, storage, resumes_at, epochs_per_trial):
     return second, trials, epochs
 
 
+@pytest.mark.slow
 def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
     """SIGKILL the whole study (driver and its Ray) half-way; the same command finishes it.
 
@@ -302,6 +305,7 @@ def _kill_at_epoch_3(cmd, storage):
     raise AssertionError("three kills in a row cut Ray's snapshot off mid-write")
 
 
+@pytest.mark.slow
 def test_named_checkpoint_cut_off_mid_upload_goes_on_from_an_intact_one(tmp_path):
     """A checkpoint folder without its file (a worker killed while Ray copied it): the trial
     goes on from its newest intact checkpoint, or starts over if it has none."""
@@ -315,6 +319,7 @@ def test_named_checkpoint_cut_off_mid_upload_goes_on_from_an_intact_one(tmp_path
     _rerun_finishes(cmd, tmp_path, expected, epochs_per_trial=6)
 
 
+@pytest.mark.slow
 def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tmp_path):
     """The race behind a killed driver: Ray deleted the checkpoint its last snapshot names
     (num_to_keep) and kept a newer one whose results it had not recorded. Every trial still
@@ -371,6 +376,7 @@ def test_a_cifar_folder_in_another_format_fails_before_ray_starts(tmp_path):
     assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "r" / "alpha_sweep").exists()
 
 
+@pytest.mark.slow
 def test_a_study_in_which_every_trial_failed_exits_1_and_names_the_error(tmp_path, capsys):
     study = Study(
         name="all_diverge",
