@@ -1,5 +1,6 @@
 """Helpers that several test files share: the repository root, the environment of the
-subprocesses they start, small dataset folders, and killing a study as a crash would."""
+subprocesses they start, small dataset folders, a small study file, and killing a study
+as a crash would."""
 
 import os
 import pickle
@@ -33,6 +34,33 @@ def write_cifar(root, per_batch=6):
             pickle.dump(batch, f)
     with open(folder / "batches.meta", "wb") as f:
         pickle.dump({"label_names": [f"class{i}" for i in range(10)]}, f)
+
+
+STUDY_FILE = """
+from ciper.study import Study, run_study
+from studies import main
+
+STUDY = Study(
+    name={name!r},
+    question="a small study",
+    space=lambda preset: {{"alpha": {alphas!r}}},
+    seeds=1,
+    report="alpha",
+    references=(),
+)
+
+if __name__ == "__main__":
+    main(STUDY) if {report!r} else run_study(STUDY)
+"""
+
+
+def write_study(path: Path, name: str, alphas: list[float], report: bool = True) -> Path:
+    """A study file of one trial per alpha (one seed, no references) at `path`, run as
+    `python path --preset ... --storage ...`. report: its entry point builds the report after
+    the tables (as every study file does); without it, only the runner (trials and tables)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(STUDY_FILE.format(name=name, alphas=[float(a) for a in alphas], report=report))
+    return path
 
 
 def kill_session(p):

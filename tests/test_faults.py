@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import ray
 import torch
-from helpers import ENV, ROOT, interrupted, kill_session, resume_point, snapshot, write_cifar
+from helpers import ENV, ROOT, interrupted, kill_session, resume_point, snapshot, write_cifar, write_study
 
 from ciper import checkpoint
 from ciper.records import atomic_write_bytes
@@ -59,22 +59,15 @@ def test_diverging_trial_is_recorded_and_the_others_go_on(tmp_path):
     assert "not finished" in report and "TrainingDiverged" in report
 
 
-def _study_cmd(storage, epochs):
-    return [
-        sys.executable,
-        "studies/alpha_sweep.py",
-        "--preset",
-        "smoke",
-        "--seeds",
-        "1",
-        "--set",
-        f"epochs={epochs}",
-        "world_frames=20",
-        "eval_images=100",
-        "--no-references",
-        "--storage",
-        str(storage),
-    ]
+NAME = "small"  # the study these tests kill: one trial per alpha, one seed, no references
+
+
+def _study_cmd(storage, epochs, alphas=(0.0, 1.0)):
+    """The command of a study of one trial per alpha (the trials of a study, not its grid, are what
+    these tests need: each kills or corrupts a trial and checks that the rerun finishes them all)."""
+    study_file = write_study(storage / f"{NAME}.py", NAME, list(alphas))
+    cmd = [sys.executable, str(study_file), "--preset", "smoke", "--storage", str(storage)]
+    return cmd + ["--set", f"epochs={epochs}", "world_frames=20", "eval_images=100"]
 
 
 def _checkpointed_running_trial(ray_dir):
@@ -104,7 +97,7 @@ def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
         env=ENV,
         start_new_session=True,
     )
-    ray_dir = tmp_path / "alpha_sweep" / "ray"
+    ray_dir = tmp_path / NAME / "ray"
     victim = None
     while victim is None and p.poll() is None:
         victim = _checkpointed_running_trial(ray_dir)
@@ -114,8 +107,8 @@ def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
     os.kill(pid, signal.SIGKILL)
     out, _ = p.communicate(timeout=1800)
     assert p.returncode == 0, out[-3000:]
-    trials, epochs = load_results(tmp_path / "alpha_sweep")
-    assert len(trials) == 7 and set(trials.status) == {"finished"}
+    trials, epochs = load_results(tmp_path / NAME)
+    assert len(trials) == 2 and set(trials.status) == {"finished"}
     # the killed trial went on from its last checkpoint instead of starting over
     assert trials.set_index("trial_id").restored_from[trial_id] > 0, trials[["trial_id", "restored_from"]]
     assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(set(e)) == list(range(1, 31))).all()
@@ -123,23 +116,26 @@ def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
 
 @pytest.mark.slow
 def test_corrupt_checkpoint_in_a_study_restarts_that_trial(tmp_path):
-    cmd = _study_cmd(tmp_path, 6)
-    p = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV, start_new_session=True
-    )
-    for line in p.stdout:
-        if " done " in line:
-            break
-    time.sleep(1.0)
-    kill_session(p)
-    ckpts = sorted((tmp_path / "alpha_sweep" / "ray").glob("*/checkpoint_*/checkpoint.pt"))
-    assert ckpts
+    """Kill the study once a trial has finished and another has checkpoints; truncate every
+    checkpoint on disk: the rerun starts the unfinished trial over and finishes the study."""
+    cmd = _study_cmd(tmp_path, 6, alphas=(0.0, 0.3, 1.0))  # two trials at a time: the third runs after one finished
+    log, ray_dir = tmp_path / "study.log", tmp_path / NAME / "ray"
+    with log.open("w") as out:
+        p = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=ENV, start_new_session=True)
+        victim = None
+        while victim is None and p.poll() is None:
+            victim = _checkpointed_running_trial(ray_dir) if " done " in log.read_text() else None
+            time.sleep(0.2)
+        kill_session(p)
+    assert victim is not None, "the study ended before a trial could be cut off:\n" + log.read_text()[-3000:]
+    ckpts = sorted(ray_dir.glob("*/checkpoint_*/checkpoint.pt"))
     for c in ckpts:  # truncate every checkpoint on disk
         c.write_bytes(c.read_bytes()[:100])
     second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=1800)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
-    trials, _ = load_results(tmp_path / "alpha_sweep")
-    assert len(trials) == 7 and set(trials.status) == {"finished"}
+    trials, _ = load_results(tmp_path / NAME)
+    assert len(trials) == 3 and set(trials.status) == {"finished"}
+    assert trials.set_index("trial_id").restored_from[victim[0]] == 0  # started over: no checkpoint was whole
 
 
 @pytest.mark.slow
@@ -244,7 +240,7 @@ def _rerun_finishes(cmd, storage, resumes_at, epochs_per_trial):
     from the epoch expected of it, and every trial has one row per epoch. -> (run, trials, epochs)"""
     second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=1800)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
-    trials, epochs = load_results(storage / "alpha_sweep")
+    trials, epochs = load_results(storage / NAME)
     assert set(trials.status) == {"finished"}, trials[["trial_id", "status", "error"]].to_string()
     restored = trials.set_index("trial_id").restored_from
     assert all(restored[tid] == e for tid, e in resumes_at.items()), (resumes_at, restored.to_dict())
@@ -260,14 +256,14 @@ def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
     Ray's snapshot lags the trials' folders by up to a second; a trial goes on from the
     furthest readable checkpoint in its folder, so no epoch before it runs again.
     """
-    cmd = _study_cmd(tmp_path, epochs=3)
+    cmd = _study_cmd(tmp_path, epochs=3, alphas=(0.0, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0))  # finished, cut off, pending
     _start_then_kill(cmd, trials_done=3)
-    assert not (tmp_path / "alpha_sweep" / "trials.parquet").exists()
-    ray_dir = tmp_path / "alpha_sweep" / "ray"
+    assert not (tmp_path / NAME / "trials.parquet").exists()
+    ray_dir = tmp_path / NAME / "ray"
     # every interrupted trial goes on from the checkpoint the snapshot names ...
     resume_at = {tid: resume_point(named)[1] for tid, named in interrupted(ray_dir).items()}
     second, trials, _ = _rerun_finishes(cmd, tmp_path, resume_at, epochs_per_trial=3)
-    assert "resuming alpha_sweep" in second.stdout
+    assert f"resuming {NAME}" in second.stdout
     assert len(trials) == 7 and trials.alpha.is_unique, trials[["trial_id", "alpha"]]
     # ... and, by Ray's raw records, trained no epoch before it a second time
     from analysis.load import _from_ray_folders
@@ -281,9 +277,9 @@ def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
 def _kill_at_epoch_3(cmd, storage):
     """Kill a study (driver and Ray) while its first trials are at epoch 3, with Ray snapshotting
     its experiment state after every event, so that the snapshot names each trial's latest checkpoint."""
-    ray_dir = storage / "alpha_sweep" / "ray"
+    ray_dir = storage / NAME / "ray"
     for _ in range(3):  # a kill can land while Ray writes its snapshot: then kill a fresh study again
-        shutil.rmtree(storage / "alpha_sweep", ignore_errors=True)
+        shutil.rmtree(storage / NAME, ignore_errors=True)
         p = subprocess.Popen(
             cmd,
             cwd=ROOT,

@@ -17,28 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import ENV, ROOT, interrupted, kill_session, resume_point
+from helpers import ENV, ROOT, interrupted, kill_session, resume_point, write_study
 
 from ciper.study import load_results
 
 pytestmark = pytest.mark.slow  # real Ray, real trials
 EPOCHS = 4
-STUDY_FILE = """
-from ciper.study import Study, run_study
-from studies import main
-
-STUDY = Study(
-    name="tiny",
-    question="two trials",
-    space=lambda preset: {"alpha": [0.0, 1.0]},
-    seeds=1,
-    report="alpha",
-    references=(),
-)
-
-if __name__ == "__main__":
-    main(STUDY) if REPORT else run_study(STUDY)
-"""
 SAFETY_S = 900  # only a net for a study that hangs; every wait ends on a state
 
 
@@ -48,14 +32,13 @@ class SmallStudy:
     def __init__(self, tmp_path: Path, report: bool = False):
         """report: the study's entry point builds the report after the tables (as every study file
         does); without it, only the runner (the trials and the tables), which keeps the test short."""
-        tmp_path.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "tiny.py").write_text(f"REPORT = {report}\n{STUDY_FILE}")
+        study_file = write_study(tmp_path / "tiny.py", "tiny", [0.0, 1.0], report)
         self.report = report
         self.storage = tmp_path / "storage"  # created by the study's checks, before Ray starts
         self.dir = self.storage / "tiny"
         self.ray = self.dir / "ray"
         self.log = tmp_path / "killed.log"
-        self.cmd = [sys.executable, str(tmp_path / "tiny.py"), "--preset", "smoke", "--storage", str(self.storage)]
+        self.cmd = [sys.executable, str(study_file), "--preset", "smoke", "--storage", str(self.storage)]
         self.cmd += ["--set", f"epochs={EPOCHS}", "world_frames=20", "eval_images=100"]
 
     def start(self):

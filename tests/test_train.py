@@ -9,6 +9,8 @@ from ciper.probes import evaluate
 from ciper.train import main, train
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+# the smallest smoke run the training tests need (the world the study tests use too: cached once)
+SMALL = dict(epochs=1, world_frames=20, eval_images=100)
 KEYS = ["object_acc", "session_acc", "view_r2", "rot_r2", "aug_r2", "knn_acc", "loss", "loss_con", "loss_pred"]
 
 
@@ -37,7 +39,7 @@ def _final(cfg, workdir=None, on_epoch=None):
 
 @pytest.mark.slow
 def test_same_seed_same_metrics_and_seed_matters():
-    cfg = preset("smoke")
+    cfg = preset("smoke", **SMALL)
     a, b, c = _final(cfg), _final(cfg), _final(cfg.replace(seed=1))
     assert a == b
     assert a != c
@@ -49,7 +51,7 @@ class Interrupt(Exception):
 
 @pytest.mark.slow
 def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
-    cfg = preset("smoke", epochs=3)
+    cfg = preset("smoke", **{**SMALL, "epochs": 3})
     whole = _final(cfg, tmp_path / "whole")
 
     def stop_after_first(metrics, trained):
@@ -66,8 +68,8 @@ def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
 
 @pytest.mark.slow
 def test_contrastive_only_and_predictive_only_run():
-    c = train(preset("smoke", alpha=0.0, epochs=1)).history[-1]
-    p = train(preset("smoke", head_mode="predictive", epochs=1)).history[-1]
+    c = train(preset("smoke", alpha=0.0, **SMALL)).history[-1]
+    p = train(preset("smoke", head_mode="predictive", **SMALL)).history[-1]
     assert "loss_pred" not in c and c["loss_con"] > 0
     assert "loss_con" not in p and p["loss_pred"] > 0
 
@@ -112,7 +114,7 @@ def test_time_pairs_with_geometric_ops_train_on_the_3d_world():
     from ciper.datasets import load_dataset
     from ciper.model import target_groups
 
-    cfg = preset("smoke", epochs=1, aug_order=["crop", "rotation", "jitter"])
+    cfg = preset("smoke", aug_order=["crop", "rotation", "jitter"], **SMALL)
     groups = target_groups(cfg, load_dataset(cfg))
     assert list(groups)[:2] == ["view_rotation", "view"] and "rotation" in groups
     trained = train(cfg)
@@ -154,7 +156,8 @@ def test_a_data_dir_that_is_a_file_is_one_line_and_exit_2(tmp_path):
 @pytest.mark.slow
 def test_repeated_set_flags_add_up(tmp_path):
     out = tmp_path / "run"
-    p = _cli("--preset", "smoke", "--set", "alpha=0", "--set", "seed=3", "epochs=1", "--out", str(out), "--no-progress")
+    sets = ["--set", "alpha=0", "--set", "seed=3", "epochs=1", "world_frames=20", "eval_images=100"]
+    p = _cli("--preset", "smoke", *sets, "--out", str(out), "--no-progress")
     assert p.returncode == 0, p.stderr
     config = json.loads((out / "config.json").read_text())
     assert config["alpha"] == 0.0 and config["seed"] == 3 and config["epochs"] == 1
@@ -162,8 +165,7 @@ def test_repeated_set_flags_add_up(tmp_path):
 
 @pytest.mark.slow
 def test_a_nan_metric_is_explained(tmp_path):
-    p = _cli(
-        "--preset", "smoke", "--set", "dataset=flatworld", "epochs=1", "--out", str(tmp_path / "r"), "--no-progress"
-    )
+    sets = ["--set", "dataset=flatworld", "epochs=1", "world_frames=20", "eval_images=100"]
+    p = _cli("--preset", "smoke", *sets, "--out", str(tmp_path / "r"), "--no-progress")
     assert p.returncode == 0, p.stderr
     assert "note: rot_r2=nan: the data has no 3D rotations" in p.stdout
