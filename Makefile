@@ -30,7 +30,7 @@ format: $(STAMP)
 test: lint
 	$(PY) -m pytest -q tests
 
-# the unit tier, in about a minute: no Ray, no study, no training subprocess
+# the unit tier (tests not marked slow): no Ray, no study, no training on a preset
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow" tests
 

@@ -300,7 +300,7 @@ PRESETS: dict[str, dict] = {
         eval_images=5000,
         device="auto",
     ),
-    # CIFAR10 + CIFAR ResNet18 at GPU scale (see ../shared/ANCHORS.md)
+    # CIFAR10 + CIFAR ResNet18 at GPU scale
     "paper": dict(
         dataset="cifar10",
         data_dir="data/cifar10",

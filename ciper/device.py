@@ -51,8 +51,8 @@ def native_bf16(device: torch.device) -> bool:
 
 def resolve_precision(precision: str, device: torch.device) -> str:
     """The precision a training step runs in: `auto` is bf16 where `device` computes it
-    natively (the small CNN's CPU step at 1 thread: 1.7x fp32 on an AVX-512 BF16
-    machine, benchmarks/precision.py), else fp32; `fp32` and `bf16` are taken as they are."""
+    natively (faster than fp32 there, slower where it is emulated: benchmarks/precision.py),
+    else fp32; `fp32` and `bf16` are taken as they are."""
     if precision == "auto":
         return "bf16" if native_bf16(device) else "fp32"
     return precision

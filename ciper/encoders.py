@@ -3,7 +3,7 @@
 The small CNN keeps its last 4x4 feature map and flattens it into h instead of
 average-pooling it away: a pooled encoder cannot linearly expose where things
 are or how they are turned, which is exactly the equivariant information CIPER
-is meant to keep (see ../shared/ANCHORS.md, "quick prototype").
+is meant to keep.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class SmallCNN(nn.Module):
 
     Images of 32x32 (and 25-32) reach 4x4 after the three stride-2 blocks, so the pool
     would average one-pixel windows (the identity, at a forward and a backward pass's
-    cost: about 3 % of a CPU step); it pools only the larger maps of larger images."""
+    cost); it pools only the larger maps of larger images."""
 
     def __init__(self, latent_dim: int = 128, width: float = 1.0, image_size: int = 32):
         super().__init__()

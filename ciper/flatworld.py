@@ -1,4 +1,4 @@
-"""The flat (2D) world: procedurally drawn silhouettes filmed in sessions, no download.
+"""The flat world (dataset=flatworld): procedurally drawn 2D objects filmed in sessions, no download.
 
 Why it looks the way it does (each choice keeps a downstream task informative):
 - Objects are asymmetric star-shaped silhouettes with a marker at their top, so

@@ -47,7 +47,7 @@ def decode(path: Path) -> torch.Tensor:
 
 def resize(images: torch.Tensor, size: int) -> torch.Tensor:
     """uint8 [N, 3, H, W] -> [N, 3, size, size], bilinear with antialiasing (a batch at a time:
-    one image at a time is 100x slower)."""
+    one image at a time is far slower)."""
     if images.shape[-2:] == (size, size):
         return images
     return (

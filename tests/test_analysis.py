@@ -1,8 +1,8 @@
-"""Statistics against hand-computed cases, and reports of a real smoke study."""
+"""Statistics against hand-computed cases, analyses of known tables, and reports of a real smoke
+study (slow: a real Ray and real trials)."""
 
 import json
 import math
-import os
 import struct
 from pathlib import Path
 
@@ -18,8 +18,6 @@ from analysis.stats import across_conditions, mean_ci, paired_difference, pareto
 from ciper.study import Study
 from ciper.study.spec import REFERENCES
 from studies import main as run_and_report
-
-pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,6 +93,7 @@ def smoke_alpha_study(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_report_of_a_real_smoke_study(smoke_alpha_study):
     report = (smoke_alpha_study / "report.md").read_text()
     for fig in ["alpha_metrics.png", "alpha_tradeoff.png", "curves.png"]:
@@ -104,6 +103,7 @@ def test_report_of_a_real_smoke_study(smoke_alpha_study):
     assert "## Representation structure" in report and "object_acc[E_perp]" in report
 
 
+@pytest.mark.slow
 def test_report_names_missing_trials(smoke_alpha_study, tmp_path):
     import shutil
 
@@ -117,6 +117,7 @@ def test_report_names_missing_trials(smoke_alpha_study, tmp_path):
     assert f"{5 + 2 * len(REFERENCES)} finished, 1 not" in report
 
 
+@pytest.mark.slow
 def test_running_study_loads_from_ray_folders(smoke_alpha_study, tmp_path):
     import shutil
 
@@ -128,12 +129,14 @@ def test_running_study_loads_from_ray_folders(smoke_alpha_study, tmp_path):
     assert len(epochs) == 6 + 2 * len(REFERENCES)
 
 
-def test_notebook_runs_against_a_smoke_study(smoke_alpha_study, tmp_path):
+@pytest.mark.slow
+def test_notebook_runs_against_a_smoke_study(smoke_alpha_study, tmp_path, monkeypatch):
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(ROOT / "analysis" / "example.ipynb", as_version=4)
-    os.environ["CIPER_STUDY"], os.environ["CIPER_FIGURES"] = str(smoke_alpha_study), str(tmp_path)
+    monkeypatch.setenv("CIPER_STUDY", str(smoke_alpha_study))  # the kernel inherits them
+    monkeypatch.setenv("CIPER_FIGURES", str(tmp_path))
     NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
     _png_ok(tmp_path / "alpha_metrics_nb.png")
     _png_ok(tmp_path / "alpha_tradeoff_nb.png")
@@ -212,6 +215,7 @@ def test_view_source_gains_pair_alpha_by_seed_per_source():
     assert (table.seeds == 3).all()
 
 
+@pytest.mark.slow
 def test_references_and_controls_run_as_trials_and_are_cached_per_storage(smoke_alpha_study, tmp_path):
     """The study ran its references and controls as trials beside the trained ones (per seed,
     once, not per alpha); the report shows them; a second study in the same storage reads

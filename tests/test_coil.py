@@ -1,5 +1,5 @@
-"""COIL-100's real photographs (objects 1-60), read from ../shared/data/coil-100 beside the
-repository; every test here is skipped, naming the folder, where it is absent."""
+"""COIL-100's real photographs (objects 1-60), read from $CIPER_COIL_DIR (default data/coil-100,
+where the README unpacks them); every test here is skipped, naming the folder, where it is absent."""
 
 import json
 import os
@@ -17,7 +17,7 @@ from ciper.data import TimePairs, split_of
 from ciper.datasets import load_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
-COIL = ROOT.parent / "shared" / "data" / "coil-100"
+COIL = Path(os.environ.get("CIPER_COIL_DIR", ROOT / "data" / "coil-100"))
 pytestmark = pytest.mark.skipif(not COIL.is_dir(), reason=f"COIL-100 photographs not found in {COIL}")
 
 

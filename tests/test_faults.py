@@ -11,23 +11,20 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import ray
 import torch
+from helpers import ENV, ROOT, interrupted, kill_session, resume_point, snapshot, write_cifar, write_study
 
 from ciper import checkpoint
 from ciper.records import atomic_write_bytes
 from ciper.study import Study, load_results
 from studies import main as run_and_report
 
-pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "RAY_AUTH_MODE": "disabled"}
 
-
+@pytest.mark.slow
 def test_diverging_trial_is_recorded_and_the_others_go_on(tmp_path):
     study = Study(
         name="diverge",
@@ -62,49 +59,15 @@ def test_diverging_trial_is_recorded_and_the_others_go_on(tmp_path):
     assert "not finished" in report and "TrainingDiverged" in report
 
 
-def _study_cmd(storage, epochs):
-    return [
-        sys.executable,
-        "studies/alpha_sweep.py",
-        "--preset",
-        "smoke",
-        "--seeds",
-        "1",
-        "--set",
-        f"epochs={epochs}",
-        "world_frames=20",
-        "eval_images=100",
-        "--no-references",
-        "--storage",
-        str(storage),
-    ]
+NAME = "small"  # the study these tests kill: one trial per alpha, one seed, no references
 
 
-def _kill_session(p):
-    """SIGKILL a study's driver and every process it started, as a machine crash would.
-
-    Ray puts each trial worker in a process group of its own, so killing the driver's group
-    leaves workers writing checkpoints until they notice; kill the whole session instead.
-    """
-
-    def alive():
-        out = subprocess.run(["ps", "-eo", "pid,sid,stat"], capture_output=True, text=True).stdout
-        return [
-            int(pid)
-            for pid, sid, stat in (line.split()[:3] for line in out.splitlines()[1:])
-            if int(sid) == p.pid and not stat.startswith("Z")
-        ]
-
-    deadline = time.time() + 30
-    while (pids := alive()) and time.time() < deadline:
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.05)
-    p.wait()
-    assert not alive(), "processes of the killed study survived"
+def _study_cmd(storage, epochs, alphas=(0.0, 1.0)):
+    """The command of a study of one trial per alpha (the trials of a study, not its grid, are what
+    these tests need: each kills or corrupts a trial and checks that the rerun finishes them all)."""
+    study_file = write_study(storage / f"{NAME}.py", NAME, list(alphas))
+    cmd = [sys.executable, str(study_file), "--preset", "smoke", "--storage", str(storage)]
+    return cmd + ["--set", f"epochs={epochs}", "world_frames=20", "eval_images=100"]
 
 
 def _checkpointed_running_trial(ray_dir):
@@ -121,6 +84,7 @@ def _checkpointed_running_trial(ray_dir):
     return None
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
     """Kill a trial's worker once Ray has recorded a checkpoint for it (whatever the machine's
     speed): the trial goes on from that checkpoint instead of starting over."""
@@ -133,7 +97,7 @@ def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
         env=ENV,
         start_new_session=True,
     )
-    ray_dir = tmp_path / "alpha_sweep" / "ray"
+    ray_dir = tmp_path / NAME / "ray"
     victim = None
     while victim is None and p.poll() is None:
         victim = _checkpointed_running_trial(ray_dir)
@@ -143,33 +107,38 @@ def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
     os.kill(pid, signal.SIGKILL)
     out, _ = p.communicate(timeout=1800)
     assert p.returncode == 0, out[-3000:]
-    trials, epochs = load_results(tmp_path / "alpha_sweep")
-    assert len(trials) == 7 and set(trials.status) == {"finished"}
+    trials, epochs = load_results(tmp_path / NAME)
+    assert len(trials) == 2 and set(trials.status) == {"finished"}
     # the killed trial went on from its last checkpoint instead of starting over
     assert trials.set_index("trial_id").restored_from[trial_id] > 0, trials[["trial_id", "restored_from"]]
     assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(set(e)) == list(range(1, 31))).all()
 
 
+@pytest.mark.slow
 def test_corrupt_checkpoint_in_a_study_restarts_that_trial(tmp_path):
-    cmd = _study_cmd(tmp_path, 6)
-    p = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV, start_new_session=True
-    )
-    for line in p.stdout:
-        if " done " in line:
-            break
-    time.sleep(1.0)
-    _kill_session(p)
-    ckpts = sorted((tmp_path / "alpha_sweep" / "ray").glob("*/checkpoint_*/checkpoint.pt"))
-    assert ckpts
+    """Kill the study once a trial has finished and another has checkpoints; truncate every
+    checkpoint on disk: the rerun starts the unfinished trial over and finishes the study."""
+    cmd = _study_cmd(tmp_path, 6, alphas=(0.0, 0.3, 1.0))  # two trials at a time: the third runs after one finished
+    log, ray_dir = tmp_path / "study.log", tmp_path / NAME / "ray"
+    with log.open("w") as out:
+        p = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=ENV, start_new_session=True)
+        victim = None
+        while victim is None and p.poll() is None:
+            victim = _checkpointed_running_trial(ray_dir) if " done " in log.read_text() else None
+            time.sleep(0.2)
+        kill_session(p)
+    assert victim is not None, "the study ended before a trial could be cut off:\n" + log.read_text()[-3000:]
+    ckpts = sorted(ray_dir.glob("*/checkpoint_*/checkpoint.pt"))
     for c in ckpts:  # truncate every checkpoint on disk
         c.write_bytes(c.read_bytes()[:100])
     second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=1800)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
-    trials, _ = load_results(tmp_path / "alpha_sweep")
-    assert len(trials) == 7 and set(trials.status) == {"finished"}
+    trials, _ = load_results(tmp_path / NAME)
+    assert len(trials) == 3 and set(trials.status) == {"finished"}
+    assert trials.set_index("trial_id").restored_from[victim[0]] == 0  # started over: no checkpoint was whole
 
 
+@pytest.mark.slow
 def test_corrupt_checkpoint_on_the_command_line_is_one_line_exit_2(tmp_path):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "ciper", "--preset", "smoke", "--out", str(out), "--no-progress"]
@@ -262,27 +231,8 @@ def _start_then_kill(cmd, trials_done):
             done.append(line.split(" done ")[1].split()[0])
         if len(done) >= trials_done or time.time() > deadline:
             break
-    _kill_session(p)
+    kill_session(p)
     assert len(done) >= trials_done
-
-
-def _snapshot(ray_dir):
-    """What Ray's experiment snapshot says: trial_id -> (status, checkpoint folder or None)."""
-    from ray import tune
-
-    return {
-        t.trial_id: (t.status, Path(t.checkpoint.path) if t.checkpoint else None)
-        for t in tune.ExperimentAnalysis(str(ray_dir)).trials
-    }
-
-
-def _interrupted(ray_dir):
-    """Trials the snapshot records as unfinished, with the checkpoint folder it names for each."""
-    return {
-        tid: named
-        for tid, (status, named) in _snapshot(ray_dir).items()
-        if status != "TERMINATED" and named is not None
-    }
 
 
 def _rerun_finishes(cmd, storage, resumes_at, epochs_per_trial):
@@ -290,7 +240,7 @@ def _rerun_finishes(cmd, storage, resumes_at, epochs_per_trial):
     from the epoch expected of it, and every trial has one row per epoch. -> (run, trials, epochs)"""
     second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=1800)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
-    trials, epochs = load_results(storage / "alpha_sweep")
+    trials, epochs = load_results(storage / NAME)
     assert set(trials.status) == {"finished"}, trials[["trial_id", "status", "error"]].to_string()
     restored = trials.set_index("trial_id").restored_from
     assert all(restored[tid] == e for tid, e in resumes_at.items()), (resumes_at, restored.to_dict())
@@ -299,38 +249,21 @@ def _rerun_finishes(cmd, storage, resumes_at, epochs_per_trial):
     return second, trials, epochs
 
 
-def _epoch_of(ckpt_dir):
-    return int(checkpoint.load(ckpt_dir / "checkpoint.pt")["epoch"])
-
-
-def _resume_point(named):
-    """Where a trial whose snapshot names the checkpoint folder `named` goes on from: the
-    readable checkpoint of the latest epoch in its folder, else nowhere (epoch 0)."""
-    best = (None, 0)
-    for c in named.parent.glob("checkpoint_*"):
-        try:
-            epoch = _epoch_of(c)
-        except (OSError, checkpoint.CheckpointError):
-            continue
-        if epoch > best[1]:
-            best = (c, epoch)
-    return best
-
-
+@pytest.mark.slow
 def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
     """SIGKILL the whole study (driver and its Ray) half-way; the same command finishes it.
 
     Ray's snapshot lags the trials' folders by up to a second; a trial goes on from the
     furthest readable checkpoint in its folder, so no epoch before it runs again.
     """
-    cmd = _study_cmd(tmp_path, epochs=3)
+    cmd = _study_cmd(tmp_path, epochs=3, alphas=(0.0, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0))  # finished, cut off, pending
     _start_then_kill(cmd, trials_done=3)
-    assert not (tmp_path / "alpha_sweep" / "trials.parquet").exists()
-    ray_dir = tmp_path / "alpha_sweep" / "ray"
+    assert not (tmp_path / NAME / "trials.parquet").exists()
+    ray_dir = tmp_path / NAME / "ray"
     # every interrupted trial goes on from the checkpoint the snapshot names ...
-    resume_at = {tid: _resume_point(named)[1] for tid, named in _interrupted(ray_dir).items()}
+    resume_at = {tid: resume_point(named)[1] for tid, named in interrupted(ray_dir).items()}
     second, trials, _ = _rerun_finishes(cmd, tmp_path, resume_at, epochs_per_trial=3)
-    assert "resuming alpha_sweep" in second.stdout
+    assert f"resuming {NAME}" in second.stdout
     assert len(trials) == 7 and trials.alpha.is_unique, trials[["trial_id", "alpha"]]
     # ... and, by Ray's raw records, trained no epoch before it a second time
     from analysis.load import _from_ray_folders
@@ -344,9 +277,9 @@ def test_driver_killed_mid_study_then_rerun_finishes(tmp_path):
 def _kill_at_epoch_3(cmd, storage):
     """Kill a study (driver and Ray) while its first trials are at epoch 3, with Ray snapshotting
     its experiment state after every event, so that the snapshot names each trial's latest checkpoint."""
-    ray_dir = storage / "alpha_sweep" / "ray"
+    ray_dir = storage / NAME / "ray"
     for _ in range(3):  # a kill can land while Ray writes its snapshot: then kill a fresh study again
-        shutil.rmtree(storage / "alpha_sweep", ignore_errors=True)
+        shutil.rmtree(storage / NAME, ignore_errors=True)
         p = subprocess.Popen(
             cmd,
             cwd=ROOT,
@@ -359,28 +292,30 @@ def _kill_at_epoch_3(cmd, storage):
         while not list(ray_dir.glob("*/checkpoint_000002")) and time.time() < deadline:
             time.sleep(0.02)
         time.sleep(0.1)
-        _kill_session(p)
+        kill_session(p)
         try:
-            _snapshot(ray_dir)
+            snapshot(ray_dir)
             return ray_dir
         except ValueError:  # the snapshot was cut off mid-write
             continue
     raise AssertionError("three kills in a row cut Ray's snapshot off mid-write")
 
 
+@pytest.mark.slow
 def test_named_checkpoint_cut_off_mid_upload_goes_on_from_an_intact_one(tmp_path):
     """A checkpoint folder without its file (a worker killed while Ray copied it): the trial
     goes on from its newest intact checkpoint, or starts over if it has none."""
     cmd = _study_cmd(tmp_path, epochs=6)
     ray_dir = _kill_at_epoch_3(cmd, tmp_path)
     expected = {}
-    for tid, named in _interrupted(ray_dir).items():
+    for tid, named in interrupted(ray_dir).items():
         (named / "checkpoint.pt").unlink(missing_ok=True)
-        expected[tid] = _resume_point(named)[1]
+        expected[tid] = resume_point(named)[1]
     assert any(e > 0 for e in expected.values()), expected
     _rerun_finishes(cmd, tmp_path, expected, epochs_per_trial=6)
 
 
+@pytest.mark.slow
 def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tmp_path):
     """The race behind a killed driver: Ray deleted the checkpoint its last snapshot names
     (num_to_keep) and kept a newer one whose results it had not recorded. Every trial still
@@ -389,8 +324,8 @@ def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tm
     cmd = _study_cmd(tmp_path, epochs=6)
     ray_dir = _kill_at_epoch_3(cmd, tmp_path)
     expected = {}
-    for tid, named in _interrupted(ray_dir).items():
-        (source, epoch), trial_dir = _resume_point(named), named.parent
+    for tid, named in interrupted(ray_dir).items():
+        (source, epoch), trial_dir = resume_point(named), named.parent
         if source is None:
             continue
         newer = trial_dir / f"checkpoint_{int(max(trial_dir.glob('checkpoint_*')).name[11:]) + 1:06d}"
@@ -409,8 +344,6 @@ def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tm
 
 
 def test_a_cifar_folder_in_another_format_fails_before_ray_starts(tmp_path):
-    from test_folders import write_cifar
-
     write_cifar(tmp_path / "cifar")
     batch = tmp_path / "cifar" / "cifar-10-batches-py" / "test_batch"
     data = pickle.loads(batch.read_bytes())
@@ -439,6 +372,7 @@ def test_a_cifar_folder_in_another_format_fails_before_ray_starts(tmp_path):
     assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "r" / "alpha_sweep").exists()
 
 
+@pytest.mark.slow
 def test_a_study_in_which_every_trial_failed_exits_1_and_names_the_error(tmp_path, capsys):
     study = Study(
         name="all_diverge",

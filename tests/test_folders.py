@@ -3,9 +3,9 @@
 import csv
 import pickle
 
-import numpy as np
 import pytest
 import torch
+from helpers import write_cifar
 from torchvision.io import write_png
 
 from ciper.config import Config
@@ -19,23 +19,6 @@ def _png(path, color, size=20):
     img = torch.zeros(3, size, size, dtype=torch.uint8)
     img[:] = torch.tensor(color, dtype=torch.uint8)[:, None, None]
     write_png(img, str(path))
-
-
-def write_cifar(root, per_batch=6):
-    folder = root / "cifar-10-batches-py"
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        batch = {
-            "data": rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8),
-            "labels": list(rng.integers(0, 10, per_batch)),
-            "batch_label": name,
-            "filenames": [f"{name}_{i}.png" for i in range(per_batch)],
-        }
-        with open(folder / name, "wb") as f:
-            pickle.dump(batch, f)
-    with open(folder / "batches.meta", "wb") as f:
-        pickle.dump({"label_names": [f"class{i}" for i in range(10)]}, f)
 
 
 def test_cifar10_from_torchvision_format(tmp_path):

@@ -1,9 +1,10 @@
-"""GPU packing (`--gpus-per-trial auto`), GPU sampling, and the CUDA-graph step on a machine without a GPU."""
+"""GPU packing (`--gpus-per-trial auto`), GPU sampling, and the CUDA-graph step."""
 
 import pytest
 import torch
 
 from ciper.config import preset
+from ciper.device import graph_captured
 from ciper.study import Study
 from ciper.study.cli import parse_args
 from ciper.study.packing import GpuSampler, auto_gpu_share, trial_gpu_bytes, trials_per_gpu
@@ -45,12 +46,23 @@ def test_gpu_sampler_says_why_it_has_no_samples():
     assert summary["gpu_utilisation"] is None and summary["gpu_utilisation_note"]
 
 
-def test_cuda_graphs_leave_cpu_training_bit_identical():
+def test_cuda_graphs_are_left_out_on_the_cpu():
+    """On the CPU the step runs as it is: nothing is compiled, so CPU results stay bit-identical."""
+    step = lambda x: x
+    assert graph_captured(step, torch.device("cpu")) is step
+
+
+@pytest.mark.gpu
+@pytest.mark.slow
+def test_cuda_graphs_train_as_the_plain_step_does_on_a_gpu():
+    """Replayed graphs reuse their buffers: a step that read a stale input or returned a stale
+    loss would train differently from the plain step."""
     from ciper.train import train
 
-    cfg = preset("smoke", epochs=1, max_train_images=256, device="cpu")
+    cfg = preset("smoke", epochs=2, max_train_images=256, device="cuda", precision="fp32")
     plain = train(cfg)
     graphs = train(cfg.replace(cuda_graphs=True))
-    assert plain.history[-1]["loss"] == graphs.history[-1]["loss"]
-    for a, b in zip(plain.model.state_dict().values(), graphs.model.state_dict().values()):
-        assert torch.equal(a, b)
+    losses = lambda run: [h["loss"] for h in run.history]
+    assert losses(plain)[-1] < losses(plain)[0]  # it learns
+    assert losses(graphs) == pytest.approx(losses(plain), rel=1e-2)
+    assert all(torch.isfinite(p).all() for p in graphs.model.parameters())

@@ -1,33 +1,40 @@
 """The training step's precision: `auto` follows the hardware, the choice is recorded, and a
 bf16 run is as deterministic as an fp32 one."""
 
-from pathlib import Path
-
+import pytest
 import torch
 
 from ciper.config import preset
-from ciper.device import native_bf16, resolve_precision
+from ciper.device import autocast, native_bf16, resolve_precision
 from ciper.reference import training_key
 from ciper.train import train
 
 CPU = torch.device("cpu")
+DTYPE = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
-def _flags() -> set[str]:
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        return set()
-    return set(next((ln for ln in lines if ln.startswith("flags")), "").partition(":")[2].split())
+CUDA = pytest.param(torch.device("cuda"), marks=pytest.mark.gpu, id="cuda")
 
 
-def test_auto_is_bf16_exactly_where_the_cpu_computes_it_natively():
-    native = bool({"avx512_bf16", "amx_bf16"} & _flags())
-    assert native_bf16(CPU) is native
-    assert resolve_precision("auto", CPU) == ("bf16" if native else "fp32")
-    assert resolve_precision("fp32", CPU) == "fp32" and resolve_precision("bf16", CPU) == "bf16"
+@pytest.mark.parametrize("device", [pytest.param(CPU, id="cpu"), CUDA])
+def test_auto_follows_the_hardware_and_the_step_computes_in_what_was_resolved(device):
+    auto = resolve_precision("auto", device)
+    assert auto == ("bf16" if native_bf16(device) else "fp32")
+    assert resolve_precision("fp32", device) == "fp32" and resolve_precision("bf16", device) == "bf16"
+    for precision in ("fp32", "bf16", "auto"):
+        with autocast(precision, device):  # what a training step's forward computes in
+            out = torch.nn.functional.linear(torch.ones(2, 8, device=device), torch.ones(4, 8, device=device))
+        assert out.dtype == DTYPE[resolve_precision(precision, device)], precision
+    if device.type == "cpu" and native_bf16(device):  # native bf16 comes only with AVX-512 (or AMX) CPUs
+        assert torch.backends.cpu.get_cpu_capability().startswith("AVX512")
 
 
+def test_a_device_that_is_neither_cpu_nor_cuda_never_computes_bf16_natively():
+    meta = torch.device("meta")
+    assert not native_bf16(meta) and resolve_precision("auto", meta) == "fp32"
+
+
+@pytest.mark.slow  # bf16 is emulated, and slow, on most CPUs
 def test_bf16_training_is_deterministic_recorded_and_differs_from_fp32():
     cfg = preset("smoke", epochs=1, max_train_images=256, device="cpu")
     a, b = train(cfg.replace(precision="bf16")), train(cfg.replace(precision="bf16"))

@@ -17,28 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_faults import ENV, ROOT, _interrupted, _kill_session, _resume_point
+from helpers import ENV, ROOT, interrupted, kill_session, resume_point, write_study
 
 from ciper.study import load_results
 
 pytestmark = pytest.mark.slow  # real Ray, real trials
 EPOCHS = 4
-STUDY_FILE = """
-from ciper.study import Study, run_study
-from studies import main
-
-STUDY = Study(
-    name="tiny",
-    question="two trials",
-    space=lambda preset: {"alpha": [0.0, 1.0]},
-    seeds=1,
-    report="alpha_sweep",
-    references=(),
-)
-
-if __name__ == "__main__":
-    main(STUDY) if REPORT else run_study(STUDY)
-"""
 SAFETY_S = 900  # only a net for a study that hangs; every wait ends on a state
 
 
@@ -48,14 +32,13 @@ class SmallStudy:
     def __init__(self, tmp_path: Path, report: bool = False):
         """report: the study's entry point builds the report after the tables (as every study file
         does); without it, only the runner (the trials and the tables), which keeps the test short."""
-        tmp_path.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "tiny.py").write_text(f"REPORT = {report}\n{STUDY_FILE}")
+        study_file = write_study(tmp_path / "tiny.py", "tiny", [0.0, 1.0], report)
         self.report = report
         self.storage = tmp_path / "storage"  # created by the study's checks, before Ray starts
         self.dir = self.storage / "tiny"
         self.ray = self.dir / "ray"
         self.log = tmp_path / "killed.log"
-        self.cmd = [sys.executable, str(tmp_path / "tiny.py"), "--preset", "smoke", "--storage", str(self.storage)]
+        self.cmd = [sys.executable, str(study_file), "--preset", "smoke", "--storage", str(self.storage)]
         self.cmd += ["--set", f"epochs={EPOCHS}", "world_frames=20", "eval_images=100"]
 
     def start(self):
@@ -71,7 +54,7 @@ class SmallStudy:
             assert self.proc.poll() is None, f"the study ended before {what}:\n{self.log.read_text()[-3000:]}"
             assert time.time() < deadline, f"no {what} after {SAFETY_S} s"
             time.sleep(0.01)
-        _kill_session(self.proc)
+        kill_session(self.proc)
         self.out.close()
         assert "Traceback" not in self.log.read_text(), self.log.read_text()[-3000:]
         return hit
@@ -116,7 +99,7 @@ def _tuner_saved_no_snapshot(study: SmallStudy):
 
 def _during_the_first_trial(study: SmallStudy):
     study.kill_when("a first checkpoint", lambda: list(study.ray.glob("*/checkpoint_000000/checkpoint.pt")))
-    resume_at = {tid: _resume_point(named)[1] for tid, named in _interrupted(study.ray).items()}
+    resume_at = {tid: resume_point(named)[1] for tid, named in interrupted(study.ray).items()}
     _a_folder_without_a_whole_snapshot_is_refused(study)
     tuner = study.ray / "tuner.pkl"  # cut off, as a kill in Ray's copy of it leaves it where writes are not atomic
     tuner.write_bytes(tuner.read_bytes()[:200])
@@ -155,7 +138,7 @@ def _during_a_checkpoint_write(study: SmallStudy):
         data = (whole if whole.exists() else folder.parent / "checkpoint_000000" / "checkpoint.pt").read_bytes()
         whole.unlink(missing_ok=True)
         (folder / ".checkpoint.pt.cut.tmp").write_bytes(data[: len(data) // 2])
-    resume_at = {tid: _resume_point(named)[1] for tid, named in _interrupted(study.ray).items()}
+    resume_at = {tid: resume_point(named)[1] for tid, named in interrupted(study.ray).items()}
     rerun = study.rerun()
     trials = _finished_once(study, rerun)
     restored = trials.set_index("trial_id").restored_from

@@ -1,4 +1,5 @@
-"""Studies on a real local Ray (2 CPUs, one cluster for this module) with real tiny trials."""
+"""Studies on a real local Ray (2 CPUs, one cluster for the tests that run trials) with real tiny
+trials, and what a study checks and prints before and without Ray."""
 
 import json
 import struct
@@ -13,8 +14,6 @@ from ciper.study import Study, load_results, run_study
 from studies import alpha_sweep, aug_ablation, aug_order, head_ablation, latent_dim, search
 from studies import main as run_and_report
 
-pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
-
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--preset", "smoke", "--seeds", "2", "--set", "epochs=1", "world_frames=20", "eval_images=100"]
 SMALL = Study(
@@ -26,7 +25,7 @@ SMALL = Study(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def local_ray():
     ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
     yield
@@ -39,7 +38,8 @@ def _png_size(path):
     return struct.unpack(">II", data[16:24])
 
 
-def test_study_writes_tables_and_report(tmp_path, capsys):
+@pytest.mark.slow
+def test_study_writes_tables_and_report(tmp_path, capsys, local_ray):
     study_dir = run_and_report(SMALL, [*TINY, "--storage", str(tmp_path)]).study_dir
     out = capsys.readouterr().out
     # a line per finished trial, each with the study's status (a log, not a terminal: no in-place line)
@@ -62,7 +62,8 @@ def test_study_writes_tables_and_report(tmp_path, capsys):
     assert w > 500 and h > 200
 
 
-def test_a_conditions_labels_reach_the_trial_table_as_columns(tmp_path):
+@pytest.mark.slow
+def test_a_conditions_labels_reach_the_trial_table_as_columns(tmp_path, local_ray):
     study = Study(
         name="labelled",
         question="do labels reach the table?",
@@ -83,7 +84,8 @@ def test_a_conditions_labels_reach_the_trial_table_as_columns(tmp_path):
     assert {"removal", "removed_op"} <= set(epochs.columns)  # they vary, so they travel with every epoch
 
 
-def test_rerun_resumes_without_training_again(tmp_path, capsys):
+@pytest.mark.slow
+def test_rerun_resumes_without_training_again(tmp_path, capsys, local_ray):
     args = [*TINY, "--storage", str(tmp_path)]
     first, _ = load_results(run_study(SMALL, args).study_dir)
     capsys.readouterr()
@@ -158,7 +160,8 @@ def test_study_files_describe_their_grids():
     assert latent_dim.STUDY.space("cpu")["alpha"] == [0.0, 1.0]
 
 
-def test_search_study_persists_an_optuna_study(tmp_path):
+@pytest.mark.slow
+def test_search_study_persists_an_optuna_study(tmp_path, local_ray):
     import optuna
 
     study_dir = run_and_report(

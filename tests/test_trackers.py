@@ -12,8 +12,6 @@ import ray
 from ciper.study import Study
 from studies import main as run_and_report
 
-pytestmark = pytest.mark.slow
-
 ROOT = Path(__file__).resolve().parent.parent
 STUDY = Study(
     name="tracked", question="are trials tracked?", space=lambda p: {"alpha": [0.0, 1.0]}, seeds=1, references=()
@@ -48,6 +46,7 @@ def tracked(tmp_path_factory):
     return run.study_dir
 
 
+@pytest.mark.slow
 def test_tensorboard_event_files_hold_every_epoch(tracked):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -60,6 +59,7 @@ def test_tensorboard_event_files_hold_every_epoch(tracked):
         assert "ray/tune/object_acc" in events.Tags()["scalars"]
 
 
+@pytest.mark.slow
 def test_mlflow_runs_hold_config_and_metric_history(tracked):
     from mlflow.tracking import MlflowClient
 
@@ -71,6 +71,7 @@ def test_mlflow_runs_hold_config_and_metric_history(tracked):
         assert len(client.get_metric_history(r.info.run_id, "loss")) == 2
 
 
+@pytest.mark.slow
 def test_wandb_offline_runs_hold_config_and_history(tracked):
     from wandb.proto import wandb_internal_pb2 as pb
     from wandb.sdk.internal import datastore

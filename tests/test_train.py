@@ -10,6 +10,8 @@ from ciper.run import main
 from ciper.train import train
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+# the smallest smoke run the training tests need (the world the study tests use too: cached once)
+SMALL = dict(epochs=1, world_frames=20, eval_images=100)
 KEYS = ["object_acc", "session_acc", "view_r2", "rot_r2", "aug_r2", "knn_acc", "loss", "loss_con", "loss_pred"]
 
 
@@ -17,6 +19,7 @@ def _cli(*args, cwd=ROOT):
     return subprocess.run([sys.executable, "-m", "ciper", *args], cwd=cwd, capture_output=True, text=True, timeout=1200)
 
 
+@pytest.mark.slow
 def test_smoke_cli_writes_config_and_metrics(tmp_path):
     out = tmp_path / "run"
     p = _cli("--preset", "smoke", "--out", str(out), "--no-progress")
@@ -33,8 +36,9 @@ def _final(cfg, workdir=None, on_epoch=None):
     return evaluate(train(cfg, workdir, on_epoch=on_epoch))
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics_and_seed_matters():
-    cfg = preset("smoke")
+    cfg = preset("smoke", **SMALL)
     a, b, c = _final(cfg), _final(cfg), _final(cfg.replace(seed=1))
     assert a == b
     assert a != c
@@ -44,8 +48,9 @@ class Interrupt(Exception):
     pass
 
 
+@pytest.mark.slow
 def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
-    cfg = preset("smoke", epochs=3)
+    cfg = preset("smoke", **{**SMALL, "epochs": 3})
     whole = _final(cfg, tmp_path / "whole")
 
     def stop_after_first(metrics, trained):
@@ -60,9 +65,10 @@ def test_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
     assert resumed == whole  # bit-identical on CPU
 
 
+@pytest.mark.slow
 def test_contrastive_only_and_predictive_only_run():
-    c = train(preset("smoke", alpha=0.0, epochs=1)).history[-1]
-    p = train(preset("smoke", head_mode="predictive", epochs=1)).history[-1]
+    c = train(preset("smoke", alpha=0.0, **SMALL)).history[-1]
+    p = train(preset("smoke", head_mode="predictive", **SMALL)).history[-1]
     assert "loss_pred" not in c and c["loss_con"] > 0
     assert "loss_con" not in p and p["loss_pred"] > 0
 
@@ -101,12 +107,13 @@ def test_config_round_trips_through_json():
         Config.from_dict({"alpha": "lots"})
 
 
+@pytest.mark.slow
 def test_time_pairs_with_geometric_ops_train_on_the_3d_world():
     """The 3D rotation of time pairs and the rotation op are separate target groups."""
     from ciper.datasets import load_dataset
     from ciper.model import target_groups
 
-    cfg = preset("smoke", epochs=1, aug_order=["crop", "rotation", "jitter"])
+    cfg = preset("smoke", aug_order=["crop", "rotation", "jitter"], **SMALL)
     groups = target_groups(cfg, load_dataset(cfg))
     assert list(groups)[:2] == ["view_rotation", "view"] and "rotation" in groups
     trained = train(cfg)
@@ -145,17 +152,19 @@ def test_a_data_dir_that_is_a_file_is_one_line_and_exit_2(tmp_path):
     assert p.returncode == 2 and "is a file, not a folder" in p.stderr and len(p.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_repeated_set_flags_add_up(tmp_path):
     out = tmp_path / "run"
-    p = _cli("--preset", "smoke", "--set", "alpha=0", "--set", "seed=3", "epochs=1", "--out", str(out), "--no-progress")
+    sets = ["--set", "alpha=0", "--set", "seed=3", "epochs=1", "world_frames=20", "eval_images=100"]
+    p = _cli("--preset", "smoke", *sets, "--out", str(out), "--no-progress")
     assert p.returncode == 0, p.stderr
     config = json.loads((out / "config.json").read_text())
     assert config["alpha"] == 0.0 and config["seed"] == 3 and config["epochs"] == 1
 
 
+@pytest.mark.slow
 def test_a_nan_metric_is_explained(tmp_path):
-    p = _cli(
-        "--preset", "smoke", "--set", "dataset=flatworld", "epochs=1", "--out", str(tmp_path / "r"), "--no-progress"
-    )
+    sets = ["--set", "dataset=flatworld", "epochs=1", "world_frames=20", "eval_images=100"]
+    p = _cli("--preset", "smoke", *sets, "--out", str(tmp_path / "r"), "--no-progress")
     assert p.returncode == 0, p.stderr
     assert "note: rot_r2=nan: the data has no 3D rotations" in p.stdout

@@ -1,8 +1,7 @@
 """How many trials share a GPU (`--gpus-per-trial auto`), and how busy the GPUs were.
 
-Small models leave a GPU mostly idle: on an H100 four small-CNN trainings
-together ran 4.49x as fast as one alone, and 8 to a GPU filled 18-30-trial
-studies in under a minute each (../shared/ANCHORS.md). `auto` packs as many
+Small models leave a GPU mostly idle, so several trials on one GPU finish a
+study sooner than one at a time (benchmarks/share.py measures it). `auto` packs as many
 trials per GPU as fit its memory, up to a cap per encoder (a ResNet18 at batch
 512 keeps a GPU busy by itself), and no more than the CPUs allow (one per trial).
 """
