@@ -142,6 +142,7 @@ def test_notebook_runs_against_a_smoke_study(smoke_alpha_study, tmp_path, monkey
     _png_ok(tmp_path / "alpha_tradeoff_nb.png")
 
 
+@pytest.mark.slow  # the order report measures how far the ops commute on a generated world
 def test_order_latent_and_ablation_analyses_on_known_tables(tmp_path):
     import itertools
 

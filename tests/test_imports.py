@@ -16,11 +16,11 @@ PACKAGES = ("ciper", "studies", "analysis")
 LAYER = {"ciper": 0, "analysis": 1, "studies": 2}
 # ciper's modules, bottom to top (names without "ciper."; "study" is the package ciper.study)
 CIPER_LAYERS = [
-    ("records", "rotations"),  # plain helpers
+    ("records", "rotations", "choices", "metrics", "validation", "drawing", "kernels"),  # names, rules, plain helpers
     ("", "config"),  # the package itself re-exports the config
     ("device", "options", "checkpoint"),  # how a run executes, its command-line options, its checkpoints
     ("imageset",),
-    ("drawing", "flatworld", "raycast", "world", "worldcache", "folders", "imagefolder", "labelled", "turntable"),
+    ("flatworld", "raycast", "world", "worldcache", "folders", "imagefolder", "labelled", "turntable"),
     ("datasets", "data"),  # the registry of datasets; splits and time pairs
     ("augment", "commutativity"),
     ("encoders", "heads", "losses", "controls"),
