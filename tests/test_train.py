@@ -100,6 +100,17 @@ def test_unknown_preset_exit_2(tmp_path):
     assert p.returncode == 2 and "unknown preset 'huge'" in p.stderr and len(p.stderr.strip().splitlines()) == 1
 
 
+def test_the_training_module_names_the_run_command(tmp_path):
+    p = subprocess.run(
+        [sys.executable, "-m", "ciper.train", "--preset", "smoke", "--out", str(tmp_path / "r")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert p.returncode == 2 and "python -m ciper --preset" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+
+
 def test_config_round_trips_through_json():
     cfg = preset("cpu", alpha=0.3, aug_order=["blur", "jitter"])
     assert Config.from_dict(json.loads(cfg.to_json())) == cfg
