@@ -58,8 +58,10 @@ def tables(grid):
                 and not k.startswith(("time_", "timestamp", "training_iteration", "pid"))
             ):
                 row[k] = v
-        if isinstance(metrics.get("precision"), str):  # what the trial ran in, where the config asked for auto
-            row["precision"] = metrics["precision"]
+        # `precision` is what the config asked for (auto, say), which a row must keep to rebuild
+        # the trial's config; `precision_ran` is what the trial computed in (bf16 or fp32)
+        ran = metrics.get("precision")
+        row["precision_ran"] = ran if isinstance(ran, str) else row.get("precision")
         rows.append(row)
         history = result.metrics_dataframe
         if history is not None and len(history):
@@ -74,6 +76,7 @@ def tables(grid):
         "condition",
         *labels,
         *[k for k in Config.__dataclass_fields__ if k in trials],
+        "precision_ran",
         "status",
         "error",
         "wall_time",
