@@ -43,6 +43,7 @@ from ciper.data import TimePairs
 from ciper.heads import pair_features
 from ciper.metrics import METRICS, WHY_NAN
 from ciper.quaternion_probe import quaternion_r2
+from ciper.train import TrainingDiverged
 
 EVAL_SEED = 1234  # the fresh augmentations are the same for every model
 PROBE_TRAIN_IMAGES = 5000
@@ -56,7 +57,10 @@ def encode(encoder: torch.nn.Module, images: torch.Tensor, device, batch: int = 
     out = [
         encoder(images[i : i + batch].to(device).float().div_(255)).float().cpu() for i in range(0, len(images), batch)
     ]
-    return torch.cat(out)
+    h = torch.cat(out)
+    if not torch.isfinite(h).all():  # weights still finite, but too large for the features to be
+        raise TrainingDiverged("the encoder's features are inf or nan; lower lr or alpha")
+    return h
 
 
 def _ridge(x: torch.Tensor, y: torch.Tensor, lam: float = RIDGE):

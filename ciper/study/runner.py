@@ -223,9 +223,9 @@ def _clear(exp_path: str, study_dir: Path | None) -> None:
         (study_dir / "optuna.db").unlink(missing_ok=True)
 
 
-def _from_condition(key: str, default, spec):
+def _from_condition(key: str, default, config: dict):
     """A trial's value of `key`: its condition's setting, else the study's base value."""
-    return spec["config"]["condition"].get(key, default)
+    return config["condition"].get(key, default)
 
 
 def _new_tuner(study: Study, args, base: Config, fn, storage: str, study_dir: Path | None):
