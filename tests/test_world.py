@@ -129,18 +129,21 @@ def test_an_image_does_not_depend_on_what_else_is_rendered_with_it():
     g = torch.Generator().manual_seed(0)
     n = 12
     tilt, azimuth = torch.rand(n, generator=g), 6 * torch.rand(n, generator=g)
-    per_image = [
-        torch.arange(n) % 3,  # object
-        torch.arange(n) % 2,  # session
-        rotations.from_axis_angle(rotations.random_unit(n, g) * 0.8),
-        0.4 + 0.4 * torch.rand(n, generator=g),  # radius
-        0.2 * torch.rand(n, 2, generator=g) - 0.1,  # shift
-        torch.full((n, 3), 0.7),  # albedo
-        0.3 * torch.rand(n, 3, generator=g),  # backdrop
-        torch.stack([tilt.sin() * azimuth.cos(), tilt.sin() * azimuth.sin(), -tilt.cos()], 1),  # light
-    ]
+    per_image = dict(
+        object=torch.arange(n) % 3,
+        session=torch.arange(n) % 2,
+        quat=rotations.from_axis_angle(rotations.random_unit(n, g) * 0.8),
+        scale=0.4 + 0.4 * torch.rand(n, generator=g),
+        shift=0.2 * torch.rand(n, 2, generator=g) - 0.1,
+        body=torch.full((n, 3), 0.7),
+        backdrop=0.3 * torch.rand(n, 3, generator=g),
+        light_dir=torch.stack([tilt.sin() * azimuth.cos(), tilt.sin() * azimuth.sin(), -tilt.cos()], 1),
+    )
     shapes, looks = world.make_objects(3, g), world.make_sessions(2, g)
-    rendered = lambda idx, chunk: world.render(shapes, looks, *(t[idx] for t in per_image), 16, chunk=chunk)
+
+    def rendered(idx, chunk):
+        return raycast.render(shapes, looks, {k: v[idx] for k, v in per_image.items()}, 16, chunk=chunk)
+
     whole = rendered(torch.arange(n), 256)
     assert whole.std() > 0.05  # objects, not an empty backdrop
     order = torch.randperm(n, generator=g)
