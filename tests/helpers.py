@@ -17,6 +17,25 @@ ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "RAY_AUTH_MODE": "disabled"}
 
 
+def refused(entry, argv, capsys) -> str:
+    """Call a command's entry point in this process (no new Python to start) and return what
+    it wrote to stderr, after checking that it refused: exit status 2 (returned or raised),
+    exactly one line, and no Ray started. One subprocess test per command checks the same of
+    the real process."""
+    import ray
+
+    capsys.readouterr()
+    try:
+        code = entry(argv)
+    except SystemExit as e:
+        code = e.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not ray.is_initialized(), "Ray started before the input was checked"
+    return err
+
+
 def write_cifar(root, per_batch=6):
     """A CIFAR-10 folder in torchvision's format: five training batches and a test batch of
     `per_batch` random images each."""

@@ -16,12 +16,13 @@ import pandas as pd
 import pytest
 import ray
 import torch
-from helpers import ENV, ROOT, interrupted, kill_session, resume_point, snapshot, write_cifar, write_study
+from helpers import ENV, ROOT, interrupted, kill_session, refused, resume_point, snapshot, write_cifar, write_study
 
 from ciper import checkpoint
 from ciper.records import atomic_write_bytes
 from ciper.study import Study, load_results
 from studies import main as run_and_report
+from studies.__main__ import run as run_by_name
 
 
 @pytest.mark.slow
@@ -197,26 +198,9 @@ def test_unknown_study_name_exit_2():
         (["weight_decay=-1"], "weight_decay=-1.0 must be >= 0"),
     ],
 )
-def test_study_rejects_bad_data_and_types_before_ray_starts(tmp_path, sets, needle):
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "studies",
-            "alpha_sweep",
-            "--preset",
-            "smoke",
-            "--set",
-            *sets,
-            "--storage",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=ENV,
-    )
-    assert p.returncode == 2 and needle in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+def test_study_rejects_bad_data_and_types_before_ray_starts(tmp_path, capsys, sets, needle):
+    argv = ["alpha_sweep", "--preset", "smoke", "--set", *sets, "--storage", str(tmp_path)]
+    assert needle in refused(run_by_name, argv, capsys)
     assert not (tmp_path / "alpha_sweep").exists()
 
 
@@ -343,65 +327,11 @@ def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tm
     assert epochs.loss.notna().all()
 
 
-def test_a_cifar_folder_in_another_format_fails_before_ray_starts(tmp_path):
+def test_a_cifar_folder_in_another_format_fails_before_ray_starts(tmp_path, capsys):
     write_cifar(tmp_path / "cifar")
     batch = tmp_path / "cifar" / "cifar-10-batches-py" / "test_batch"
     data = pickle.loads(batch.read_bytes())
     batch.write_bytes(pickle.dumps({k.encode(): v for k, v in data.items()}))
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "studies",
-            "alpha_sweep",
-            "--preset",
-            "smoke",
-            "--set",
-            "dataset=cifar10",
-            "pairs=synthetic",
-            f"data_dir={tmp_path / 'cifar'}",
-            "--storage",
-            str(tmp_path / "r"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=ENV,
-    )
-    assert p.returncode == 2 and "not in torchvision's format" in p.stderr, p.stderr
-    assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "r" / "alpha_sweep").exists()
-
-
-@pytest.mark.slow
-def test_a_study_in_which_every_trial_failed_exits_1_and_names_the_error(tmp_path, capsys):
-    study = Study(
-        name="all_diverge",
-        question="every trial diverges",
-        space=lambda p: {"lr": [1e10, 1e12]},
-        fixed={"optimizer": "sgd"},
-        seeds=1,
-        references=(),
-    )
-    ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
-    try:
-        with pytest.raises(SystemExit) as e:
-            run_and_report(
-                study,
-                [
-                    "--preset",
-                    "smoke",
-                    "--set",
-                    "epochs=1",
-                    "world_frames=20",
-                    "eval_images=100",
-                    "--storage",
-                    str(tmp_path),
-                ],
-            )
-    finally:
-        ray.shutdown()
-    err = capsys.readouterr().err
-    assert e.value.code == 1 and "no trial of all_diverge finished" in err and "TrainingDiverged" in err
-    trials, _ = load_results(tmp_path / "all_diverge")  # the results are written all the same
-    assert len(trials) == 2 and set(trials.status) == {"error"}
-    assert (tmp_path / "all_diverge" / "report.md").exists()
+    sets = ["dataset=cifar10", "pairs=synthetic", f"data_dir={tmp_path / 'cifar'}"]
+    argv = ["alpha_sweep", "--preset", "smoke", "--set", *sets, "--storage", str(tmp_path / "r")]
+    assert "not in torchvision's format" in refused(run_by_name, argv, capsys)

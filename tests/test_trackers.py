@@ -2,15 +2,16 @@
 once, and each tracker's own reader reads back every trial's config and per-epoch metrics."""
 
 import glob
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import ray
+from helpers import refused
 
 from ciper.study import Study
 from studies import main as run_and_report
+from studies.__main__ import run as run_by_name
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY = Study(
@@ -96,12 +97,9 @@ def test_wandb_offline_runs_hold_config_and_history(tracked):
     assert sorted(alphas) == [0.0, 1.0]
 
 
-def test_a_missing_tracker_package_is_one_line_before_ray_starts(tmp_path):
+def test_a_missing_tracker_package_is_one_line_before_ray_starts(tmp_path, capsys, monkeypatch):
     # a Python that cannot import mlflow: the check must name the extra to install
-    code = (
-        "import sys; sys.modules['mlflow'] = None; from studies.__main__ import run; "
-        "sys.exit(run(['alpha_sweep', '--preset', 'smoke', '--log', 'mlflow', '--storage', sys.argv[1]]))"
-    )
-    p = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
-    assert p.returncode == 2 and "pip install -e .[mlflow]" in p.stderr, p.stderr
-    assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "alpha_sweep").exists()
+    monkeypatch.setitem(sys.modules, "mlflow", None)
+    argv = ["alpha_sweep", "--preset", "smoke", "--log", "mlflow", "--storage", str(tmp_path)]
+    assert "pip install -e .[mlflow]" in refused(run_by_name, argv, capsys)
+    assert not (tmp_path / "alpha_sweep").exists()

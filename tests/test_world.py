@@ -1,17 +1,17 @@
 """The built-in 3D world: geometry, pose encoding, relative rotations, determinism, the cache."""
 
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
+from helpers import refused
 
 from ciper import raycast, rotations, world, worldcache
 from ciper.config import Config
 from ciper.data import TimePairs
 from ciper.datasets import load_dataset
+from ciper.run import main as run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -218,14 +218,9 @@ def test_each_worlds_cache_key_reads_its_own_code_not_the_others(tmp_path, monke
         (["world_sessions=500"], "world_sessions=500 must be <= 100"),
     ],
 )
-def test_bad_world_parameters_are_one_line_and_exit_2(tmp_path, sets, needle):
-    p = subprocess.run(
-        [sys.executable, "-m", "ciper", "--preset", "smoke", "--set", *sets, "--out", str(tmp_path / "run")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert p.returncode == 2 and needle in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+def test_bad_world_parameters_are_one_line_and_exit_2(tmp_path, capsys, sets, needle):
+    argv = ["--preset", "smoke", "--set", *sets, "--out", str(tmp_path / "run")]
+    assert needle in refused(run_main, argv, capsys)
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
 
 
