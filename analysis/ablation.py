@@ -5,7 +5,7 @@ head, so its input is unused); they differ only in the read-out of the pair
 metrics (rot_r2, aug_r2), which uses h2 - h1 or [h1, h2] like the prediction head.
 
 Primary contrasts (Holm within them): predictive-only and both heads against
-contrastive-only, with the paper's input h2 - h1, on object_acc, view_r2 and rot_r2.
+contrastive-only, with the paper's input h2 - h1, on object_acc, pose_r2 and rot_r2.
 Secondary (Benjamini-Hochberg): the same on every other metric, the [h1, h2] variants
 against contrastive-only, and each predicting head's [h1, h2] against its h2 - h1.
 """
@@ -23,7 +23,7 @@ from analysis.references import reference_lines
 from analysis.stats import paired_difference, summarise
 
 FIGURE = "heads.png"  # the key figure (FINDINGS.md shows it)
-PRIMARY_METRICS = ("object_acc", "view_r2", "rot_r2")
+PRIMARY_METRICS = ("object_acc", "pose_r2", "rot_r2")
 PAPER_INPUT = "diff"
 
 
@@ -128,7 +128,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
     ]
     if "compares" not in table:
         table = table.assign(compares=None, head_mode=None)
-    inputs = table[(table.compares == "head input") & (table.head_mode == "both") & (table.metric == "view_r2")]
+    inputs = table[(table.compares == "head input") & (table.head_mode == "both") & (table.metric == "pose_r2")]
     out += [
         f"The prediction head's input, [h1, h2] against h2 - h1 (secondary, BH): {r.metric} {r.sentence}."
         for r in inputs.itertuples()

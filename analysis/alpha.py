@@ -1,7 +1,7 @@
 """Open question 1: how alpha trades invariant against equivariant features.
 
 Primary contrasts (Holm within them): alpha = 1 and alpha = 10 against alpha = 0 on
-object_acc, view_r2 and rot_r2 (the largest alpha stands in where 1 or 10 was not
+object_acc, pose_r2 and rot_r2 (the largest alpha stands in where 1 or 10 was not
 run). Secondary (Benjamini-Hochberg): every other alpha against 0, and every other
 metric. All paired by seed."""
 
@@ -19,7 +19,7 @@ from analysis.stats import pareto_front, summarise
 
 FIGURE = "alpha_metrics.png"  # the key figure (FINDINGS.md shows it)
 PRIMARY_ALPHAS = (1.0, 10.0)
-PRIMARY_METRICS = ("object_acc", "view_r2", "rot_r2")
+PRIMARY_METRICS = ("object_acc", "pose_r2", "rot_r2")
 
 
 def plot_metrics(summary: pd.DataFrame, path: Path, refs: pd.DataFrame | None = None) -> Path:
@@ -54,7 +54,7 @@ def plot_metrics(summary: pd.DataFrame, path: Path, refs: pd.DataFrame | None = 
 
 
 def plot_tradeoff(
-    summary: pd.DataFrame, path: Path, invariant="object_acc", equivariant="view_r2", refs: pd.DataFrame | None = None
+    summary: pd.DataFrame, path: Path, invariant="object_acc", equivariant="pose_r2", refs: pd.DataFrame | None = None
 ) -> Path:
     """A point per alpha: invariant metric against equivariant metric, Pareto front drawn,
     the reference encoders as crosses."""
@@ -129,7 +129,7 @@ def analyse(
     summary = summarise(trials, "alpha", METRICS)
     lines = ["## How does alpha trade invariance against equivariance?", ""]
     lines.append(f"![metrics against alpha]({plot_metrics(summary, out / FIGURE, refs).name})")
-    equi = "view_r2" if summary.get("view_r2", pd.Series(dtype=float)).notna().any() else "aug_r2"
+    equi = "pose_r2" if summary.get("pose_r2", pd.Series(dtype=float)).notna().any() else "aug_r2"
     lines.append(
         f"![trade-off]({plot_tradeoff(summary, out / 'alpha_tradeoff.png', equivariant=equi, refs=refs).name})"
     )

@@ -20,10 +20,10 @@ from analysis.references import split_references
 STRUCTURE = {
     "between_objects": "variance between objects",
     "within_sequences": "variance within sequences",
-    "separation": "separation (view_r2 from E minus from E_perp)",
+    "separation": "separation (pose_r2 from E minus from E_perp)",
     "object_acc[E_perp]": "object_acc from E_perp",
-    "view_r2[E]": "view_r2 from E",
-    "view_r2[E_perp]": "view_r2 from E_perp",
+    "pose_r2[E]": "pose_r2 from E",
+    "pose_r2[E_perp]": "pose_r2 from E_perp",
 }
 STRUCTURE_PRIMARY = ("between_objects", "separation")
 GAIN, NO_COST = "gain", "no cost"
@@ -57,7 +57,7 @@ def alpha_claims(table: pd.DataFrame | None) -> list[str]:
     """The paper's central claims, from the alpha study's primary contrasts (analysis/alpha.py)."""
     at1 = "alpha = 1 vs 0"
     return [
-        says("CIPER (alpha = 1) keeps more view information than contrastive-only", _row(table, at1, "view_r2")),
+        says("CIPER (alpha = 1) keeps more pose information than contrastive-only", _row(table, at1, "pose_r2")),
         says("... and more of the relative 3D rotation of two views", _row(table, at1, "rot_r2")),
         says(
             "... without costing invariance (object accuracy within the margin, or higher)",
@@ -73,8 +73,8 @@ def structure_verdicts(rows: pd.DataFrame, margins: dict | None = None) -> pd.Da
     trials = rows[rows["kind"].isna()] if "kind" in rows else rows
     if "alpha" not in trials or not {0.0, 1.0} <= set(trials.alpha.dropna()):
         return pd.DataFrame()
-    if {"view_r2[E]", "view_r2[E_perp]"} <= set(trials):
-        trials = trials.assign(separation=trials["view_r2[E]"] - trials["view_r2[E_perp]"])
+    if {"pose_r2[E]", "pose_r2[E_perp]"} <= set(trials):
+        trials = trials.assign(separation=trials["pose_r2[E]"] - trials["pose_r2[E_perp]"])
     comparisons = [
         Comparison(title, c, "alpha", 1.0, 0.0, PRIMARY if c in STRUCTURE_PRIMARY else SECONDARY)
         for c, title in STRUCTURE.items()
@@ -91,7 +91,7 @@ def structure_claims(table: pd.DataFrame) -> list[str]:
             _row(table, STRUCTURE["between_objects"], "between_objects"),
         ),
         says(
-            "CIPER keeps view information in a subspace of its own (view_r2 from E exceeds view_r2 from "
+            "CIPER keeps pose information in a subspace of its own (pose_r2 from E exceeds pose_r2 from "
             "E_perp by more than under contrastive-only)",
             _row(table, STRUCTURE["separation"], "separation"),
         ),

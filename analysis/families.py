@@ -26,7 +26,7 @@ from ciper.records import write_json
 from ciper.study.spec import DEFAULT_MARGINS, margin_of
 
 PRIMARY, SECONDARY = "primary", "secondary"
-READOUTS = [*METRICS, "view_r2/rotation", "view_r2/placement"]  # every metric a report may compare
+READOUTS = [*METRICS, "pose_r2/rotation", "pose_r2/placement"]  # every metric a report may compare
 MARGINS_FILE = "margins.json"  # in a study folder: the margins its report judged with
 COLUMNS = ["label", "metric", "family", "diff", "lo", "hi", "n", "t", "p", "dz", "sd", "p_equiv", "margin"]
 

@@ -182,8 +182,8 @@ STRUCTURE_COLUMNS = {
     "between_objects": "variance between objects",
     "within_sequences": "variance within sequences",
     "object_acc[E_perp]": "object_acc from E_perp",
-    "view_r2[E]": "view_r2 from E",
-    "view_r2[E_perp]": "view_r2 from E_perp",
+    "pose_r2[E]": "pose_r2 from E",
+    "pose_r2[E_perp]": "pose_r2 from E_perp",
 }
 
 
@@ -228,7 +228,7 @@ def ciper_effect(rows: pd.DataFrame) -> str | None:
 
 
 def structure_section(storage: Path, out: Path, args, passed) -> tuple[list[str], pd.DataFrame]:
-    """Variance shares and the separation of view information, per landmark condition and seed,
+    """Variance shares and the separation of pose information, per landmark condition and seed,
     with the reference encoders as rows; the maps of the study reports. Also the verdicts of CIPER
     against contrastive-only on them (analysis/claims.py), for the paper's claims."""
     verdicts = pd.DataFrame()
@@ -236,9 +236,9 @@ def structure_section(storage: Path, out: Path, args, passed) -> tuple[list[str]
         "## Representation structure: where do invariant and equivariant information live?",
         "",
         "Held-out features h of every seed's final checkpoint: the share of their variance between objects "
-        "and within sequences (view changes only), and probes from the view subspace E (spanned by the "
-        "view read-out) and its complement E_perp (`analysis/structure.py`). Separated information would "
-        "show as view_r2 from E_perp far below view_r2 from E, with objects still read from E_perp.",
+        "and within sequences (pose changes only), and probes from the pose subspace E (spanned by the "
+        "pose read-out) and its complement E_perp (`analysis/structure.py`). Separated information would "
+        "show as pose_r2 from E_perp far below pose_r2 from E, with objects still read from E_perp.",
         "",
     ]
     found = False

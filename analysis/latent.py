@@ -7,7 +7,7 @@ seed (analysis.linear), with 95 % CIs.
 
 Primary contrasts (Holm within them): the slope per doubling of each trained model
 (alpha = 0, alpha = 1) minus the untrained encoder's (the interaction, from the study's
-untrained reference trials), on object_acc, view_r2 and rot_r2. Secondary
+untrained reference trials), on object_acc, pose_r2 and rot_r2. Secondary
 (Benjamini-Hochberg): each slope on its own, alpha = 1's slope minus alpha = 0's,
 the other metrics, and CIPER's gain over contrastive-only at the smallest and the
 largest dimension."""
@@ -27,7 +27,7 @@ from analysis.stats import summarise
 from ciper.study.spec import DEFAULT_MARGINS, margin_of
 
 FIGURE = "latent_dim.png"  # the key figure (FINDINGS.md shows it)
-PRIMARY_METRICS = ("object_acc", "view_r2", "rot_r2")
+PRIMARY_METRICS = ("object_acc", "pose_r2", "rot_r2")
 
 
 def plot(summary: pd.DataFrame, path: Path, refs: pd.DataFrame | None = None) -> Path:

@@ -1,7 +1,7 @@
 """The verdicts of the order study (analysis/order.py), blocked by seed.
 
 Primary (Holm within them): for op orders and for jitter orders, on object_acc,
-view_r2 and aug_r2, the test across orders that `across_conditions(..., block="seed")`
+pose_r2 and aug_r2, the test across orders that `across_conditions(..., block="seed")`
 returns (Friedman for three or more orders) with, as its effect, the largest shift of
 any order against the canonical one, and as its equivalence test the largest TOST p
 of every order against the canonical one (an intersection-union test: 'equivalent'
@@ -29,8 +29,8 @@ from ciper.study.spec import DEFAULT_MARGINS, margin_of
 OP_ORDER, JITTER_ORDER, RANDOM, CONTROL_ORDER = "op order", "jitter order", "random", "control"
 KINDS = (OP_ORDER, JITTER_ORDER, RANDOM, CONTROL_ORDER)
 CONTROL = "positive control"  # the control's family of verdicts
-KEY_METRICS = ("object_acc", "view_r2", "aug_r2")
-CONTROL_METRICS = ("aug_r2", "aug_r2/crop_x", "object_acc", "view_r2")
+KEY_METRICS = ("object_acc", "pose_r2", "aug_r2")
+CONTROL_METRICS = ("aug_r2", "aug_r2/crop_x", "object_acc", "pose_r2")
 SYMBOL = {"Friedman": "χ²", "Wilcoxon signed-rank": "W", "Kruskal-Wallis": "H"}
 
 

@@ -7,7 +7,7 @@ change means what was removed helps that metric. aug_r2 is left out of the compa
 aug_r2 is measured over the ops it trains with, so the values are not comparable.
 
 Primary contrasts (Holm within them): each op removed against all ops for CIPER
-(alpha = 1, else the largest alpha) on object_acc, view_r2 and rot_r2. Secondary
+(alpha = 1, else the largest alpha) on object_acc, pose_r2 and rot_r2. Secondary
 (Benjamini-Hochberg): the other metrics, time pairs alone, and alpha = 0.
 """
 
@@ -27,7 +27,7 @@ FIGURE = "removal.png"  # the key figure (FINDINGS.md shows it)
 NOTHING, ONE_OP, SYNTHETIC = "none", "one op", "synthetic ops"  # a condition's `removal`
 REMOVALS = (NOTHING, ONE_OP, SYNTHETIC)
 COMPARED = [m for m in families.READOUTS if m != "aug_r2"]
-PRIMARY_METRICS = ("object_acc", "view_r2", "rot_r2")
+PRIMARY_METRICS = ("object_acc", "pose_r2", "rot_r2")
 
 
 def main_alpha(trials: pd.DataFrame) -> float:

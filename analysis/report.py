@@ -92,7 +92,7 @@ def build_report(
                 write_margins(study_dir, margins)
             lines += kind.analyse(done, epochs, study_dir, refs, margins=margins, ref_rows=rows)
             lines += controls_section(done, refs)
-        metric = "objective" if "objective" in done else "view_r2"
+        metric = "objective" if "objective" in done else "pose_r2"
         fig = curves.plot_best(done, epochs, metric, study_dir / "curves.png")
         if fig is not None:
             lines += ["## Training curves", "", f"![training curves of the best trials]({fig.name})", ""]

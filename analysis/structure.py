@@ -2,13 +2,13 @@
 
 Hierarchy (the paper's claim of hierarchically structured representations):
 the share of the variance of standardised h that lies between objects, between
-sessions, and within sequences (one object in one session: only the view
+sessions, and within sequences (one object in one session: only the pose
 changes there). Separation (the paper's open check): do invariant and
 equivariant information live in separate subspaces? The equivariant subspace E
-is spanned by the ridge read-out from h to the view parameters (fit on the
+is spanned by the ridge read-out from h to the pose parameters (fit on the
 training split); E-perp is its orthogonal complement. Probes from each part:
 if the information separates, objects are read from E-perp as well as from all
-of h, and views from E but not from E-perp.
+of h, and poses from E but not from E-perp.
 """
 
 from __future__ import annotations
@@ -72,14 +72,14 @@ def variance_shares(h: torch.Tensor, objects, sessions, sequences) -> dict:
 
 
 def separation(h_tr, h_te, tr, te) -> dict:
-    """Object accuracy and view R^2 from all of h, from E and from E-perp (see module docstring)."""
+    """Object accuracy and pose R^2 from all of h, from E and from E-perp (see module docstring)."""
     q, _ = torch.linalg.qr(ridge_directions(h_tr, tr.poses))  # orthonormal basis of E
     part = {"all": lambda x: x, "E": lambda x: x @ q @ q.T, "E_perp": lambda x: x - x @ q @ q.T}
     out = {}
     for name, proj in part.items():
         a, b = proj(h_tr), proj(h_te)
         out[f"object_acc[{name}]"] = linear_accuracy(a, tr.objects, b, te.objects)
-        out[f"view_r2[{name}]"] = regression_r2(a, tr.poses, b, te.poses, tr.pose_names, "v")["v"]
+        out[f"pose_r2[{name}]"] = regression_r2(a, tr.poses, b, te.poses, tr.pose_names, "v")["v"]
     return out
 
 
@@ -156,20 +156,20 @@ def analyse(study_dir: Path, trials: pd.DataFrame, out: Path, per_condition: int
         "## Representation structure",
         "",
         "Variance shares of standardised h on held-out frames (between objects, between sessions, within "
-        "sequences = view changes), and probes from the equivariant subspace E (spanned by the view "
+        "sequences = pose changes), and probes from the equivariant subspace E (spanned by the pose "
         "read-out) and its complement E_perp. Separated information: object_acc[E_perp] close to "
-        "object_acc[all] while view_r2[E_perp] falls well below view_r2[E].",
+        "object_acc[all] while pose_r2[E_perp] falls well below pose_r2[E].",
         "",
         table.round(3).to_markdown(index=False),
         "",
     ]
-    if "view_r2[E_perp]" in table:
+    if "pose_r2[E_perp]" in table:
         for _, r in table.iterrows():
             cond = ", ".join(f"{k} = {r[k]}" for k in keys)
-            sep = r["view_r2[E]"] - r["view_r2[E_perp]"]
+            sep = r["pose_r2[E]"] - r["pose_r2[E_perp]"]
             lines.append(
                 f"- {cond}: objects {r['object_acc[all]']:.3f} from all of h, "
-                f"{r['object_acc[E_perp]']:.3f} from E_perp; views R² {r['view_r2[E]']:.3f} from E, "
-                f"{r['view_r2[E_perp]']:.3f} from E_perp (gap {sep:+.3f})."
+                f"{r['object_acc[E_perp]']:.3f} from E_perp; pose R² {r['pose_r2[E]']:.3f} from E, "
+                f"{r['pose_r2[E_perp]']:.3f} from E_perp (gap {sep:+.3f})."
             )
     return lines + [""]

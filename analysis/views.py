@@ -1,7 +1,7 @@
 """Time pairs against synthetic pairs: CIPER's gain over contrastive-only for each source of pairs.
 
 Primary contrasts (Holm within them): CIPER's gain (alpha = 1 minus alpha = 0, paired
-by seed) for each source of pairs on the pose read-outs (rot_r2, view_r2/rotation,
+by seed) for each source of pairs on the pose read-outs (rot_r2, pose_r2/rotation,
 quat_r2_mlp). Secondary (Benjamini-Hochberg): the gains on the other metrics, and at
 alpha = 1 each time-pair source against synthetic pairs with the same ops, on the
 pose read-outs."""
@@ -20,7 +20,7 @@ from analysis.references import draw_bands, with_reference_rows
 from analysis.stats import paired_difference, summarise
 
 FIGURE = "views.png"  # the key figure (FINDINGS.md shows it)
-POSE = ("rot_r2", "view_r2/rotation", "quat_r2_mlp")
+POSE = ("rot_r2", "pose_r2/rotation", "quat_r2_mlp")
 
 SOURCES = {"time+synthetic": "time pairs", "synthetic": "synthetic only"}
 GEOMETRY = {"crop", "flip", "rotation"}  # the ops that move pixels; the others change colour only
@@ -111,7 +111,7 @@ def analyse(
 ) -> list[str]:
     t = _sourced(trials)
     summary = summarise(t, ["source", "alpha"], METRICS)
-    metrics = [m for m in ("rot_r2", "quat_r2_mlp", "view_r2", "object_acc") if m in present(summary, METRICS)]
+    metrics = [m for m in ("rot_r2", "quat_r2_mlp", "pose_r2", "object_acc") if m in present(summary, METRICS)]
     table = gains(trials, present(summary, METRICS))
     figure = plot(summary, metrics, out / FIGURE, refs)
     verdicts = judged(trials, margins)

@@ -202,8 +202,8 @@ class ColorJitter:
             for k in ("brightness", "contrast", "saturation")
         }
         raw = dict(hue=applied * _uniform(n, -self.hue, self.hue, g), **factors, **chosen)
-        if self.random_order:  # sequence[i] = indices into JITTER_OPS, in the order sample i applies them
-            raw["sequence"] = torch.rand(n, len(JITTER_OPS), generator=g).argsort(1)
+        if self.random_order:  # permutation[i] = indices into JITTER_OPS, in the order sample i applies them
+            raw["permutation"] = torch.rand(n, len(JITTER_OPS), generator=g).argsort(1)
         return raw
 
     def apply(self, x, params):
@@ -220,13 +220,13 @@ class ColorJitter:
         return shift_hue(y, factor) if self.hue > 0 else y
 
     def jitter(self, y, f):
-        if "sequence" not in f:
+        if "permutation" not in f:
             for name in self.order:
                 y = self.sub_op(name, y, f[name])
             return y
         for step in range(len(JITTER_OPS)):  # at each step, each sub-op on the samples that take it now
             for k, name in enumerate(JITTER_OPS):
-                rows = (f["sequence"][:, step] == k).nonzero()[:, 0]
+                rows = (f["permutation"][:, step] == k).nonzero()[:, 0]
                 if rows.numel():
                     y = y.index_copy(0, rows, self.sub_op(name, y.index_select(0, rows), f[name].index_select(0, rows)))
         return y
@@ -236,7 +236,7 @@ class ColorJitter:
         hue = params["hue"] / self.hue if self.hue > 0 else torch.zeros_like(params["hue"])
         columns = [params["applied"], norm("brightness"), norm("contrast"), norm("saturation"), hue]
         if self.random_order:  # each sub-op's position, -1 (first) .. 1 (last); 0 when jitter did not run
-            position = params["sequence"].argsort(1).float() * (2 / (len(JITTER_OPS) - 1)) - 1
+            position = params["permutation"].argsort(1).float() * (2 / (len(JITTER_OPS) - 1)) - 1
             columns += list((position * params["applied"][:, None]).unbind(1))
         return torch.stack(columns, 1)
 

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import typing
+import warnings
 from dataclasses import dataclass, field
 
 from ciper import validation
@@ -64,7 +65,7 @@ class Config:
     # data: the built-in 3D or 2D world, or a real dataset read from data_dir (README, "Real datasets")
     dataset: str = _f("world", "data", choices=DATASETS)
     data_dir: str | None = _f(None, "data")  # folder of a real dataset; unused for the built-in worlds
-    view_columns: list[str] = _f([], "data")  # dataset=folder: pose columns (name:deg = angle)
+    pose_columns: list[str] = _f([], "data")  # dataset=folder: pose columns (name:deg = angle)
     # dataset=turntable: a regex every image path under data_dir matches, with named groups object and
     # angle (degrees); dataset=coil100: COIL-100's obj<K>__<A>.png when empty
     file_pattern: str = _f("", "data")
@@ -83,9 +84,9 @@ class Config:
     time_window: int = _f(50, "split", low=1)  # time pairs: partner frame within +-window in the sequence
     time_pair_target: str = _f("pose_change", "objective", choices=TIME_PAIR_TARGETS)
     # augmentations (the order is a study variable)
-    # The default pairs two frames of a sequence (their view change is the geometric
+    # The default pairs two frames of a sequence (their pose change is the geometric
     # "augmentation") and adds colour/blur ops; crop and flip would move the object
-    # as well, blurring the view ground truth. CIFAR10 (paper preset) uses all five.
+    # as well, blurring the pose ground truth. CIFAR10 (paper preset) uses all five.
     aug_order: list[str] = _f(["jitter", "grayscale", "blur"], "augment")
     crop_min_scale: float = _f(0.3, "augment", ok=lambda v: 0 < v <= 1, must="in (0, 1]")  # area fraction
     flip_p: float = _f(0.5, "augment", **_PROBABILITY)
@@ -140,7 +141,9 @@ class Config:
     # ---- construction -------------------------------------------------
     @classmethod
     def from_dict(cls, values: dict) -> "Config":
-        """Build from a plain dict (JSON, Ray Tune's config), rejecting unknown keys."""
+        """Build from a plain dict (JSON, Ray Tune's config), rejecting unknown keys. A key
+        renamed in this release (RENAMED) is read under its new name, with a warning."""
+        values = _renamed(values)
         names = {f.name for f in dataclasses.fields(cls)}
         for key in values:
             if key not in names:
@@ -322,6 +325,19 @@ PRESETS: dict[str, dict] = {
         device="auto",
     ),
 }
+
+
+# old key -> new key: accepted, with a FutureWarning, for one release
+RENAMED = {"view_columns": "pose_columns"}
+
+
+def _renamed(values: dict) -> dict:
+    old = [k for k in values if k in RENAMED]
+    for k in old:
+        warnings.warn(
+            f"config key {k} is now {RENAMED[k]}; the old name goes in the next release", FutureWarning, stacklevel=3
+        )
+    return {RENAMED.get(k, k): v for k, v in values.items()}
 
 
 def preset(name: str, **overrides) -> Config:

@@ -17,7 +17,7 @@ every object is one sequence (a turntable), no test frame lies within
   auto         official if the data has one, else sequences where every object has
                two or more, else pose_blocks where it has sequences, else random
 
-Frame distance is the difference of frame indices (`ImageSet.frames`), not of
+Frame distance is the difference of frame indices (`ImageSet.frame_index`), not of
 positions among the frames present: on a cyclic sequence it is circular, over
 `ImageSet.period` frames a turn (pose 355 degrees neighbours pose 0).
 
@@ -85,7 +85,7 @@ def cycle_length(data: ImageSet) -> int:
     """Frames in one turn of a cyclic sequence (0 for data that is not cyclic)."""
     if not data.cyclic:
         return 0
-    return data.period or int(data.frames.max()) + 1
+    return data.period or int(data.frame_index.max()) + 1
 
 
 def frame_distance(a: torch.Tensor, b: torch.Tensor, period: int = 0) -> torch.Tensor:
@@ -103,7 +103,7 @@ def pose_block_masks(data: ImageSet, test_fraction: float, blocks: int, gap: int
     period = cycle_length(data)
     for s in torch.unique(data.sequences).tolist():
         rows = torch.nonzero(data.sequences == s).squeeze(1)
-        pos = torch.argsort(torch.argsort(data.frames[rows]))  # 0..L-1 along the sequence
+        pos = torch.argsort(torch.argsort(data.frame_index[rows]))  # 0..L-1 along the sequence
         length = len(rows)
         width = max(1, round(length * test_fraction / blocks))
         starts = [round(b * length / blocks + (length / blocks - width) / 2) for b in range(blocks)]
@@ -112,7 +112,7 @@ def pose_block_masks(data: ImageSet, test_fraction: float, blocks: int, gap: int
             test_pos = test_pos % length
         test = torch.zeros(length, dtype=torch.bool)
         test[test_pos[(test_pos >= 0) & (test_pos < length)]] = True
-        frames = data.frames[rows].sort().values  # frame index at each position
+        frames = data.frame_index[rows].sort().values  # frame index at each position
         drop = (frame_distance(frames[:, None], frames[test][None, :], period) <= gap).any(1)
         if bool(drop.all()):
             raise ConfigError(
@@ -190,7 +190,7 @@ class TimePairs:
     def __init__(self, data: ImageSet, window: int):
         if not data.has_time:
             raise ConfigError(f"pairs=time needs sequences, and {data.name} has none; use pairs=synthetic")
-        self._index(data.sequences, data.frames, window, cycle_length(data))
+        self._index(data.sequences, data.frame_index, window, cycle_length(data))
 
     @classmethod
     def of_frames(cls, sequences: torch.Tensor, frames: torch.Tensor, window: int, period: int = 0) -> "TimePairs":

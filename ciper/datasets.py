@@ -128,7 +128,7 @@ def _labelled(columns_of: Callable) -> DatasetEntry:
 def _user_columns(cfg: Config):
     from ciper.labelled import Columns
 
-    return Columns(label="label", poses=tuple(cfg.view_columns))
+    return Columns(label="label", poses=tuple(cfg.pose_columns))
 
 
 def _tdw_columns(cfg: Config):

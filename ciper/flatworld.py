@@ -9,10 +9,10 @@ Why it looks the way it does (each choice keeps a downstream task informative):
 - Sessions (like CORe50's) differ by lighting brightness, saturation and a
   colour tint -- exactly what colour jitter removes -- plus per-frame lighting
   noise, so session classification is neither trivial nor impossible.
-- Each (object, session) pair is one sequence of frames whose view (rotation,
+- Each (object, session) pair is one sequence of frames whose pose (rotation,
   scale, position) drifts as a random walk: neighbouring frames are
-  time-augmented positive pairs, and every frame has ground-truth view
-  parameters for view regression.
+  time-augmented positive pairs, and every frame has ground-truth pose
+  parameters for pose regression.
 
 Poses are normalised to [-1, 1]: tilt, scale, pos_x, pos_y.
 """
@@ -39,7 +39,7 @@ def silhouettes(amp, phase, marker_rho, marker_phi, theta, scale, pos, size: int
     """How much of each pixel an image's object covers, and how much its marker does
     ([N, size, size] each, anti-aliased edges), and the pixel grid (xx, yy) in [-1, 1].
     amp, phase [N, HARMONICS], marker_rho, marker_phi [N]: each image's object's shape;
-    theta, scale [N], pos [N, 2]: its view."""
+    theta, scale [N], pos [N, 2]: its pose."""
     # pixel -> object frame -> polar -> inside the silhouette?
     c = (torch.arange(size) + 0.5) / size * 2 - 1  # pixel centres in [-1, 1]
     yy, xx = torch.meshgrid(c, c, indexing="ij")
@@ -80,7 +80,7 @@ def generate_world(objects: int = 10, sessions: int = 5, frames: int = 200, size
     saturation = 0.5 + 0.6 * rand(sessions)
     tint = 1 + 0.2 * (rand(sessions, 3) - 0.5)
 
-    # --- sequences: one per (object, session); views drift as a random walk
+    # --- sequences: one per (object, session); poses drift as a random walk
     n_seq = objects * sessions
     seq_object = torch.arange(n_seq) // sessions
     seq_session = torch.arange(n_seq) % sessions
@@ -130,6 +130,6 @@ def generate_world(objects: int = 10, sessions: int = 5, frames: int = 200, size
         poses=poses,
         pose_names=list(POSE_NAMES),
         sequences=seq,
-        frames=frame,
+        frame_index=frame,
         name="flatworld",
     )

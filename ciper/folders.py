@@ -244,7 +244,7 @@ def load_core50(data_dir, size: int = 32) -> ImageSet:
         poses=(2 * frame.double() / (length - 1).clamp(min=1) - 1)[:, None].float(),
         pose_names=["time"],
         sequences=seq,
-        frames=frame,
+        frame_index=frame,
         name="core50",
     )
 

@@ -21,10 +21,10 @@ class ImageSet:
     images: torch.Tensor  # uint8 [N, 3, H, W]
     objects: torch.Tensor  # long [N]: the class a probe predicts
     sessions: torch.Tensor | None = None  # long [N]: background/lighting condition
-    poses: torch.Tensor | None = None  # float [N, P]: pose (view) parameters, normalised to about [-1, 1]
+    poses: torch.Tensor | None = None  # float [N, P]: pose parameters, normalised to about [-1, 1]
     pose_names: list[str] = field(default_factory=list)
     sequences: torch.Tensor | None = None  # long [N]: which sequence a frame belongs to
-    frames: torch.Tensor | None = None  # long [N]: position of the frame in its sequence
+    frame_index: torch.Tensor | None = None  # long [N]: position of the frame in its sequence
     is_test: torch.Tensor | None = None  # bool [N]: an official test split, when the data has one
     name: str = "dataset"
     rotations: torch.Tensor | None = None  # float [N, 4]: 3D pose as a unit quaternion (w >= 0), if any
@@ -88,12 +88,12 @@ class ImageSet:
         """[B, 1] how many frames `second` lies after `first` in their sequence (on a cyclic
         sequence the shorter way round, signed, over `period` frames a turn where it is set:
         the frames present may not reach the end of the turn)."""
-        gap = (self.frames[second] - self.frames[first]).float()
+        gap = (self.frame_index[second] - self.frame_index[first]).float()
         if self.cyclic and self.period:
             gap = torch.remainder(gap + self.period / 2, self.period) - self.period / 2
         elif self.cyclic:
             length = torch.zeros(int(self.sequences.max()) + 1).scatter_reduce_(
-                0, self.sequences, self.frames.float() + 1, reduce="amax"
+                0, self.sequences, self.frame_index.float() + 1, reduce="amax"
             )[self.sequences[first]]
             gap = torch.remainder(gap + length / 2, length) - length / 2
         return gap[:, None]

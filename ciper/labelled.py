@@ -4,8 +4,8 @@
                              frame, and the numeric pose columns the config names
     <data_dir>/images/       the files the table names (PNG or JPEG, any size)
 
-`dataset=folder` reads a `label` column and the pose columns in `view_columns`
-(`view_columns=azimuth:deg,elevation`: a column marked `:deg` is an angle in
+`dataset=folder` reads a `label` column and the pose columns in `pose_columns`
+(`pose_columns=azimuth:deg,elevation`: a column marked `:deg` is an angle in
 degrees and becomes <name>_sin, <name>_cos; the others are min-max scaled to
 [-1, 1]). `dataset=tdw` is the same reader with TDW's names: label column
 `object`, pose columns `azimuth:deg, elevation, distance`.
@@ -140,6 +140,6 @@ def load_labelled(data_dir, size: int, columns: Columns, name: str) -> ImageSet:
         poses=torch.stack(poses, 1) if poses else None,
         pose_names=names,
         sequences=torch.tensor([seq_id[k] for k in keys]),
-        frames=torch.tensor(frames),
+        frame_index=torch.tensor(frames),
         name=name,
     )

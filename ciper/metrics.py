@@ -36,9 +36,9 @@ REGISTRY = (
         "the data has one session or none",
     ),
     Metric(
-        "view_r2",
-        "pose parameters from h, ridge R² (mean over the columns; view_r2/<column> each)",
-        "view-parameter R² (linear read-out)",
+        "pose_r2",
+        "pose parameters from h, ridge R² (mean over the columns; pose_r2/<column> each)",
+        "pose-parameter R² (linear read-out)",
         "the data has no pose labels, or the held-out poses do not vary",
     ),
     Metric(

@@ -40,10 +40,10 @@ def target_groups(cfg: Config, data: ImageSet) -> dict[str, list[str]]:
         names = data.pose_change_names
         turn = [n for n in names if n.startswith("drot_")]
         if turn:  # a 3D rotation is a group of its own, weighed like an augmentation op
-            groups["view_rotation"] = [f"view/{n}" for n in turn]
-        groups["view"] = [f"view/{n}" for n in names if n not in turn]
+            groups["pose_rotation"] = [f"pose/{n}" for n in turn]
+        groups["pose"] = [f"pose/{n}" for n in names if n not in turn]
     elif cfg.time_pairs and cfg.time_pair_target == "frame_gap":
-        groups["frame_gap"] = ["view/frame_gap"]
+        groups["frame_gap"] = ["time/frame_gap"]
     if cfg.synthetic_pairs:
         groups.update(Pipeline.from_config(cfg).groups)
     return groups

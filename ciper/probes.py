@@ -7,8 +7,8 @@ plus a cosine kNN classifier:
 
   object_acc   object class from h
   session_acc  session (lighting/background) from h, where the data has sessions
-  view_r2      pose (view) parameters from h (R^2 per parameter, and their mean; on 3D poses
-               also view_r2/rotation and view_r2/placement, the mean over the rotation columns
+  pose_r2      pose parameters from h (R^2 per parameter, and their mean; on 3D poses
+               also pose_r2/rotation and pose_r2/placement, the mean over the rotation columns
                and over scale and position)
   rot_r2       the relative 3D rotation R2 R1^T (axis * angle) between two frames of a
                sequence within time_window, ridge-regressed from their pair features (h2 - h1
@@ -175,13 +175,13 @@ def _time_pair_rotations(h, data, head_input: str, window: int, g: torch.Generat
 
 
 def pose_part_means(m: dict, names: list[str]) -> dict:
-    """view_r2/rotation and view_r2/placement: means of the per-column R^2 (3D poses only)."""
-    rot = [m[f"view_r2/{n}"] for n in names if n.startswith("rot_")]
-    rest = [m[f"view_r2/{n}"] for n in names if not n.startswith("rot_")]
+    """pose_r2/rotation and pose_r2/placement: means of the per-column R^2 (3D poses only)."""
+    rot = [m[f"pose_r2/{n}"] for n in names if n.startswith("rot_")]
+    rest = [m[f"pose_r2/{n}"] for n in names if not n.startswith("rot_")]
     if not rot or not rest:
         return {}
     mean = lambda v: sum(v) / len(v)
-    return {"view_r2/rotation": mean(rot), "view_r2/placement": mean(rest)}
+    return {"pose_r2/rotation": mean(rot), "pose_r2/placement": mean(rest)}
 
 
 def nan_notes(metrics: dict) -> list[str]:
@@ -207,10 +207,10 @@ def evaluate(trained) -> dict:
         else math.nan
     )
     if tr.poses is not None:
-        m.update(regression_r2(h_tr, tr.poses, h_te, te.poses, tr.pose_names, "view_r2"))
+        m.update(regression_r2(h_tr, tr.poses, h_te, te.poses, tr.pose_names, "pose_r2"))
         m.update(pose_part_means(m, tr.pose_names))
     else:
-        m["view_r2"] = math.nan
+        m["pose_r2"] = math.nan
     if tr.rotations is not None and tr.has_time:
         m.update(rotation_r2(h_tr, tr, h_te, te, cfg.head_input, cfg.time_window))
         m.update(quaternion_r2(h_tr, tr, h_te, te))

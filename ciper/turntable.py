@@ -143,7 +143,7 @@ def load(data_dir, size: int, pattern: str, max_objects: int = 0, name: str = "t
         poses=torch.stack([radians.sin(), radians.cos()], 1).float(),
         pose_names=list(POSE_NAMES),
         sequences=objects * len(session_ids) + sessions,
-        frames=torch.tensor(table.angles) // step,
+        frame_index=torch.tensor(table.angles) // step,
         name=name,
         cyclic=True,
         period=360 * MILLI // step,

@@ -104,11 +104,11 @@ def _dataset_problems(cfg, found: list[str]) -> list[str]:
         )
     if cfg.max_objects and cfg.dataset not in (*TURNTABLES, "imagefolder"):
         p.append(f"max_objects is for dataset=coil100, turntable or imagefolder (it is {cfg.dataset!r})")
-    if cfg.view_columns and cfg.dataset != "folder":
-        p.append(f"view_columns is for dataset=folder (it is {cfg.dataset!r}); drop it or set dataset=folder")
-    bad = [c for c in cfg.view_columns if not c.removesuffix(":deg").strip() or ":" in c.removesuffix(":deg")]
+    if cfg.pose_columns and cfg.dataset != "folder":
+        p.append(f"pose_columns is for dataset=folder (it is {cfg.dataset!r}); drop it or set dataset=folder")
+    bad = [c for c in cfg.pose_columns if not c.removesuffix(":deg").strip() or ":" in c.removesuffix(":deg")]
     if bad:
-        p.append(f"view_columns {', '.join(map(repr, bad))}: give column names, an angle as name:deg")
+        p.append(f"pose_columns {', '.join(map(repr, bad))}: give column names, an angle as name:deg")
     if cfg.dataset not in BUILT_IN and not cfg.data_dir:
         p.append(f"dataset={cfg.dataset!r} needs data_dir=<folder> (see README, 'Real datasets')")
     return p

@@ -204,7 +204,7 @@ def generate_world(
         poses=poses,
         pose_names=list(POSE_NAMES),
         sequences=seq,
-        frames=frame,
+        frame_index=frame,
         rotations=quat,
         name="world",
     )

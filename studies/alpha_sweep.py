@@ -3,18 +3,18 @@
 Varied (scientific): alpha, from 0 (contrastive only) over three orders of magnitude.
 Held fixed: everything else in the preset (built-in world, time + colour pairs,
     small CNN, latent 128 and 12 epochs in the cpu preset).
-Measured: object_acc and knn_acc (invariant), session_acc, view_r2, rot_r2 and aug_r2
+Measured: object_acc and knn_acc (invariant), session_acc, pose_r2, rot_r2 and aug_r2
     (equivariant), per seed. Primary contrasts (analysis/alpha.py, Holm within them):
-    alpha = 1 and alpha = 10 against alpha = 0 on object_acc, view_r2 and rot_r2; the
+    alpha = 1 and alpha = 10 against alpha = 0 on object_acc, pose_r2 and rot_r2; the
     other alphas and metrics are secondary (Benjamini-Hochberg).
 Margins: ±0.02 accuracy (two points: about the spread of object_acc between seeds of one
     condition, and less than any change a user would choose an alpha for), ±0.03 R² (a
-    tenth of the view_r2 gain the prediction head brings at alpha = 1).
+    tenth of the pose_r2 gain the prediction head brings at alpha = 1).
 Seeds: 10. The paired object_acc difference alpha 1 - 0 had an SD of 0.020 over 3 seeds
     (docs/findings at 0ff7bb8, before the leak-free split; the rerun measures it again):
     seeds_for_power(0.020, 0.02) = 10 seeds find an effect the size of the margin with 80 %
     power at alpha 0.05, and seeds_for_equivalence(0.020, 0.02) = 11 show equivalence
-    within it with 80 % power when there is no effect. view_r2 and rot_r2 (SD 0.019 and
+    within it with 80 % power when there is no effect. pose_r2 and rot_r2 (SD 0.019 and
     0.026) need fewer: seeds_for_power(0.019, 0.03) = 6, seeds_for_power(0.026, 0.03) = 9.
     Holm's first step tests at 0.05 / 6, where 10 seeds find an effect of about 1.4 SD.
     Ten seeds of seven alphas are 70 trials besides the references: `make run` runs

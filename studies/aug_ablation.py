@@ -10,12 +10,12 @@ Measured: all metrics; the report gives, for each op, the paired change when it
     is removed (by seed, with a 95 % CI and a verdict), and names the op whose removal
     lowers and the one whose removal raises each metric most. Primary contrasts
     (analysis/removal.py, Holm within them): each op removed against all ops for CIPER
-    (alpha = 1) on object_acc, view_r2 and rot_r2; time pairs alone, alpha = 0 and the
+    (alpha = 1) on object_acc, pose_r2 and rot_r2; time pairs alone, alpha = 0 and the
     other metrics are secondary (Benjamini-Hochberg).
 Margins: ±0.02 accuracy, ±0.03 R² (as the alpha study: its alpha = 0 and 1 trials are
     this study's 'all ops').
 Seeds: 10. SDs of the paired changes over 3 seeds (docs/findings at 0ff7bb8): object_acc
-    up to 0.021, view_r2 0.028, rot_r2 0.023. An effect the size of the margin needs
+    up to 0.021, pose_r2 0.028, rot_r2 0.023. An effect the size of the margin needs
     seeds_for_power(0.021, 0.02) = 11, seeds_for_power(0.028, 0.03) = 9 and
     seeds_for_power(0.023, 0.03) = 7; 10 seeds cover the R² read-outs and an object_acc
     change of about 0.021 (the +0.073 of removing jitter needs seeds_for_power(0.021, 0.073) = 3).

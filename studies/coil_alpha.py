@@ -6,7 +6,7 @@ Held fixed: the coil preset (COIL-100's photographs at 32x32; time pairs of pose
     poses an object, each 20-25 degrees from the nearest training pose; small CNN, latent
     128, 25 epochs). Give the
     photographs with --set data_dir=<folder of obj<K>__<A>.png>.
-Measured: object_acc and knn_acc (invariant), view_r2 (azimuth), azimuth_change_r2 (the
+Measured: object_acc and knn_acc (invariant), pose_r2 (azimuth), azimuth_change_r2 (the
     turn between two held-out poses) and aug_r2 (equivariant), per seed; the report pairs
     alpha 1 with alpha 0 seed by seed.
 Seeds: 5.

@@ -7,7 +7,7 @@ Measured: all metrics against log2(latent_dim), one line per alpha, and the untr
     encoder's line from the study's reference trials (one per seed and dimension): a
     linear probe gains from more random features too. Primary contrasts
     (analysis/latent.py, Holm within them): each trained model's slope per doubling
-    minus the untrained encoder's, on object_acc, view_r2 and rot_r2; the slopes
+    minus the untrained encoder's, on object_acc, pose_r2 and rot_r2; the slopes
     themselves, alpha 1 against alpha 0 and the gains at 16 and 256 are secondary.
 Margins: ±0.02 accuracy, ±0.03 R², per doubling for the slopes (over the cpu grid's four
     doublings a slope difference within them moves a metric by at most 0.08 or 0.12).

@@ -3,7 +3,7 @@
 Searched: alpha (log, 0.01..10), temperature (0.05..1), lr (log, 1e-4..1e-2),
     latent_dim (16..256, powers of two).
 Held fixed: the rest of the preset.
-Objective (--objective): object_acc, view_r2, or balanced = 0.5 object_acc + 0.5 view_r2.
+Objective (--objective): object_acc, pose_r2, or balanced = 0.5 object_acc + 0.5 pose_r2.
 The Optuna study is stored next to the results (optuna.db), so Optuna's
 importance and history plots read it; ASHA stops weak trials after an epoch.
 """
@@ -29,8 +29,8 @@ STUDY = Study(
     space=space,
     objectives={
         "object_acc": {"object_acc": 1.0},
-        "view_r2": {"view_r2": 1.0},
-        "balanced": {"object_acc": 0.5, "view_r2": 0.5},
+        "pose_r2": {"pose_r2": 1.0},
+        "balanced": {"object_acc": 0.5, "pose_r2": 0.5},
     },
     seeds=1,
 )

@@ -11,11 +11,11 @@ built-in 3D world this study trains contrastive-only (alpha = 0) and CIPER
   - synthetic pairs only (two augmentations of one frame),
 each with colour ops only (jitter, grayscale, blur) or with 2D geometry as well
 (crop and in-plane rotation first, then the colour ops).
-Measured: the pose read-outs above all (view_r2 and its rotation part, rot_r2, the
+Measured: the pose read-outs above all (pose_r2 and its rotation part, rot_r2, the
     3DIEBench quaternion read-out); the report gives CIPER's gain over
     contrastive-only, paired by seed, for each source of pairs. Primary contrasts
     (analysis/views.py, Holm within them): that gain per source on rot_r2,
-    view_r2/rotation and quat_r2_mlp; the gain on the other metrics, and time against
+    pose_r2/rotation and quat_r2_mlp; the gain on the other metrics, and time against
     synthetic pairs at alpha = 1, are secondary (Benjamini-Hochberg).
 Margins: ±0.02 accuracy, ±0.03 R² (the defaults: a tenth of the rot_r2 gain time
     pairs gave, docs/findings).

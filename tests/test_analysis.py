@@ -169,14 +169,14 @@ def test_order_latent_and_ablation_analyses_on_known_tables(tmp_path):
     assert "jitter.brightness / jitter.contrast" in lines  # how far the ops fail to commute
 
     rows = [
-        {"latent_dim": d, "alpha": a, "seed": s, "view_r2": 0.2 + 0.1 * a + 0.05 * math.log2(d) + 0.001 * s}
+        {"latent_dim": d, "alpha": a, "seed": s, "pose_r2": 0.2 + 0.1 * a + 0.05 * math.log2(d) + 0.001 * s}
         for d in (16, 32, 64)
         for a in (0.0, 1.0)
         for s in range(3)
     ]
     lines = "\n".join(latent.analyse(pd.DataFrame(rows), pd.DataFrame(), tmp_path))
     _png_ok(tmp_path / "latent_dim.png")
-    assert "- slope, alpha = 1, view_r2: +0.050 [+0.050, +0.050], n=3" in lines  # per doubling, with its CI
+    assert "- slope, alpha = 1, pose_r2: +0.050 [+0.050, +0.050], n=3" in lines  # per doubling, with its CI
 
     rows = [
         {
@@ -245,7 +245,7 @@ def test_references_and_controls_run_as_trials_and_are_cached_per_storage(smoke_
 
 
 def test_a_control_that_nearly_matches_a_trained_model_is_flagged():
-    summary = pd.DataFrame({"alpha": [0.0, 1.0], "object_acc": [0.60, 0.62], "view_r2": [0.5, 0.7]})
-    refs = pd.DataFrame({"kind": ["pixels", "colour"], "object_acc": [0.59, 0.2], "view_r2": [0.3, 0.1]})
-    flags = shortcut_flags(summary, refs, ["object_acc", "view_r2"])
+    summary = pd.DataFrame({"alpha": [0.0, 1.0], "object_acc": [0.60, 0.62], "pose_r2": [0.5, 0.7]})
+    refs = pd.DataFrame({"kind": ["pixels", "colour"], "object_acc": [0.59, 0.2], "pose_r2": [0.3, 0.1]})
+    flags = shortcut_flags(summary, refs, ["object_acc", "pose_r2"])
     assert len(flags) == 1 and "object_acc" in flags[0] and "pixel control" in flags[0]

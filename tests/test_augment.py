@@ -158,12 +158,12 @@ def test_jitter_sub_op_orders_match_torchvision(batch, order, random_order):
         q = _pick(p, i)
         expected = batch[i]
         if q["applied"]:
-            sequence = [JITTER_OPS[int(k)] for k in q["sequence"]] if random_order else order
+            sequence = [JITTER_OPS[int(k)] for k in q["permutation"]] if random_order else order
             for name in sequence:
                 expected = _JITTER_FNS[name](expected, float(q[name]))
         assert torch.allclose(out[i], expected, atol=TOL), f"sample {i}"
     if random_order:  # orders differ between samples
-        assert len({tuple(s.tolist()) for s in p["sequence"]}) > 3
+        assert len({tuple(s.tolist()) for s in p["permutation"]}) > 3
 
 
 def test_random_jitter_order_is_recorded_and_in_the_prediction_target():
@@ -178,7 +178,7 @@ def test_random_jitter_order_is_recorded_and_in_the_prediction_target():
     positions = [f"jitter_position_{op}" for op in JITTER_OPS]
     assert positions == [c for c in pipe.schema if c.startswith("jitter_position_")]
     raw = pipe.sample(64, torch.Generator().manual_seed(0), 32, 32)
-    sequence = raw["jitter"]["sequence"]
+    sequence = raw["jitter"]["permutation"]
     assert torch.equal(sequence.sort(1).values, torch.arange(4).expand(64, 4))  # each row a permutation
     encoded = pipe.encode(raw)[:, [pipe.schema.index(c) for c in positions]]
     assert torch.equal(encoded.argsort(1), sequence)  # the positions give the order back

@@ -39,11 +39,11 @@ def test_an_object_is_a_cyclic_sequence_of_72_poses_with_its_azimuth():
     assert len(data) == 216 and data.num_objects == 3 and data.cyclic and data.period == 72
     assert torch.equal(data.sequences, data.objects) and data.images.shape[1:] == (3, 8, 8)
     azimuth = torch.rad2deg(torch.atan2(data.poses[:, 0], data.poses[:, 1])) % 360
-    assert torch.allclose(azimuth, data.frames.float() * 5, atol=1e-3)
+    assert torch.allclose(azimuth, data.frame_index.float() * 5, atol=1e-3)
     # the neighbours of pose 355 are 350 and 0 (circular), and only they, with time_window=1
-    last = torch.nonzero(data.frames == 71).squeeze(1).repeat(100)
+    last = torch.nonzero(data.frame_index == 71).squeeze(1).repeat(100)
     partner = TimePairs(data, window=1).partners(last, torch.Generator().manual_seed(0))
-    assert set(data.frames[partner].tolist()) == {70, 0}
+    assert set(data.frame_index[partner].tolist()) == {70, 0}
     assert torch.equal(data.objects[partner], data.objects[last])
 
 
@@ -53,7 +53,7 @@ def test_no_held_out_pose_is_within_the_time_window_of_a_training_pose_of_its_ob
     train, test, rule = split_of(load_dataset(cfg), cfg)
     assert rule == "pose_blocks"
     for o in range(5):
-        tr, te = train.frames[train.objects == o], test.frames[test.objects == o]
+        tr, te = train.frame_index[train.objects == o], test.frame_index[test.objects == o]
         gap = (te[:, None] - tr[None, :]).abs()
         assert int(torch.minimum(gap, 72 - gap).min()) > window
         assert len(te) == 16  # four blocks of round(72 * 0.2 / 4) = 4 poses
@@ -74,7 +74,7 @@ def test_the_cache_hits_misses_on_a_changed_file_and_rebuilds_a_corrupt_file(tmp
     shutil.copyfile(COIL / "obj3__0.png", copy / "obj1__0.png")  # another photograph under a known name
     changed = load_dataset(cfg)
     assert len(list((tmp_path / "cache" / "folders").glob("*.pt"))) == 2  # a miss
-    row = int(torch.nonzero((changed.objects == 0) & (changed.frames == 0)))
+    row = int(torch.nonzero((changed.objects == 0) & (changed.frame_index == 0)))
     assert not torch.equal(changed.images[row], first.images[row])
     entry.write_bytes(entry.read_bytes()[:-100])  # corrupt the first entry; restore the file it keyed
     shutil.copy2(COIL / "obj1__0.png", copy / "obj1__0.png")
@@ -95,7 +95,7 @@ def test_a_coil_run_trains_and_reads_out_the_azimuth(tmp_path):
     )
     assert p.returncode == 0, p.stderr
     metrics = json.loads((out / "metrics.json").read_text())["metrics"]
-    for key in ("object_acc", "view_r2", "azimuth_change_r2", "aug_r2", "knn_acc"):
+    for key in ("object_acc", "pose_r2", "azimuth_change_r2", "aug_r2", "knn_acc"):
         assert isinstance(metrics[key], float) and metrics[key] == metrics[key], key  # measured, not NaN
     assert metrics["object_acc"] > 0.25  # above chance among 4 objects
     assert "rot_r2=nan" in p.stdout and "azimuth_change_r2=nan" not in p.stdout

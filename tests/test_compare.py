@@ -20,7 +20,7 @@ def _trials(shift=0.0, precision="fp32"):
                     "data_dir": None if precision == "fp32" else float("nan"),  # missing, as parquet gives it back
                     "status": "finished",
                     "object_acc": 0.5 + alpha * 0.1 + noise + (shift if alpha == 1.0 else 0.0),
-                    "view_r2": 0.3 + noise,
+                    "pose_r2": 0.3 + noise,
                 }
             )
     return pd.DataFrame(rows)
@@ -32,8 +32,8 @@ def test_trials_match_on_their_config_but_not_on_how_they_ran():
 
 
 def test_differences_and_seed_noise_are_measured():
-    table = compare(_trials(), _trials(shift=0.03, precision="bf16"), metrics=["object_acc", "view_r2"])
-    acc, r2 = table.set_index("metric").loc["object_acc"], table.set_index("metric").loc["view_r2"]
+    table = compare(_trials(), _trials(shift=0.03, precision="bf16"), metrics=["object_acc", "pose_r2"])
+    acc, r2 = table.set_index("metric").loc["object_acc"], table.set_index("metric").loc["pose_r2"]
     assert acc.trials == 6 and math.isclose(acc.difference, 0.015) and math.isclose(acc.largest_condition_shift, 0.03)
     assert math.isclose(acc.seed_sd, 0.02) and r2.difference == 0 and r2.largest_condition_shift == 0
 

@@ -38,7 +38,7 @@ def test_the_world_parameters_are_what_the_world_generators_take():
 
 
 def test_folder_cache_fields_are_the_data_fields_a_folder_reads():
-    assert set(FOLDER_FIELDS) == {"dataset", "image_size", "view_columns", "file_pattern", "max_objects"}
+    assert set(FOLDER_FIELDS) == {"dataset", "image_size", "pose_columns", "file_pattern", "max_objects"}
     assert set(FOLDER_FIELDS) <= set(fields_in("data"))
 
 
@@ -54,7 +54,7 @@ def test_reference_keys_leave_out_exactly_the_objective_execution_and_evaluation
 
 # fields a built-in world may not set: their keys are checked on a folder dataset
 FOLDER_BASES = {
-    "view_columns": dict(dataset="folder", data_dir="/data"),
+    "pose_columns": dict(dataset="folder", data_dir="/data"),
     "file_pattern": dict(dataset="coil100", data_dir="/data"),
     "max_objects": dict(dataset="coil100", data_dir="/data"),
 }
@@ -132,7 +132,7 @@ def _other_value(cfg: Config, name: str):
     candidates = {
         "dataset": ["flatworld"],
         "data_dir": ["/tmp/data"],
-        "view_columns": [["a"]],
+        "pose_columns": [["a"]],
         "file_pattern": ["x"],
         "max_objects": [3],
         "aug_order": [["jitter"]],

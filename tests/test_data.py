@@ -74,7 +74,7 @@ def _turntable(objects: int = 2, poses: int = 72) -> ImageSet:
         images=torch.zeros(n, 3, 8, 8, dtype=torch.uint8),
         objects=torch.arange(objects).repeat_interleave(poses),
         sequences=torch.arange(objects).repeat_interleave(poses),
-        frames=torch.arange(poses).repeat(objects),
+        frame_index=torch.arange(poses).repeat(objects),
         cyclic=True,
     )
 
@@ -84,7 +84,7 @@ def test_pose_blocks_keep_every_test_frame_a_window_away_from_training():
     train, test, rule = split(data, "auto", 0.2, seed=0, time_window=3, blocks=4)
     assert rule == "pose_blocks"
     for o in range(2):
-        tr, te = train.frames[train.objects == o], test.frames[test.objects == o]
+        tr, te = train.frame_index[train.objects == o], test.frame_index[test.objects == o]
         gap = (te[:, None] - tr[None, :]).abs()
         gap = torch.minimum(gap, 72 - gap)  # the turntable is circular
         assert int(gap.min()) > 3
@@ -97,9 +97,9 @@ def test_pose_blocks_measure_the_gap_in_frames_on_a_partial_turntable():
     """Every other pose of half a turn (frames 0, 2, ..., 34 of a 72-frame turn): the gap is
     counted in frames, and the arc's two ends are 38 frames apart, not neighbours."""
     data = _turntable(objects=1, poses=18)
-    data.frames, data.period = data.frames * 2, 72
+    data.frame_index, data.period = data.frame_index * 2, 72
     train, test, _ = split(data, "pose_blocks", 0.25, seed=0, time_window=3, blocks=2)
-    gap = (test.frames[:, None] - train.frames[None, :]).abs()
+    gap = (test.frame_index[:, None] - train.frame_index[None, :]).abs()
     assert int(torch.minimum(gap, 72 - gap).min()) > 3
     assert len(train) + len(test) == 18 - 2 * 2  # one frame (2 frames away) dropped on either side of each block
 
@@ -111,7 +111,7 @@ def test_time_pairs_stay_in_sequence_and_window(world):
     idx = torch.arange(len(w))
     partner = pairs.partners(idx, torch.Generator().manual_seed(0))
     assert torch.equal(w.sequences[partner], w.sequences[idx])
-    gap = (w.frames[partner] - w.frames[idx]).abs()
+    gap = (w.frame_index[partner] - w.frame_index[idx]).abs()
     assert gap.max() <= 4 and gap.min() >= 1
 
 
@@ -123,18 +123,18 @@ def test_time_pairs_are_within_the_window_by_frame_index_and_wrap_around_a_turnt
     idx = torch.arange(len(train)).repeat(200)
     partner = pairs.partners(idx, torch.Generator().manual_seed(0))
     assert torch.equal(train.sequences[partner], train.sequences[idx])
-    gap = (train.frames[partner] - train.frames[idx]).abs()
+    gap = (train.frame_index[partner] - train.frame_index[idx]).abs()
     gap = torch.minimum(gap, 72 - gap)
     assert int(gap.max()) <= 3 and int(gap.min()) >= 1
-    present = set(train.frames[train.objects == 0].tolist())
+    present = set(train.frame_index[train.objects == 0].tolist())
     for f in present:
-        own = (train.frames[idx] == f) & (train.objects[idx] == 0)
-        drawn = set(train.frames[partner[own]].tolist())
+        own = (train.frame_index[idx] == f) & (train.objects[idx] == 0)
+        drawn = set(train.frame_index[partner[own]].tolist())
         near = {(f + d) % 72 for d in (-3, -2, -1, 1, 2, 3)} & present
         assert drawn == near  # the candidates, all of them, and nothing else
     assert {0, 71} <= present
-    first = (train.frames[idx] == 71) & (train.objects[idx] == 0)
-    assert 0 in train.frames[partner[first]].tolist()
+    first = (train.frame_index[idx] == 71) & (train.objects[idx] == 0)
+    assert 0 in train.frame_index[partner[first]].tolist()
 
 
 def test_time_pairs_with_a_window_over_half_a_turn_draw_each_frame_once():
@@ -151,7 +151,7 @@ def test_time_pairs_skip_missing_frames_by_index_and_a_lone_frame_pairs_with_its
         images=torch.zeros(6, 3, 8, 8, dtype=torch.uint8),
         objects=torch.zeros(6, dtype=torch.long),
         sequences=torch.zeros(6, dtype=torch.long),
-        frames=frames,
+        frame_index=frames,
     )
     idx = torch.arange(6).repeat(100)
     partner = TimePairs(data, window=2).partners(idx, torch.Generator().manual_seed(0))

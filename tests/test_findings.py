@@ -110,9 +110,9 @@ def test_the_structure_effect_pairs_trials_and_never_a_reference_encoder():
     from analysis.findings import ciper_effect
 
     trials = pd.DataFrame(
-        {"alpha": [0.0, 1.0] * 3, "seed": [0, 0, 1, 1, 2, 2], "view_r2[E]": [0.5, 0.65, 0.4, 0.55, 0.45, 0.6]}
+        {"alpha": [0.0, 1.0] * 3, "seed": [0, 0, 1, 1, 2, 2], "pose_r2[E]": [0.5, 0.65, 0.4, 0.55, 0.45, 0.6]}
     )
-    reference = pd.DataFrame({"alpha": [0.0, 1.0], "seed": [0, 1], "view_r2[E]": [0.2, 0.9], "kind": "untrained"})
+    reference = pd.DataFrame({"alpha": [0.0, 1.0], "seed": [0, 1], "pose_r2[E]": [0.2, 0.9], "kind": "untrained"})
     effect = ciper_effect(pd.concat([trials, reference]))
-    assert "view_r2 from E +0.150 [+0.150, +0.150]" in effect
+    assert "pose_r2 from E +0.150 [+0.150, +0.150]" in effect
     assert ciper_effect(trials[trials.alpha == 0.0]) is None

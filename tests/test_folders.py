@@ -43,7 +43,7 @@ def test_core50_layout(tmp_path):
     assert data.images.shape == (12, 3, 16, 16)
     assert set(data.objects.tolist()) == {0, 6} and set(data.sessions.tolist()) == {0, 1}
     assert core50_category(torch.tensor([0, 6])).tolist() == [0, 1]
-    assert len(data.sequences.unique()) == 4 and data.frames.max() == 2
+    assert len(data.sequences.unique()) == 4 and data.frame_index.max() == 2
     assert data.pose_names == ["time"] and data.poses.min() == -1 and data.poses.max() == 1
 
 
@@ -70,7 +70,7 @@ def test_tdw_layout(tmp_path):
     assert data.objects.tolist() == [0, 0, 0, 1, 1, 1]
     assert data.pose_names == ["azimuth_sin", "azimuth_cos", "elevation", "distance"]
     assert torch.allclose(data.poses[1, :2], torch.tensor([0.8660254, 0.5]), atol=1e-5)
-    assert data.frames.tolist() == [0, 1, 2, 0, 1, 2]
+    assert data.frame_index.tolist() == [0, 1, 2, 0, 1, 2]
 
 
 def test_tdw_bad_csv_named(tmp_path):
@@ -130,12 +130,12 @@ def _rows(n=8):
 
 def test_any_labelled_folder_loads_with_named_pose_columns(tmp_path):
     write_folder(tmp_path, _rows())
-    cfg = Config(dataset="folder", data_dir=str(tmp_path), image_size=16, view_columns=["yaw:deg", "height"])
+    cfg = Config(dataset="folder", data_dir=str(tmp_path), image_size=16, pose_columns=["yaw:deg", "height"])
     data = load_dataset(cfg)
     assert data.images.shape == (8, 3, 16, 16) and data.name == "folder"
     assert data.objects.tolist() == [1, 0, 1, 0, 1, 0, 1, 0]  # labels in sorted order: cat 0, dog 1
     assert data.sessions.tolist() == [0] * 4 + [1] * 4
-    assert data.sequences.tolist() == [0, 1] * 4 and data.frames.tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert data.sequences.tolist() == [0, 1] * 4 and data.frame_index.tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
     assert data.pose_names == ["yaw_sin", "yaw_cos", "height"]
     assert torch.allclose(data.poses[2, :2], torch.tensor([1.0, 0.0]), atol=1e-6)  # 90 degrees
     assert data.poses[:, 2].min() == -1 and data.poses[:, 2].max() == 1
@@ -157,7 +157,7 @@ def test_any_labelled_folder_loads_with_named_pose_columns(tmp_path):
 def test_a_malformed_labelled_folder_names_the_row_and_the_fix(tmp_path, break_it, needle):
     write_folder(tmp_path, _rows())
     write_folder(tmp_path, break_it(_rows()), images=False)
-    cfg = Config(dataset="folder", data_dir=str(tmp_path), view_columns=["yaw:deg", "height"])
+    cfg = Config(dataset="folder", data_dir=str(tmp_path), pose_columns=["yaw:deg", "height"])
     with pytest.raises(DataError) as e:
         check_dataset(cfg)
     assert needle in str(e.value) and "\n" not in str(e.value)

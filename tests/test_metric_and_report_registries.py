@@ -26,7 +26,7 @@ def test_the_probes_tables_and_plots_read_the_metric_registry():
 
 def readme_metric_keys() -> set[str]:
     """The keys in the first column of the README's metrics table (the table whose header is
-    '| key | what it measures |'), sub-columns such as view_r2/<column> left out."""
+    '| key | what it measures |'), sub-columns such as pose_r2/<column> left out."""
     lines = (ROOT / "README.md").read_text().splitlines()
     start = next(i for i, line in enumerate(lines) if re.match(r"\|\s*key\s*\|\s*what it measures", line))
     keys = set()

@@ -58,7 +58,7 @@ def test_a_prediction_head_with_nothing_to_predict_is_refused():
         images=torch.zeros(4, 3, 32, 32, dtype=torch.uint8),
         objects=torch.tensor([0, 0, 1, 1]),
         sequences=torch.tensor([0, 0, 1, 1]),
-        frames=torch.tensor([0, 1, 0, 1]),
+        frame_index=torch.tensor([0, 1, 0, 1]),
     )
     with pytest.raises(ConfigError, match="needs pose labels"):
         build_model(Config(pairs="time"), frames)  # no pose columns to predict

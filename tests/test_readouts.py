@@ -19,7 +19,7 @@ def _sequences(n_seq: int, frames: int, seed: int) -> ImageSet:
         images=torch.zeros(n, 3, 4, 4, dtype=torch.uint8),
         objects=torch.zeros(n, dtype=torch.long),
         sequences=torch.arange(n_seq).repeat_interleave(frames),
-        frames=torch.arange(frames).repeat(n_seq),
+        frame_index=torch.arange(frames).repeat(n_seq),
         rotations=rotations.canonical(quat),
     )
 

@@ -169,7 +169,7 @@ def _while_the_report_is_written(study: SmallStudy):
     after = _finished_once(study, rerun)
     assert "resuming tiny" in rerun.stdout and " done " not in rerun.stdout  # nothing was trained again
     assert study.records() == records
-    key = ["trial_id", "alpha", "object_acc", "view_r2", "loss", "wall_time"]
+    key = ["trial_id", "alpha", "object_acc", "pose_r2", "loss", "wall_time"]
     pd.testing.assert_frame_equal(
         before[key].sort_values("trial_id", ignore_index=True), after[key].sort_values("trial_id", ignore_index=True)
     )

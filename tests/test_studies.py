@@ -50,7 +50,7 @@ def test_study_writes_tables_and_report(tmp_path, capsys, local_ray):
     trials, epochs = load_results(study_dir)
     assert len(trials) == 4 and set(trials.status) == {"finished"}
     assert sorted(zip(trials.alpha, trials.seed)) == [(0.0, 0), (0.0, 1), (1.0, 0), (1.0, 1)]
-    for col in ["object_acc", "view_r2", "aug_r2", "wall_time", "code_version", "latent_dim", "aug_order", "precision"]:
+    for col in ["object_acc", "pose_r2", "aug_r2", "wall_time", "code_version", "latent_dim", "aug_order", "precision"]:
         assert trials[col].notna().all(), col
     assert trials.aug_order.iloc[0] == "jitter>grayscale>blur"
     assert len(epochs) == 4 and {"trial_id", "epoch", "loss", "alpha", "seed"} <= set(epochs.columns)
@@ -101,7 +101,7 @@ def test_rerun_resumes_without_training_again(tmp_path, capsys, local_ray):
     key = ["alpha", "seed"]
     a = first.sort_values(key).reset_index(drop=True)
     b = fresh.sort_values(key).reset_index(drop=True)
-    for col in ["object_acc", "session_acc", "view_r2", "aug_r2", "knn_acc", "loss"]:
+    for col in ["object_acc", "session_acc", "pose_r2", "aug_r2", "knn_acc", "loss"]:
         assert a[col].tolist() == b[col].tolist(), col
 
 

@@ -13,7 +13,7 @@ from ciper.train import train
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 # the smallest smoke run the training tests need (the world the study tests use too: cached once)
 SMALL = dict(epochs=1, world_frames=20, eval_images=100)
-KEYS = ["object_acc", "session_acc", "view_r2", "rot_r2", "aug_r2", "knn_acc", "loss", "loss_con", "loss_pred"]
+KEYS = ["object_acc", "session_acc", "pose_r2", "rot_r2", "aug_r2", "knn_acc", "loss", "loss_con", "loss_pred"]
 
 
 def _cli(*args, cwd=ROOT):
@@ -28,7 +28,7 @@ def test_smoke_cli_writes_config_and_metrics(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())["metrics"]
     for key in KEYS:
         assert isinstance(metrics[key], float), key
-    assert any(k.startswith("aug_r2/") for k in metrics) and "view_r2/rot_x" in metrics and "rot_r2/drot_x" in metrics
+    assert any(k.startswith("aug_r2/") for k in metrics) and "pose_r2/rot_x" in metrics and "rot_r2/drot_x" in metrics
     assert metrics["code_version"] and metrics["seed"] == 0
     assert json.loads((out / "config.json").read_text()) == preset("smoke").to_dict()
 
@@ -127,7 +127,7 @@ def test_time_pairs_with_geometric_ops_train_on_the_3d_world():
 
     cfg = preset("smoke", aug_order=["crop", "rotation", "jitter"], **SMALL)
     groups = target_groups(cfg, load_dataset(cfg))
-    assert list(groups)[:2] == ["view_rotation", "view"] and "rotation" in groups
+    assert list(groups)[:2] == ["pose_rotation", "pose"] and "rotation" in groups
     trained = train(cfg)
     assert trained.model.predictor.mlp[-1].out_features == sum(len(c) for c in groups.values())
 
@@ -140,7 +140,7 @@ def test_time_pairs_with_geometric_ops_train_on_the_3d_world():
         (["weight_decay=-1"], "weight_decay=-1.0 must be >= 0"),
         (["lr=inf"], "lr=inf must be a finite number"),
         (["rotation_degrees=nan", "aug_order=rotation", "pairs=synthetic"], "rotation_degrees=nan must be a finite"),
-        (["view_columns=yaw"], "view_columns is for dataset=folder"),
+        (["pose_columns=yaw"], "pose_columns is for dataset=folder"),
         (["jitter_order=hue,brightness"], "jitter_order=hue,brightness must list each of brightness, contrast"),
         (["precision=fp16"], "precision='fp16' is not one of auto, fp32, bf16"),
         (["split=random"], "split=random does not fit the built-in worlds"),

@@ -41,11 +41,11 @@ def test_turntable_labels_come_from_the_file_names(tmp_path):
     assert data.num_objects == 3 and torch.equal(data.sequences, data.objects)
     assert data.cyclic and data.period == 12 and data.pose_names == ["azimuth_sin", "azimuth_cos"]
     first = data.objects == 0
-    assert sorted(data.frames[first].tolist()) == list(range(12))
+    assert sorted(data.frame_index[first].tolist()) == list(range(12))
     angle = torch.rad2deg(torch.atan2(data.poses[:, 0], data.poses[:, 1])) % 360
-    assert torch.allclose(angle, data.frames.float() * 30, atol=1e-3)
+    assert torch.allclose(angle, data.frame_index.float() * 30, atol=1e-3)
     # a time pair's target is the turn between its frames, the same for every object: 330 -> 0 is +30
-    last, zero = (int(torch.nonzero(first & (data.frames == f))) for f in (11, 0))
+    last, zero = (int(torch.nonzero(first & (data.frame_index == f))) for f in (11, 0))
     assert data.pose_change_names == ["dazimuth"]
     turn = data.pose_change(torch.tensor([last, zero, zero]), torch.tensor([zero, last, zero]))
     assert torch.allclose(torch.rad2deg(turn[:, 0]), torch.tensor([30.0, -30.0, 0.0]), atol=1e-4)
@@ -55,10 +55,10 @@ def test_any_subset_of_poses_keeps_the_turntable_step(tmp_path):
     """Poses 0-150 degrees only: frames count 30-degree steps, and 150 is not next to 0."""
     write_turntable(tmp_path, objects=(1, 2), angles=range(0, 180, 30))
     data = load_dataset(Config(dataset="coil100", data_dir=str(tmp_path), image_size=8))
-    assert data.period == 12 and data.frames.max() == 5
+    assert data.period == 12 and data.frame_index.max() == 5
     partner = TimePairs(data, window=1).partners(torch.arange(len(data)).repeat(50), torch.Generator())
     idx = torch.arange(len(data)).repeat(50)
-    assert bool(((data.frames[partner] - data.frames[idx]).abs() == 1).all())
+    assert bool(((data.frame_index[partner] - data.frame_index[idx]).abs() == 1).all())
 
 
 def test_another_turntable_needs_only_its_file_pattern(tmp_path):
@@ -151,7 +151,7 @@ def test_a_folder_is_decoded_once_and_a_changed_file_or_a_corrupt_cache_is_read_
     _png(victim, seed=99)
     changed = load_dataset(cfg)
     assert len(_cache_files(tmp_path / "cache")) == 2
-    row = int(torch.nonzero((changed.objects == 0) & (changed.frames == 0)))
+    row = int(torch.nonzero((changed.objects == 0) & (changed.frame_index == 0)))
     assert not torch.equal(changed.images[row], first.images[row])
     # another image size is another entry
     load_dataset(cfg.replace(image_size=12))

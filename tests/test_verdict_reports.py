@@ -30,7 +30,7 @@ NULL_WORDS = ("no difference", "no effect", "no cost", "does not differ", "withi
 
 
 def _alpha_table(seeds: int, rng, null_noise: float = 0.002) -> pd.DataFrame:
-    """alpha 0, 1, 10: view_r2 gains 0.1 (planted effect), object_acc does not move (planted null)."""
+    """alpha 0, 1, 10: pose_r2 gains 0.1 (planted effect), object_acc does not move (planted null)."""
     rows = []
     for s in range(seeds):
         offset = rng.normal(0, 0.05)  # seeds differ far more than the effects: the pairing must remove it
@@ -40,7 +40,7 @@ def _alpha_table(seeds: int, rng, null_noise: float = 0.002) -> pd.DataFrame:
                     "seed": s,
                     "alpha": a,
                     "object_acc": 0.7 + offset + rng.normal(0, null_noise),
-                    "view_r2": 0.4 + offset + 0.1 * (a > 0) + rng.normal(0, 0.01),
+                    "pose_r2": 0.4 + offset + 0.1 * (a > 0) + rng.normal(0, 0.01),
                     "rot_r2": 0.1 + offset + rng.normal(0, 0.03),
                 }
             )
@@ -59,7 +59,7 @@ def _no_null_wording(lines: list[str]) -> None:
 def test_the_alpha_report_says_differs_equivalent_and_inconclusive_where_each_is_planted():
     rng = np.random.default_rng(0)
     many = _parsed(alpha.verdict(_alpha_table(20, rng)))
-    assert many[("alpha = 1 vs 0", "view_r2")]["state"] == "differs"  # planted effect
+    assert many[("alpha = 1 vs 0", "pose_r2")]["state"] == "differs"  # planted effect
     assert many[("alpha = 1 vs 0", "object_acc")]["state"] == "equivalent within ±0.02"  # planted null, 20 seeds
     assert many[("alpha = 10 vs 0", "object_acc")]["state"] == "equivalent within ±0.02"
     few = _parsed(alpha.verdict(_alpha_table(3, rng, null_noise=0.02)))
@@ -71,7 +71,7 @@ def test_the_alpha_report_says_differs_equivalent_and_inconclusive_where_each_is
 def test_the_alpha_headline_numbers_recompute_from_the_trials_table():
     t = _alpha_table(5, np.random.default_rng(1), null_noise=0.01)
     found = _parsed(alpha.verdict(t))
-    keys = [(f"alpha = {a:g} vs 0", m) for a in (1.0, 10.0) for m in ("object_acc", "view_r2", "rot_r2")]
+    keys = [(f"alpha = {a:g} vs 0", m) for a in (1.0, 10.0) for m in ("object_acc", "pose_r2", "rot_r2")]
     assert set(found) == set(keys)
     raw = []
     for label, m in keys:
@@ -169,7 +169,7 @@ def test_heads_removal_and_views_declare_their_primary_families():
     rng = np.random.default_rng(4)
     heads = pd.DataFrame(
         [
-            {"head_mode": m, "head_input": i, "seed": s, "object_acc": rng.normal(0.7, 0.01), "view_r2": 0.5}
+            {"head_mode": m, "head_input": i, "seed": s, "object_acc": rng.normal(0.7, 0.01), "pose_r2": 0.5}
             for m in ("contrastive", "predictive", "both")
             for i in ("diff", "concat")
             for s in range(4)
@@ -186,7 +186,7 @@ def test_heads_removal_and_views_declare_their_primary_families():
     rm = pd.DataFrame(
         [
             {"condition": c, "removal": ops[c][0], "removed_op": ops[c][1], "alpha": a, "seed": s}
-            | {"object_acc": rng.normal(0.7, 0.01), "view_r2": 0.5, "aug_r2": 0.3}
+            | {"object_acc": rng.normal(0.7, 0.01), "pose_r2": 0.5, "aug_r2": 0.3}
             for c in ops
             for a in (0.0, 1.0)
             for s in range(4)
@@ -227,7 +227,7 @@ def test_margins_are_declared_by_the_study_and_applied_by_metric_suffix(tmp_path
     assert margin_of(DEFAULT_MARGINS, "object_acc") == 0.02 and margin_of(DEFAULT_MARGINS, "knn_acc") == 0.02
     assert margin_of(DEFAULT_MARGINS, "object_acc[E_perp]") == 0.02
     assert (
-        margin_of(DEFAULT_MARGINS, "view_r2/rotation") == 0.03 and margin_of(DEFAULT_MARGINS, "between_objects") == 0.03
+        margin_of(DEFAULT_MARGINS, "pose_r2/rotation") == 0.03 and margin_of(DEFAULT_MARGINS, "between_objects") == 0.03
     )
     study = Study(name="s", question="q", space=lambda p: {"alpha": [0.0]}, margins={"acc": 0.01, "r2": 0.05})
     assert study.margin("session_acc") == 0.01 and study.margin("rot_r2") == 0.05
@@ -292,8 +292,8 @@ def test_a_claim_whose_ci_includes_zero_is_said_not_reproduced():
             "alpha": [0.0, 1.0] * 4,
             "seed": [0, 0, 1, 1, 2, 2, 3, 3],
             "between_objects": [0.18, 0.19, 0.17, 0.16, 0.20, 0.21, 0.18, 0.18],  # no change
-            "view_r2[E]": [0.50, 0.65, 0.45, 0.61, 0.48, 0.64, 0.52, 0.66],
-            "view_r2[E_perp]": [0.47, 0.64, 0.43, 0.60, 0.45, 0.62, 0.49, 0.66],
+            "pose_r2[E]": [0.50, 0.65, 0.45, 0.61, 0.48, 0.64, 0.52, 0.66],
+            "pose_r2[E_perp]": [0.47, 0.64, 0.43, 0.60, 0.45, 0.62, 0.49, 0.66],
         }
     )
     table = claims.structure_verdicts(rows)

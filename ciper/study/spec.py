@@ -50,7 +50,7 @@ REPORTS = {
 }
 REFERENCES = ("untrained", "object_supervised", "pose_supervised", "pixels", "colour")
 # varied fields a reference follows (the architecture, the data, the budget); it ignores the others
-REFERENCE_AXES = ("dataset", "data_dir", "view_columns", "image_size", "world_objects", "world_sessions")
+REFERENCE_AXES = ("dataset", "data_dir", "pose_columns", "image_size", "world_objects", "world_sessions")
 REFERENCE_AXES += ("world_frames", "world_seed", "split", "test_fraction", "encoder", "width", "latent_dim")
 REFERENCE_AXES += ("epochs", "batch_size", "lr", "optimizer", "weight_decay", "max_train_images")
 CONDITION_KEYS = ("name", "labels")  # a trial's keys (Study.trials) that are no config setting

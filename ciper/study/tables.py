@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from ciper.config import Config
+from ciper.config import RENAMED, Config
 from ciper.metrics import METRICS
 from ciper.records import atomic_write_bytes
 from ciper.study.spec import condition_labels, with_condition
@@ -140,4 +140,18 @@ def load_results(study_dir: str | Path):
         raise FileNotFoundError(
             f"{study_dir} has no {', '.join(missing)}; run the study first (rerunning its command resumes it)"
         )
-    return tuple(pd.read_parquet(study_dir / f"{n}.parquet") for n in TABLES)
+    return tuple(_renamed_columns(pd.read_parquet(study_dir / f"{n}.parquet")) for n in TABLES)
+
+
+# a column name's old prefix -> its new one (tables written before a rename read the same)
+RENAMED_COLUMNS = {"view_r2": "pose_r2", **RENAMED}
+
+
+def _renamed_columns(table):
+    def new(column: str) -> str:
+        for old, to in RENAMED_COLUMNS.items():
+            if column == old or column.startswith(old + "/") or column.startswith(old + "["):
+                return to + column[len(old) :]
+        return column
+
+    return table.rename(columns=new)
