@@ -332,8 +332,7 @@ RENAMED = {"view_columns": "pose_columns"}
 
 
 def _renamed(values: dict) -> dict:
-    old = [k for k in values if k in RENAMED]
-    for k in old:
+    for k in values.keys() & RENAMED.keys():
         warnings.warn(
             f"config key {k} is now {RENAMED[k]}; the old name goes in the next release", FutureWarning, stacklevel=3
         )
