@@ -120,7 +120,7 @@ def controls_section(done, refs) -> list[str]:
         "",
         *reference_lines(refs, metrics),
         "",
-        *(flags or ["No control comes within 0.05 of the best trained model on any metric."]),
+        *(flags or ["No no-learning reference comes within 0.05 of a trained condition on any metric."]),
         "",
     ]
 

@@ -249,3 +249,11 @@ def test_a_control_that_nearly_matches_a_trained_model_is_flagged():
     refs = pd.DataFrame({"kind": ["pixels", "colour"], "object_acc": [0.59, 0.2], "pose_r2": [0.3, 0.1]})
     flags = shortcut_flags(summary, refs, ["object_acc", "pose_r2"])
     assert len(flags) == 1 and "object_acc" in flags[0] and "pixel control" in flags[0]
+
+
+def test_a_trained_condition_the_untrained_encoder_matches_is_named_though_the_best_beats_it():
+    summary = pd.DataFrame({"alpha": [0.0, 1.0], "n": [3, 3], "aug_r2": [0.27, 0.58], "object_acc": [0.5, 0.5]})
+    refs = pd.DataFrame({"kind": ["untrained", "pixels"], "aug_r2": [0.34, 0.25], "object_acc": [0.2, 0.15]})
+    (flag,) = shortcut_flags(summary, refs, ["aug_r2", "object_acc"])
+    assert "aug_r2" in flag and "untrained encoder scores 0.340" in flag and "alpha 0.0 (0.270)" in flag
+    assert "alpha 1.0" not in flag and "best trained model" not in flag
