@@ -1,9 +1,9 @@
 """The train/test split of an `ImageSet`, and the sampler of time-augmented pairs.
 
-The split shares nothing a probe could memorise with training: no test frame
-comes from a sequence (one object in one session) that is trained on, or, where
-every object is one sequence (a turntable), no test frame lies within
-`time_window` frames of a training frame. The rules (`Config.split`):
+The split shares no sequence with training: no test frame comes from a sequence
+(one object in one session) that is trained on, or, where every object is one
+sequence (a turntable), no test frame lies within `time_window` frames of a
+training frame. The rules (`Config.split`):
 
   sequences    whole sequences held out, spread like a Latin square: object o holds
                out its sequences at positions (o * h + j) mod n_o (h = n_o *

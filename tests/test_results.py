@@ -1,0 +1,23 @@
+"""The README's Results come from the committed trial table: recompute its headline numbers."""
+
+from helpers import ROOT
+
+from analysis.stats import mean_ci
+from ciper.study import load_results
+
+RESULTS = ROOT / "docs" / "results" / "alpha_sweep"
+
+
+def test_the_readme_results_table_and_primary_contrast_recompute_from_the_committed_trials():
+    trials, _ = load_results(RESULTS)
+    readme = (ROOT / "README.md").read_text()
+    ciper = trials[(trials.method == "ciper") & (trials.status == "finished")]
+    for alpha, metric in [(0.0, "object_acc"), (0.0, "pose_r2"), (10.0, "pose_r2"), (1.0, "quat_r2_mlp")]:
+        mean, lo, hi = mean_ci(ciper[ciper.alpha == alpha][metric])
+        assert f"{mean:.3f} [{lo:.3f}, {hi:.3f}]" in readme, (alpha, metric)
+    pixels = trials[trials.method == "pixels"]
+    mean, lo, hi = mean_ci(pixels.object_acc)
+    assert f"| pixel control (no learning) | {mean:.3f} [{lo:.3f}, {hi:.3f}] |" in readme
+    by_seed = ciper.pivot_table(index="seed", columns="alpha", values="pose_r2")
+    mean, lo, hi = mean_ci(by_seed[10.0] - by_seed[0.0])
+    assert len(by_seed) == 3 and f"pose_r2\n  +{mean:.3f} [+{lo:.3f}, +{hi:.3f}]" in readme
