@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis import families
 from analysis.families import PRIMARY, SECONDARY, Comparison
+from analysis.fmt import with_ci
 from analysis.plots import METRICS, plot_conditions, present
 from analysis.references import reference_lines
 from analysis.stats import paired_difference, summarise
@@ -43,7 +44,7 @@ def table(trials: pd.DataFrame) -> pd.DataFrame:
             for m in METRICS:
                 if m in t and t[m].notna().any():
                     d, lo, hi, n = paired_difference(t, "variant", variant, base, m)
-                    row[m] = f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+                    row[m] = with_ci(d, lo, hi, signed=True)
                     row["seeds"] = n
             rows.append(row)
     return pd.DataFrame(rows)

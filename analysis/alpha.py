@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis import families
 from analysis.families import PRIMARY, SECONDARY, Comparison
+from analysis.fmt import with_ci
 from analysis.plots import LABELS, METRICS, errorbar, panels, present, save
 from analysis.references import STYLE, draw_bands, with_reference_rows
 from analysis.stats import pareto_front, summarise
@@ -138,9 +139,7 @@ def analyse(
         table = judged(trials, margins)
         margins = margins or families.DEFAULT_MARGINS
         zero = summary[summary.alpha == 0].iloc[0]
-        levels = [
-            f"{m} {zero[m]:.3f} [{zero[f'{m}_lo']:.3f}, {zero[f'{m}_hi']:.3f}]" for m in present(summary, METRICS)
-        ]
+        levels = [f"{m} {with_ci(zero[m], zero[f'{m}_lo'], zero[f'{m}_hi'])}" for m in present(summary, METRICS)]
         lines += [f"Means at alpha = 0 (contrastive only) over seeds, 95 % CI: {'; '.join(levels)}.", ""]
         lines += [families.families_note(table, margins), "", "Primary, each alpha against alpha = 0:", ""]
         lines += families.lines(table, PRIMARY)

@@ -32,6 +32,7 @@ import pandas as pd
 
 from analysis import claims
 from analysis.families import read_margins
+from analysis.fmt import with_ci
 from analysis.load import load_study
 from analysis.maps import FIGURE as MAPS_FIGURE
 from analysis.maps import landmarks
@@ -40,8 +41,8 @@ from analysis.references import LABEL, config_of, reference_lines, reference_sum
 from analysis.report import report_module
 from analysis.shared import counted_once, shared_lines, shared_runs
 from analysis.stats import mean_ci, summarise
-from analysis.structure import analyse_checkpoint, analyse_reference, final_checkpoint
-from ciper.checkpoint import CheckpointError
+from analysis.structure import analyse_checkpoint, analyse_reference
+from ciper.checkpoint import CheckpointError, trial_checkpoint
 from ciper.config import PRESETS
 from ciper.records import atomic_write_bytes, code_version
 
@@ -77,15 +78,11 @@ def parse(argv):
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     import torch
+
+    from ciper.device import cpu_model
+
+    cpu = cpu_model() or platform.processor() or platform.machine()
 
     gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ", no GPU"
     return f"{cpu}, {os.cpu_count()} cores{gpu}, torch {torch.__version__}, Python {platform.python_version()}"
@@ -191,7 +188,7 @@ def _structure_rows(study_dir: Path, trials: pd.DataFrame, keys: list[str]) -> p
     """The structure analysis of every seed's final checkpoint, for the landmark conditions."""
     rows = []
     for _, t in trials.iterrows():
-        ckpt = next((c for d in (study_dir / "ray").glob(f"*{t.trial_id}_*") if (c := final_checkpoint(d))), None)
+        ckpt = trial_checkpoint(study_dir / "ray", t.trial_id)
         if ckpt is None:
             continue
         try:
@@ -208,7 +205,7 @@ def _summary_table(rows: pd.DataFrame, label: str) -> pd.DataFrame:
         for c, title in STRUCTURE_COLUMNS.items():
             if c in g:
                 m, lo, hi = mean_ci(g[c])
-                row[title] = f"{m:.3f} [{lo:.3f}, {hi:.3f}]"
+                row[title] = with_ci(m, lo, hi)
         out.append(row)
     return pd.DataFrame(out)
 

@@ -18,8 +18,8 @@ import pandas as pd
 import torch
 
 from analysis.plots import plt, save
-from analysis.structure import final_checkpoint, load_encoder
-from ciper.checkpoint import CheckpointError
+from analysis.structure import load_encoder
+from ciper.checkpoint import CheckpointError, trial_checkpoint
 from ciper.probes import encode
 
 FIGURE = "maps.png"
@@ -75,7 +75,7 @@ def embed(h: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
 def plot_maps(study_dir: Path, trials: pd.DataFrame, out: Path) -> Path | None:
     rows = []
     for label, trial_id in pick(trials):
-        ckpt = next((c for d in (study_dir / "ray").glob(f"*{trial_id}_*") if (c := final_checkpoint(d))), None)
+        ckpt = trial_checkpoint(study_dir / "ray", trial_id)
         if ckpt is None:
             continue
         try:

@@ -16,6 +16,7 @@ import math
 
 import pandas as pd
 
+from analysis.fmt import with_ci
 from analysis.stats import summarise
 from ciper.config import Config
 from ciper.metrics import METRICS as ALL_METRICS
@@ -149,6 +150,6 @@ def reference_lines(refs: pd.DataFrame | None, metrics: list[str]) -> list[str]:
         row = {"reference": LABEL[r["kind"]], **{k: r[k] for k in keys}, "seeds": int(r["n"])}
         for m in metrics:
             if m in r and math.isfinite(r[m]):
-                row[m] = f"{r[m]:.3f} [{r[f'{m}_lo']:.3f}, {r[f'{m}_hi']:.3f}]"
+                row[m] = with_ci(r[m], r[f"{m}_lo"], r[f"{m}_hi"])
         rows.append(row)
     return [pd.DataFrame(rows).to_markdown(index=False)]

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis import families
 from analysis.families import PRIMARY, SECONDARY, Comparison
+from analysis.fmt import with_ci
 from analysis.plots import METRICS, plot_conditions, present
 from analysis.references import reference_lines
 from analysis.stats import summarise
@@ -117,7 +118,7 @@ def sentence(r) -> str:
 
 
 def _fmt(r) -> str:
-    return f"{r['diff']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}] {r.verdict}"
+    return f"{with_ci(r['diff'], r.lo, r.hi, signed=True)} {r.verdict}"
 
 
 def analyse(

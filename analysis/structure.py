@@ -26,12 +26,6 @@ from ciper.datasets import load_dataset
 from ciper.model import build_model
 from ciper.probes import encode, linear_accuracy, regression_r2, ridge_directions
 
-
-def final_checkpoint(trial_dir: Path) -> Path | None:
-    ckpts = sorted(trial_dir.glob(f"checkpoint_*/{checkpoint.FILE_NAME}"))
-    return ckpts[-1] if ckpts else None
-
-
 _datasets: dict = {}
 
 
@@ -139,7 +133,7 @@ def analyse(study_dir: Path, trials: pd.DataFrame, out: Path, per_condition: int
     for _, group in trials.sort_values([*keys, "seed"]).groupby(keys, sort=True):
         picked = 0
         for trial_id in group.trial_id:
-            ckpt = next((c for d in ray_dir.glob(f"*{trial_id}_*") if (c := final_checkpoint(d))), None)
+            ckpt = checkpoint.trial_checkpoint(ray_dir, trial_id)
             if ckpt is None:
                 continue
             try:

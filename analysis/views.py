@@ -15,6 +15,7 @@ import pandas as pd
 
 from analysis import families
 from analysis.families import PRIMARY, SECONDARY, Comparison
+from analysis.fmt import with_ci
 from analysis.plots import LABELS, METRICS, panels, present, save
 from analysis.references import draw_bands, with_reference_rows
 from analysis.stats import paired_difference, summarise
@@ -47,7 +48,7 @@ def gains(trials: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
         row = {"source": source}
         for m in metrics:
             d, lo, hi, n = paired_difference(group, "alpha", 1.0, 0.0, m)
-            row[m] = f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+            row[m] = with_ci(d, lo, hi, signed=True)
             row["seeds"] = n
         rows.append(row)
     return pd.DataFrame(rows)

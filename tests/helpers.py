@@ -14,7 +14,9 @@ import numpy as np
 from ciper import checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "RAY_AUTH_MODE": "disabled"}
+# the environment of the commands the tests start: conftest has put the study's Ray settings
+# (ciper.study.runner.RAY_ENVIRONMENT) in os.environ
+ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
 def refused(entry, argv, capsys) -> str:

@@ -1,12 +1,12 @@
 """The cluster path for real: two Ray nodes on this machine, a smoke study with --address."""
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import ENV
 
 from ciper.study import load_results
 
@@ -24,7 +24,7 @@ def _ray(*args, env):
 
 @pytest.fixture
 def two_nodes(tmp_path):
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    env = ENV
     head = _ray(
         "start", "--head", f"--port={PORT}", "--num-cpus=1", "--num-gpus=0", "--include-dashboard=false", env=env
     )

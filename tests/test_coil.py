@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import ENV
 
 from ciper import turntable
 from ciper.config import preset
@@ -91,7 +92,7 @@ def test_a_coil_run_trains_and_reads_out_the_azimuth(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, "RAY_AUTH_MODE": "disabled"},
+        env=ENV,
     )
     assert p.returncode == 0, p.stderr
     metrics = json.loads((out / "metrics.json").read_text())["metrics"]

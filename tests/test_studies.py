@@ -2,7 +2,10 @@
 trials, and what a study checks and prints before and without Ray."""
 
 import json
+import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -214,3 +217,26 @@ def test_the_status_line_counts_trials_and_estimates_the_time_left():
     assert (s.done, s.running, s.pending, s.stopped_early) == (2, 2, 1, 1)
     assert s.best == 0.9 and s.eta_s == (1 + 2 * 0.5) * 20.0 / 2
     assert s.line() == "2 done, 2 running, 1 pending, 1 stopped early (ASHA), ETA 0.3 min, best object_acc 0.900"
+
+
+COUNT_CALLBACKS = """
+import importlib, sys
+from ray.tune import Callback
+from ciper.study.runner import ray_environment, skip_callback_telemetry
+
+ray_environment()
+skip_callback_telemetry()
+importlib.import_module("ray.tune.tune").air_usage.tag_callbacks([Callback()])  # what Tune calls in every fit
+print(",".join(m for m in ("wandb", "mlflow") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("telemetry, imported", [("0", ""), ("1", "wandb,mlflow")])
+def test_a_study_imports_no_tracker_it_did_not_ask_for(telemetry, imported):
+    """Tune counts callbacks for its telemetry by importing every tracker it knows of (with torch
+    loaded, wandb alone takes 10-25 s). Telemetry is off for a study, and the count is skipped;
+    with telemetry on (the control), Tune imports them, so the skip is what keeps them out."""
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": telemetry}
+    p = subprocess.run([sys.executable, "-c", COUNT_CALLBACKS], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.strip() == imported

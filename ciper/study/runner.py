@@ -21,10 +21,15 @@ from ciper.study.cli import base_config, check_args, is_uri, parse_args
 from ciper.study.packing import GpuSampler
 from ciper.study.spec import Study, trial_settings
 
-# Ray's settings for a study: no auth token on a local cluster, the plain progress output, and
-# the study's state saved at most a second after each change (Ray's default waits >= 10 s), so
-# a killed driver loses at most a second of bookkeeping
-RAY_ENVIRONMENT = {"RAY_AUTH_MODE": "disabled", "RAY_AIR_NEW_OUTPUT": "0", "TUNE_GLOBAL_CHECKPOINT_S": "1"}
+# Ray's settings for a study: no auth token on a local cluster, no usage telemetry (study machines
+# are often offline), the plain progress output, and the study's state saved at most a second after
+# each change (Ray's default waits >= 10 s), so a killed driver loses at most a second of bookkeeping
+RAY_ENVIRONMENT = {
+    "RAY_AUTH_MODE": "disabled",
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "RAY_AIR_NEW_OUTPUT": "0",
+    "TUNE_GLOBAL_CHECKPOINT_S": "1",
+}
 
 
 def ray_environment() -> None:
@@ -32,6 +37,17 @@ def ray_environment() -> None:
     (its workers inherit it)."""
     for key, value in RAY_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
+
+
+def skip_callback_telemetry() -> None:
+    """Stop Tune from importing every tracker it knows of at each fit, only to count callbacks
+    for its usage telemetry: with torch loaded, `import wandb` alone takes 10-25 s on a 2-core
+    machine (benchmarks/README.md). The count is what telemetry would send; with telemetry
+    off (RAY_ENVIRONMENT) nothing reads it. A tracker a study asks for is imported as before."""
+    from ray.air._internal import usage
+
+    if os.environ.get("RAY_USAGE_STATS_ENABLED") == "0" and hasattr(usage, "tag_callbacks"):
+        usage.tag_callbacks = lambda callbacks: False
 
 
 @dataclass
@@ -57,6 +73,7 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
     _exit_on(check_args(study, args))
 
     ray_environment()
+    skip_callback_telemetry()
     import ray
 
     from ciper.study.recovery import UnusableStudy, resume_state
