@@ -257,3 +257,36 @@ def test_a_trained_condition_the_untrained_encoder_matches_is_named_though_the_b
     (flag,) = shortcut_flags(summary, refs, ["aug_r2", "object_acc"])
     assert "aug_r2" in flag and "untrained encoder scores 0.340" in flag and "alpha 0.0 (0.270)" in flag
     assert "alpha 1.0" not in flag and "best trained model" not in flag
+
+
+def test_pose_gap_measures_the_rotation_to_the_nearest_training_pose(capsys):
+    import torch
+
+    from analysis.pose_gap import main as pose_gap
+    from analysis.pose_gap import nearest_training_angle, rotation_angles
+    from ciper.imageset import ImageSet
+
+    half = math.sqrt(0.5)
+    quarter_turns = torch.tensor([[1.0, 0, 0, 0], [half, half, 0, 0], [0.0, 1, 0, 0]])  # 0, 90, 180 degrees about x
+    angles = rotation_angles(quarter_turns, quarter_turns[:1])[:, 0]
+    assert torch.allclose(angles, torch.tensor([0.0, 90, 180]).double())
+    # object 0: training sequences 0 and 1 at 0 and 90 degrees, a held-out frame at 180; object 1 held out nowhere
+    train = ImageSet(
+        images=torch.zeros(3, 3, 2, 2, dtype=torch.uint8),
+        objects=torch.tensor([0, 0, 1]),
+        sequences=torch.tensor([0, 1, 2]),
+        rotations=quarter_turns,
+    )
+    test = ImageSet(
+        images=torch.zeros(1, 3, 2, 2, dtype=torch.uint8),
+        objects=torch.tensor([0]),
+        sequences=torch.tensor([3]),
+        rotations=quarter_turns[2:],
+    )
+    gaps = nearest_training_angle(train, test)
+    assert torch.allclose(gaps["held-out"], torch.tensor([90.0]).double())
+    assert torch.allclose(gaps["training"], torch.tensor([90.0, 90.0]).double())  # object 1 has no other sequence
+    # on the smoke world the command prints both rows; a dataset without 3D rotations is one line and exit 2
+    assert pose_gap(["--preset", "smoke"]) == 0 and "held-out | 160 |" in capsys.readouterr().out
+    assert pose_gap(["--preset", "smoke", "--set", "dataset=flatworld"]) == 2
+    assert "no 3D rotations" in capsys.readouterr().err
