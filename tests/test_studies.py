@@ -60,6 +60,7 @@ def test_study_writes_tables_and_report(tmp_path, capsys, local_ray):
     assert (study_dir / "report.md").exists()
     run = json.loads((study_dir / "run.json").read_text())
     assert run["trials"] == 4 and run["fit_seconds"] > 0 and run["code_version"]
+    assert f"{os.cpu_count()} cores, torch " in run["machine"]  # absolute times name their machine
     assert run["gpus_per_trial"] == 0.0 and "gpu_utilisation" in run and run["gpu_utilisation_note"]
     w, h = _png_size(study_dir / "alpha_metrics.png")
     assert w > 500 and h > 200
