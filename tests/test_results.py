@@ -40,3 +40,14 @@ def test_the_readme_line_on_another_cpu_recomputes_from_its_committed_trials():
         b = other[other.method == method].sort_values(key).object_acc.to_numpy()
         assert len(a) == 3 and abs(a - b).max() <= 0.0015 + 1e-9, method
     assert "agree within 0.0015 on every seed" in readme
+
+
+def test_the_second_worlds_protocol_check_recomputes_from_its_committed_trials():
+    trials, _ = load_results(ROOT / "docs" / "results" / "protocol_check_world1")
+    readme = (ROOT / "README.md").read_text()
+    ciper = trials[(trials.method == "ciper") & (trials.status == "finished")]
+    assert len(trials) == 21 and set(trials.world_seed) == {1}
+    for metric in ("pose_r2", "object_acc"):
+        by_seed = ciper.pivot_table(index="seed", columns="alpha", values=metric)
+        mean, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
+        assert f"{metric} {mean:+.3f} [{lo:+.3f}, {hi:+.3f}]" in readme, metric
