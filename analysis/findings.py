@@ -19,8 +19,6 @@ Exits 1 if a study failed (the document is still written, naming it).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -44,6 +42,7 @@ from analysis.stats import mean_ci, summarise
 from analysis.structure import analyse_checkpoint, analyse_reference
 from ciper.checkpoint import CheckpointError, trial_checkpoint
 from ciper.config import PRESETS
+from ciper.device import machine
 from ciper.records import atomic_write_bytes, code_version
 
 
@@ -75,17 +74,6 @@ def parse(argv):
     ap.add_argument("--out", default=None, help="where FINDINGS.md and its figures go (default: --storage)")
     ap.add_argument("--no-run", action="store_true", help="write the document from the results already there")
     return ap.parse_known_args(argv)
-
-
-def machine() -> str:
-    import torch
-
-    from ciper.device import cpu_model
-
-    cpu = cpu_model() or platform.processor() or platform.machine()
-
-    gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ", no GPU"
-    return f"{cpu}, {os.cpu_count()} cores{gpu}, torch {torch.__version__}, Python {platform.python_version()}"
 
 
 def run_studies(args, passed: list[str]) -> dict[str, str]:

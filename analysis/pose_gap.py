@@ -19,6 +19,7 @@ import sys
 
 import torch
 
+from ciper import rotations
 from ciper.config import ConfigError
 from ciper.data import training_split
 from ciper.options import add_config_options, config_of
@@ -26,8 +27,7 @@ from ciper.options import add_config_options, config_of
 
 def rotation_angles(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """float64 [len(a), len(b)]: the angle (degrees) of the rotation between unit quaternions."""
-    dot = (a.double() @ b.double().T).abs().clamp(max=1.0)
-    return torch.rad2deg(2 * torch.acos(dot))
+    return torch.rad2deg(rotations.relative(a.double()[:, None], b.double()[None]).norm(dim=-1))
 
 
 def nearest_training_angle(train, test) -> dict[str, torch.Tensor]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import platform
 from pathlib import Path
 
 import torch
@@ -39,6 +41,13 @@ def cpu_flags() -> frozenset[str]:
 def cpu_model() -> str:
     """The CPU's model name, e.g. for a benchmark's record ("" where it is unknown)."""
     return _cpuinfo("model name")
+
+
+def machine() -> str:
+    """This machine in one line, for a record of where a result was measured."""
+    gpu = f"GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else "no GPU"
+    cpu = cpu_model() or platform.processor() or platform.machine()
+    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, Python {platform.python_version()}, {gpu}"
 
 
 def native_bf16(device: torch.device) -> bool:

@@ -135,9 +135,7 @@ def _exit_on(problems: list[str]) -> None:
 
 def _write_results(study: Study, study_dir: Path, args, argv, trials, epochs, wall: float, gpu: dict) -> None:
     """trials.parquet and epochs.parquet, then run.json (the command, fit time, resources)."""
-    import torch
-
-    from ciper.device import cpu_model
+    from ciper.device import machine
     from ciper.records import code_version, write_json
     from ciper.study.tables import write_tables
 
@@ -155,7 +153,7 @@ def _write_results(study: Study, study_dir: Path, args, argv, trials, epochs, wa
             "trials": len(trials),
             "code_version": code_version(),
             # the driver's machine, which names the machine of every absolute time on one node
-            "machine": f"{cpu_model() or 'unknown CPU'}, {os.cpu_count()} cores, torch {torch.__version__}",
+            "machine": machine(),
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         },
     )
