@@ -17,6 +17,8 @@ DATASETS = ("world", "flatworld", "cifar10", "core50", "tdw", "folder", "coil100
 BUILT_IN = ("world", "flatworld")  # generated, never read from a folder
 TURNTABLES = ("coil100", "turntable")  # objects turned in depth, the azimuth in each file's name (ciper/turntable.py)
 NO_SEQUENCES = ("cifar10", "imagefolder")  # still images: no time pairs
+# the images as read (rgb), or as luminance in three equal channels (grey), so colour names no object
+IMAGE_COLOURS = ("rgb", "grey")
 MAX_WORLD_BYTES = 8 * 2**30  # a built-in world's images must fit in 8 GiB
 ENCODERS = ("small_cnn", "resnet18")  # each a builder in ciper/encoders.py's BUILDERS under this name
 HEAD_MODES = ("both", "contrastive", "predictive")

@@ -28,6 +28,7 @@ from ciper.choices import (  # noqa: F401 (the lists are read from here too)
     GROUPS,
     HEAD_INPUTS,
     HEAD_MODES,
+    IMAGE_COLOURS,
     JITTER_OPS,
     MAX_WORLD_BYTES,
     MEMORY_FORMATS,
@@ -72,6 +73,7 @@ class Config:
     # coil100 | turntable | imagefolder: only the first N objects (classes); 0 = all
     max_objects: int = _f(0, "data", ok=lambda v: v == 0 or v >= 2, must="0 (all) or >= 2 (a probe needs two objects)")
     image_size: int = _f(32, "data", world="size", low=8, high=512)
+    image_colour: str = _f("rgb", "data", choices=IMAGE_COLOURS)  # grey: luminance, so colour names nothing
     world_objects: int = _f(10, "data", world="objects", built_in_only=True, low=2, high=1000)  # object classes
     world_sessions: int = _f(10, "data", world="sessions", built_in_only=True, low=1, high=100)  # lighting/background
     world_frames: int = _f(100, "data", world="frames", built_in_only=True, low=2, high=100000)  # per sequence
@@ -282,6 +284,20 @@ PRESETS: dict[str, dict] = {
         image_size=32,
         time_window=3,
         split_blocks=4,
+        latent_dim=128,
+        epochs=25,
+        eval_images=0,
+        knn_k=10,
+    ),
+    # the coil preset with colour taken away and wide pose gaps, so that no-learning controls are far
+    # from ceiling: grey images, two held-out arcs of 90 degrees an object (train on two arcs of 60)
+    "coil_grey": dict(
+        dataset="coil100",
+        image_size=32,
+        image_colour="grey",
+        time_window=3,
+        split_blocks=2,
+        test_fraction=0.5,
         latent_dim=128,
         epochs=25,
         eval_images=0,

@@ -49,11 +49,14 @@ def _flatworld(cfg: Config) -> ImageSet:
 
 
 # the config fields a folder dataset's contents depend on, beside its files: every data field
-# but the folder's path (its resolved root is in the key) and the built-in worlds' own
+# but the folder's path (its resolved root is in the key), the built-in worlds' own and
+# image_colour (load_dataset applies it to what the cache holds)
 FOLDER_FIELDS = tuple(
     f.name
     for f in dataclasses.fields(Config)
-    if f.name in fields_in("data") and f.name != "data_dir" and not f.metadata.get("built_in_only")
+    if f.name in fields_in("data")
+    and f.name not in ("data_dir", "image_colour")
+    and not f.metadata.get("built_in_only")
 )
 
 
@@ -207,8 +210,10 @@ if set(REGISTRY) != set(DATASETS):
 
 
 def load_dataset(cfg: Config) -> ImageSet:
-    """The dataset a config names, as an ImageSet (errors name the path and the layout)."""
-    return REGISTRY[cfg.dataset].load(cfg)
+    """The dataset a config names, as an ImageSet (errors name the path and the layout), in the
+    config's image_colour."""
+    data = REGISTRY[cfg.dataset].load(cfg)
+    return data.in_grey() if cfg.image_colour == "grey" else data
 
 
 def check_dataset(cfg: Config) -> None:

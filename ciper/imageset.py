@@ -98,6 +98,15 @@ class ImageSet:
             gap = torch.remainder(gap + length / 2, length) - length / 2
         return gap[:, None]
 
+    def in_grey(self) -> "ImageSet":
+        """The same frames as luminance (torchvision's weights) in three equal channels: what is
+        left to recognise an object by when colour is taken away."""
+        from torchvision.transforms.v2.functional import rgb_to_grayscale
+
+        return ImageSet(
+            **{**{f.name: getattr(self, f.name) for f in fields(self)}, "images": rgb_to_grayscale(self.images, 3)}
+        )
+
     def subset(self, index: torch.Tensor) -> "ImageSet":
         """The frames at `index`, with every per-frame field picked alike."""
         picked = {f.name: getattr(self, f.name) for f in fields(self)}

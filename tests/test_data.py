@@ -180,3 +180,15 @@ def test_to_device_moves_many_tensors_in_one_copy_exactly():
     for a, b in zip(tensors, moved):
         assert a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b)
     assert to_device([], "cpu") == []
+
+
+def test_grey_images_are_the_luminance_of_the_same_frames_and_nothing_else_changes():
+    rgb = load_dataset(Config(world_frames=4, world_sessions=2, world_objects=3))
+    grey = load_dataset(Config(world_frames=4, world_sessions=2, world_objects=3, image_colour="grey"))
+    weights = torch.tensor([0.2989, 0.587, 0.114])[None, :, None, None]
+    luminance = (rgb.images.float() * weights).sum(1)
+    assert all(torch.equal(grey.images[:, c], grey.images[:, 0]) for c in (1, 2))
+    assert (grey.images[:, 0].float() - luminance).abs().max() <= 1  # rounding
+    assert torch.equal(grey.objects, rgb.objects) and torch.equal(grey.poses, rgb.poses)
+    with pytest.raises(ConfigError, match="image_colour"):
+        Config(image_colour="gray").validated()
