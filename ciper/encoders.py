@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from torch import nn
-from torchvision.models import resnet18
 
 from ciper.choices import ENCODERS
 
@@ -53,6 +52,8 @@ class CifarResNet18(nn.Module):
     channel widths scaled by `width`, and a linear map to latent_dim (identity at 512)."""
 
     def __init__(self, latent_dim: int = 512, width: float = 1.0):
+        from torchvision.models import resnet18  # here, not at the top: importing torchvision costs every process ~2 s
+
         super().__init__()
         net = resnet18(num_classes=1)
         if width != 1.0:
