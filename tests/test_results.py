@@ -51,3 +51,18 @@ def test_the_second_worlds_protocol_check_recomputes_from_its_committed_trials()
         by_seed = ciper.pivot_table(index="seed", columns="alpha", values=metric)
         mean, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
         assert f"{metric} {mean:+.3f} [{lo:+.3f}, {hi:+.3f}]" in readme, metric
+
+
+def test_the_coil_tables_in_the_datasets_doc_recompute_from_their_committed_trials():
+    trials, _ = load_results(ROOT / "docs" / "results" / "coil_alpha")
+    doc = (ROOT / "docs" / "datasets.md").read_text()
+    ciper = trials[(trials.method == "ciper") & (trials.status == "finished")]
+    assert len(trials) == 35 and ciper.seed.nunique() == 5 and set(trials.dataset) == {"coil100"}
+    for metric in ("object_acc", "pose_r2", "azimuth_change_r2", "aug_r2"):
+        by_seed = ciper.pivot_table(index="seed", columns="alpha", values=metric)
+        cells = [f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in (mean_ci(by_seed[0.0]), mean_ci(by_seed[1.0]))]
+        m, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
+        assert f"| {metric} | {cells[0]} | {cells[1]} | {m:+.3f} [{lo:+.3f}, {hi:+.3f}] |" in doc, metric
+    untrained = mean_ci(trials[trials.method == "untrained"].object_acc)
+    assert "| untrained encoder | {:.3f} [{:.3f}, {:.3f}] |".format(*untrained) in doc
+    assert f"| colour control (no learning) | {trials[trials.method == 'colour'].object_acc.iloc[0]:.3f} |" in doc
