@@ -28,7 +28,7 @@ format: $(STAMP)
 
 # everything: lint, then every test (real Ray, real trials)
 test: lint
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=15 tests
 
 # the unit tier (tests not marked slow): no Ray, no study, no training on a preset
 test-fast: $(STAMP)

@@ -13,6 +13,9 @@ references and controls, and the command that reproduces it. A run that several
 studies share (same config and seed) is counted once, where it first appears; the
 paper's claims are each said to be reproduced or not reproduced.
 `--no-run` writes the document from the results already in the storage.
+`--coil DIR` (COIL-100's photographs) adds the photographs' sections: coil_alpha on the `coil`
+and `coil_grey` presets and view_source on `coil`, in <storage>/coil and <storage>/coil_grey,
+with --seeds and `--coil-set key=value ...` passed on (the world's --set keys are not).
 Exits 1 if a study failed (the document is still written, naming it).
 """
 
@@ -50,6 +53,13 @@ from ciper.records import atomic_write_bytes, code_version
 class Section:
     title: str
     study: str  # the study that answers it; its report (ciper.study.spec.REPORTS) gives the verdicts
+    preset: str | None = None  # a preset of its own (COIL-100's), else the command's --preset
+    folder: str = ""  # a sub-folder of the storage for its results (the same study on other data)
+
+    @property
+    def on_photographs(self) -> bool:
+        """Runs on COIL-100's photographs, which --coil gives (the section says how, without it)."""
+        return self.preset is not None
 
     @property
     def module(self):
@@ -65,6 +75,18 @@ SECTIONS = [
     Section("Augmentation removal: what does each augmentation contribute?", "aug_ablation"),
     Section("Natural view changes: what do time pairs teach that 2D augmentations cannot?", "view_source"),
 ]
+# the paper's turning objects photographed (--coil DIR): the alpha question on the coil preset, again
+# with colour taken away and wide pose gaps (coil_grey: controls far from ceiling), and the view source
+PHOTOGRAPHS = [
+    Section("Real photographs (COIL-100): alpha 0 against 1", "coil_alpha", "coil", "coil"),
+    Section(
+        "Real photographs without colour (COIL-100, coil_grey): alpha 0 against 1",
+        "coil_alpha",
+        "coil_grey",
+        "coil_grey",
+    ),
+    Section("Real photographs (COIL-100): time pairs against synthetic pairs", "view_source", "coil", "coil"),
+]
 
 
 def parse(argv):
@@ -73,33 +95,57 @@ def parse(argv):
     ap.add_argument("--storage", default="results", help="the studies' results root (default results/)")
     ap.add_argument("--out", default=None, help="where FINDINGS.md and its figures go (default: --storage)")
     ap.add_argument("--no-run", action="store_true", help="write the document from the results already there")
+    ap.add_argument("--coil", default=None, help="COIL-100's folder of obj<K>__<A>.png: adds the photographs' sections")
+    ap.add_argument(
+        "--coil-set", nargs="*", default=[], help="key=value settings for the COIL studies only (e.g. max_objects=10)"
+    )
     return ap.parse_known_args(argv)
+
+
+def sections(args) -> list[Section]:
+    """The world's sections, then the photographs' where --coil gives them."""
+    return SECTIONS + (PHOTOGRAPHS if args.coil else [])
+
+
+def study_args(sec: Section, args, passed: list[str]) -> list[str]:
+    """The options of sec's study command: the command's own for a world section; for a photographs
+    section its preset and folder, the COIL folder and --coil-set, and only --seeds of the rest (the
+    world's --set keys, such as world_frames, mean nothing on photographs)."""
+    storage = str(Path(args.storage) / sec.folder) if sec.folder else args.storage
+    if not sec.on_photographs:
+        return ["--preset", args.preset, "--storage", storage, *passed]
+    seeds = [a for i, a in enumerate(passed) if a.startswith("--seeds") or (i and passed[i - 1] == "--seeds")]
+    return ["--preset", sec.preset, "--storage", storage, *seeds, "--set", f"data_dir={args.coil}", *args.coil_set]
 
 
 def run_studies(args, passed: list[str]) -> dict[str, str]:
     """Run (or resume) every study in its own process; {study: why it failed} for those that did."""
     failed = {}
-    for name in dict.fromkeys(s.study for s in SECTIONS):
-        cmd = [sys.executable, "-m", "studies", name, "--preset", args.preset, "--storage", args.storage, *passed]
+    runs = {(s.study, s.folder): s for s in sections(args)}  # a study shared by two sections runs once
+    for (name, folder), sec in runs.items():
+        cmd = [sys.executable, "-m", "studies", name, *study_args(sec, args, passed)]
         print(f"[findings] {' '.join(cmd[1:])}", flush=True)
         rc = subprocess.run(cmd).returncode
         if rc != 0:
-            failed[name] = f"`python -m studies {name}` exited with {rc}"
+            failed[(name, folder)] = f"`python -m studies {name}` exited with {rc}"
     return failed
 
 
-def command(study: str, args, passed: list[str]) -> str:
+def command(study: str, args, passed: list[str], sec: Section | None = None) -> str:
     """The study's command (its results go to results/ unless --storage says otherwise)."""
+    if sec is not None and sec.on_photographs:
+        options = study_args(sec, args, passed)
+        return f"python -m studies {study} " + " ".join(options[:2] + options[4:])  # without --storage
     extra = " ".join(passed)
     return f"python -m studies {study} --preset {args.preset}" + (f" {extra}" if extra else "")
 
 
-def _figure(study_dir: Path, name: str, out: Path) -> str | None:
+def _figure(study_dir: Path, name: str, out: Path, folder: str = "") -> str | None:
     """Copy a study's figure next to FINDINGS.md (when --out is elsewhere); its relative path."""
     src = study_dir / name
     if not src.exists():
         return None
-    rel = Path(study_dir.name) / name
+    rel = Path(folder) / study_dir.name / name
     if (out / rel).resolve() != src.resolve():
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, out / rel)
@@ -117,18 +163,19 @@ def finished(storage: Path, study: str) -> pd.DataFrame:
 
 def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, shared: pd.DataFrame) -> list[str]:
     lines = [f"## {sec.title}", ""]
+    storage = storage / sec.folder
     study_dir = storage / sec.study
     done, reference_rows = split_references(finished(storage, sec.study))
-    if sec.study in failed:
-        lines += [f"**The study {sec.study} failed:** {failed[sec.study]}; see its log above.", ""]
+    if (sec.study, sec.folder) in failed:
+        lines += [f"**The study {sec.study} failed:** {failed[(sec.study, sec.folder)]}; see its log above.", ""]
     if done.empty:
         return lines + [
             f"No finished trials in {study_dir}.",
             "",
-            f"Reproduce: `{command(sec.study, args, passed)}`",
+            f"Reproduce: `{command(sec.study, args, passed, sec)}`",
             "",
         ]
-    fig = _figure(study_dir, sec.module.FIGURE, out)
+    fig = _figure(study_dir, sec.module.FIGURE, out, sec.folder)
     refs = reference_summary(reference_rows, METRICS)
     metrics = [m for m in METRICS if m in done and done[m].notna().any()]
     margins = read_margins(study_dir)
@@ -157,10 +204,20 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
         "",
         *shortcut_flags(summarise(done, ["seed"], metrics).mean(numeric_only=True).to_frame().T, refs, metrics),
         "",
-        f"Reproduce: `{command(sec.study, args, passed)}`",
+        f"Reproduce: `{command(sec.study, args, passed, sec)}`",
         "",
     ]
     return lines
+
+
+PHOTOGRAPHS_MISSING = [
+    "## Real photographs (COIL-100)",
+    "",
+    "Not run: give COIL-100's folder of `obj<K>__<A>.png` files with `--coil DIR` (docs/datasets.md says "
+    "where to get it) to add the alpha question on the photographs, with and without colour, and time "
+    "pairs against synthetic pairs.",
+    "",
+]
 
 
 STRUCTURE_COLUMNS = {
@@ -277,9 +334,12 @@ def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Pat
     out.mkdir(parents=True, exist_ok=True)
     tables = {sec.study: finished(storage, sec.study) for sec in SECTIONS}
     shared = shared_runs(tables)
-    body = []
-    for sec in SECTIONS:
-        body += section(sec, storage, out, args, passed, failed, shared)
+    body = [line for sec in SECTIONS for line in section(sec, storage, out, args, passed, failed, shared)]
+    photographs = [
+        line
+        for sec in sections(args)[len(SECTIONS) :]
+        for line in section(sec, storage, out, args, passed, failed, shared)
+    ]
     structure_lines, structure_table = structure_section(storage, out, args, passed)
     alpha_table = claims.alpha_verdicts(tables["alpha_sweep"], read_margins(storage / "alpha_sweep"))
     lines = [
@@ -308,6 +368,7 @@ def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Pat
         *counted_once(tables, shared),
         *body,
         *structure_lines,
+        *(photographs or PHOTOGRAPHS_MISSING),
     ]
     path = out / "FINDINGS.md"
     atomic_write_bytes(path, ("\n".join(lines) + "\n").encode())
@@ -324,7 +385,8 @@ def main(argv=None) -> int:
     path = write_findings(args, passed, failed, time.time() - t0)
     print(f"findings: {path}")
     if failed:
-        print(f"error: {len(failed)} studies failed: {', '.join(failed)}", file=sys.stderr)
+        names = ", ".join(f"{folder}/{name}" if folder else name for name, folder in failed)
+        print(f"error: {len(failed)} studies failed: {names}", file=sys.stderr)
         return 1
     return 0
 

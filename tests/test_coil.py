@@ -124,3 +124,31 @@ def test_a_coil_run_trains_and_reads_out_the_azimuth(tmp_path):
         assert isinstance(metrics[key], float) and metrics[key] == metrics[key], key  # measured, not NaN
     assert metrics["object_acc"] > 0.25  # above chance among 4 objects
     assert "rot_r2=nan" in p.stdout and "azimuth_change_r2=nan" not in p.stdout
+
+
+@pytest.mark.slow
+def test_findings_with_coil_writes_the_photographs_sections_from_their_own_storage(tmp_path):
+    """The study runs with the options findings gives it (its preset and folder, the COIL folder,
+    --seeds and --coil-set, never the world's --set); then `--no-run --coil` writes its section, and
+    the sections without trials say how to run them."""
+    from analysis.findings import PHOTOGRAPHS, parse, study_args
+
+    storage = tmp_path / "results"
+    coil_set = ["max_objects=4", "image_size=16", "epochs=1", "latent_dim=32"]
+    argv = ["--preset", "smoke", "--storage", str(storage), "--coil", str(COIL), "--coil-set", *coil_set]
+    args, passed = parse([*argv, "--seeds", "2", "--set", "world_frames=20"])
+    options = study_args(PHOTOGRAPHS[0], args, passed)
+    assert options[:4] == ["--preset", "coil", "--storage", str(storage / "coil")] and "world_frames=20" not in options
+    run = subprocess.run(
+        [sys.executable, "-m", "studies", "coil_alpha", *options], cwd=ROOT, env=ENV, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    cmd = [sys.executable, "-m", "analysis.findings", *argv, "--no-run", "--seeds", "2", "--out", str(tmp_path / "doc")]
+    p = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-3000:]
+    doc = (tmp_path / "doc" / "FINDINGS.md").read_text()
+    coil, grey, views = doc.split("\n## Real photographs")[1:]
+    assert "alpha = 1 vs 0, object_acc" in coil and "| colour control (no learning)" in coil and "n=2" in coil
+    assert (tmp_path / "doc" / "coil" / "coil_alpha" / "alpha_metrics.png").stat().st_size > 1000
+    assert "No finished trials" in grey and "--preset coil_grey --seeds 2 --set data_dir=" in grey
+    assert "Reproduce: `python -m studies view_source --preset coil" in views
