@@ -22,6 +22,7 @@ Exits 1 if a study failed (the document is still written, naming it).
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -170,7 +171,8 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
         lines += [f"**The study {sec.study} failed:** {failed[(sec.study, sec.folder)]}; see its log above.", ""]
     if done.empty:
         return lines + [
-            f"No finished trials in {study_dir}.",
+            f"Not run yet: no finished trials of {sec.study} in the storage"
+            + (f"'s {sec.folder}/ folder." if sec.folder else "."),
             "",
             f"Reproduce: `{command(sec.study, args, passed, sec)}`",
             "",
@@ -185,7 +187,8 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
     lines += [
         f"{len(done)} finished trials ({done.seed.nunique()} seeds per condition, "
         f"{done.train_time.sum() / 60:.0f} min of trial time); "
-        f"code {', '.join(sorted(done.code_version.dropna().unique()))}; full report: `{sec.study}/report.md`.",
+        f"code {', '.join(sorted(done.code_version.dropna().unique()))}; machine: {_machine(study_dir)}; "
+        f"full report: `{Path(sec.folder) / sec.study}/report.md`.",
         "",
     ]
     if again:
@@ -204,10 +207,26 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
         "",
         *shortcut_flags(summarise(done, ["seed"], metrics).mean(numeric_only=True).to_frame().T, refs, metrics),
         "",
-        f"Reproduce: `{command(sec.study, args, passed, sec)}`",
+        f"Reproduce: `{command(sec.study, args, with_seeds(passed, done), sec)}`",
         "",
     ]
     return lines
+
+
+def _machine(study_dir: Path) -> str:
+    """The machine the study's driver ran on, as its run.json records it."""
+    try:
+        return json.loads((study_dir / "run.json").read_text())["machine"]
+    except (OSError, ValueError, KeyError):
+        return "not recorded in its run.json"
+
+
+def with_seeds(passed: list[str], done: pd.DataFrame) -> list[str]:
+    """The study options, with --seeds set to the seeds its trials ran where the options leave them
+    to the study's default: a reproduce line reruns what the section shows."""
+    if any(a.startswith("--seeds") for a in passed):
+        return passed
+    return [*passed, "--seeds", str(done.seed.nunique())]
 
 
 PHOTOGRAPHS_MISSING = [
@@ -299,6 +318,7 @@ def structure_section(storage: Path, out: Path, args, passed) -> tuple[list[str]
         done = done[done[key].isin(landmarks(done, key))]
         rows = _structure_rows(study_dir, done, [key])
         if rows.empty:
+            lines += [f"{name} has finished trials but no checkpoints in its ray/ folder to measure.", ""]
             continue
         rows = rows.sort_values(key, key=lambda v: v.map(str) if v.dtype == object else v, kind="stable")
         fig = _figure(study_dir, MAPS_FIGURE, out)
@@ -347,9 +367,11 @@ def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Pat
         "",
         f"Written by `python -m analysis.findings --preset {args.preset}"
         + (f" {' '.join(passed)}" if passed else "")
+        + (f" --coil {args.coil}" if args.coil else "")
         + (" --no-run" if args.no_run else "")
         + f"` at code {code_version()} on {time.strftime('%Y-%m-%d')}, "
-        f"machine: {machine()}; {seconds / 60:.0f} min for this call (trials run by earlier calls not counted; "
+        f"on {machine()} (each section names its trials' machine); {seconds / 60:.0f} min for this call "
+        "(trials run by earlier calls not counted; "
         "each section gives its trials' time and the code that ran them). "
         "Each section names the command that reproduces its study (add `--storage DIR` for another folder).",
         "",

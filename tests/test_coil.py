@@ -150,5 +150,8 @@ def test_findings_with_coil_writes_the_photographs_sections_from_their_own_stora
     coil, grey, views = doc.split("\n## Real photographs")[1:]
     assert "alpha = 1 vs 0, object_acc" in coil and "| colour control (no learning)" in coil and "n=2" in coil
     assert (tmp_path / "doc" / "coil" / "coil_alpha" / "alpha_metrics.png").stat().st_size > 1000
-    assert "No finished trials" in grey and "--preset coil_grey --seeds 2 --set data_dir=" in grey
+    assert (
+        "Not run yet: no finished trials of coil_alpha in the storage's coil_grey/ folder." in grey
+        and "--preset coil_grey --seeds 2 --set data_dir=" in grey
+    )
     assert "Reproduce: `python -m studies view_source --preset coil" in views
