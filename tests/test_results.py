@@ -66,3 +66,17 @@ def test_the_coil_tables_in_the_datasets_doc_recompute_from_their_committed_tria
     untrained = mean_ci(trials[trials.method == "untrained"].object_acc)
     assert "| untrained encoder | {:.3f} [{:.3f}, {:.3f}] |".format(*untrained) in doc
     assert f"| colour control (no learning) | {trials[trials.method == 'colour'].object_acc.iloc[0]:.3f} |" in doc
+
+
+def test_the_grey_coil_tables_in_the_datasets_doc_recompute_from_their_committed_trials():
+    trials, _ = load_results(ROOT / "docs" / "results" / "coil_grey_alpha")
+    doc = (ROOT / "docs" / "datasets.md").read_text()
+    ciper = trials[(trials.method == "ciper") & (trials.status == "finished")]
+    assert len(trials) == 21 and set(trials.image_colour) == {"grey"} and set(trials.split_blocks) == {2}
+    for metric in ("object_acc", "aug_r2"):
+        by_seed = ciper.pivot_table(index="seed", columns="alpha", values=metric)
+        m, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
+        assert f"| {metric} | " in doc and f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}] |" in doc, metric
+    best_encoder = max(mean_ci(trials[trials.method == k].object_acc)[0] for k in ("ciper", "object_supervised"))
+    pixels = trials[trials.method == "pixels"].object_acc.iloc[0]
+    assert best_encoder < pixels and f"| pixel control (no learning) | {pixels:.3f} |" in doc
