@@ -23,6 +23,8 @@ from analysis.stats import paired_difference, summarise
 FIGURE = "views.png"  # the key figure (FINDINGS.md shows it)
 POSE = ("rot_r2", "pose_r2/rotation", "quat_r2_mlp")
 
+# said where the data has no 3D rotations (a turntable): the primary read-outs are then NaN
+NO_PRIMARY = f"- none: {', '.join(POSE)} need 3D rotations, which this data has none of; every contrast is secondary"
 SOURCES = {"time+synthetic": "time pairs", "synthetic": "synthetic only"}
 GEOMETRY = {"crop", "flip", "rotation"}  # the ops that move pixels; the others change colour only
 
@@ -125,7 +127,7 @@ def analyse(
         "",
         "Primary, CIPER's gain on the pose read-outs per source of pairs:",
         "",
-        *families.lines(verdicts, PRIMARY),
+        *(families.lines(verdicts, PRIMARY) or [NO_PRIMARY]),
         "",
         f"Secondary ({families.summary(verdicts)}):",
         "",
@@ -151,7 +153,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
         "CIPER's gain over contrastive-only on the pose read-outs, per source of pairs, paired by seed, "
         f"Holm across the {families.count(table, PRIMARY)}:",
         "",
-        *families.lines(table, PRIMARY),
+        *(families.lines(table, PRIMARY) or [NO_PRIMARY]),
         "",
         *families.lines(between),
         "",

@@ -80,3 +80,15 @@ def test_the_grey_coil_tables_in_the_datasets_doc_recompute_from_their_committed
     best_encoder = max(mean_ci(trials[trials.method == k].object_acc)[0] for k in ("ciper", "object_supervised"))
     pixels = trials[trials.method == "pixels"].object_acc.iloc[0]
     assert best_encoder < pixels and f"| pixel control (no learning) | {pixels:.3f} |" in doc
+
+
+def test_the_coil_view_source_table_recomputes_from_its_committed_trials():
+    trials, _ = load_results(ROOT / "docs" / "results" / "coil_view_source")
+    doc = (ROOT / "docs" / "datasets.md").read_text()
+    ciper = trials[trials.method == "ciper"].copy()
+    assert len(trials) == 51 and set(trials.status) == {"finished"} and ciper.seed.nunique() == 3
+    ciper["ops"] = ["geometry + colour" if "crop" in str(a) else "colour only" for a in ciper.aug_order]
+    for (condition, ops), rows in ciper.groupby(["condition", "ops"]):
+        by_seed = rows.pivot_table(index="seed", columns="alpha", values="object_acc")
+        m, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
+        assert f"| {condition} | {ops} | " in doc and f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}] |" in doc, (condition, ops)
