@@ -40,7 +40,7 @@ from analysis.maps import FIGURE as MAPS_FIGURE
 from analysis.maps import landmarks
 from analysis.plots import METRICS
 from analysis.references import LABEL, config_of, reference_lines, reference_summary, shortcut_flags, split_references
-from analysis.report import report_module
+from analysis.report import condition_keys, report_module
 from analysis.shared import counted_once, shared_lines, shared_runs
 from analysis.stats import mean_ci, summarise
 from analysis.structure import analyse_checkpoint, analyse_reference
@@ -205,7 +205,7 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
         "",
         *reference_lines(refs, metrics),
         "",
-        *shortcut_flags(summarise(done, ["seed"], metrics).mean(numeric_only=True).to_frame().T, refs, metrics),
+        *shortcut_flags(summarise(done, condition_keys(done), metrics), refs, metrics),
         "",
         f"Reproduce: `{command(sec.study, args, with_seeds(passed, done), sec)}`",
         "",

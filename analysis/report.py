@@ -104,14 +104,19 @@ def build_report(
     return path
 
 
+def condition_keys(done) -> list[str]:
+    """The columns that tell a study's trained conditions apart (a shortcut flag compares each)."""
+    keys = [c for c in ("condition", "alpha", "head_mode", "latent_dim") if c in done and done[c].nunique() > 1]
+    return keys or ["method"]
+
+
 def controls_section(done, refs) -> list[str]:
     """The references and controls on the study's probes, and a warning for every metric a
     no-learning control nearly matches."""
     if refs is None:
         return ["## References and controls", "", "(this study ran none: --no-references)", ""]
     metrics = [m for m in METRICS if m in done and done[m].notna().any()]
-    keys = [c for c in ("condition", "alpha", "head_mode", "latent_dim") if c in done and done[c].nunique() > 1]
-    summary = summarise(done, keys or ["method"], metrics)
+    summary = summarise(done, condition_keys(done), metrics)
     flags = shortcut_flags(summary, refs, metrics)
     return [
         "## References and controls",

@@ -13,7 +13,7 @@ What must hold (declared before the runs, each a 3-seed mean): the object-superv
     CIPER above contrastive-only on pose_r2 with a paired 95 % CI that excludes 0. These are
     thresholds on means, not equivalence claims; the report's verdicts use the default margins.
 Seeds: 3. The paired pose_r2 difference alpha 1 - 0 had an SD of 0.027 over 3 seeds
-    (docs/results/alpha_sweep): seeds_for_power(0.027, 0.074) = 4 seeds find a gain of the
+    (docs/findings/alpha_sweep): seeds_for_power(0.027, 0.074) = 4 seeds find a gain of the
     measured 0.074 with 80 % power, seeds_for_power(0.027, 0.05) = 5 one of 0.05: at 3 seeds
     the check has less than 80 % power for a gain of that size. `make run` (the alpha study at 3 seeds) holds
     these same trials among its own.

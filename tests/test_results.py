@@ -5,7 +5,7 @@ from helpers import ROOT
 from analysis.stats import mean_ci
 from ciper.study import load_results
 
-RESULTS = ROOT / "docs" / "results" / "alpha_sweep"
+RESULTS = ROOT / "docs" / "findings" / "alpha_sweep"
 
 
 def test_the_readme_results_table_and_primary_contrast_recompute_from_the_committed_trials():
@@ -54,7 +54,7 @@ def test_the_second_worlds_protocol_check_recomputes_from_its_committed_trials()
 
 
 def test_the_coil_tables_in_the_datasets_doc_recompute_from_their_committed_trials():
-    trials, _ = load_results(ROOT / "docs" / "results" / "coil_alpha")
+    trials, _ = load_results(ROOT / "docs" / "findings" / "coil" / "coil_alpha")
     doc = (ROOT / "docs" / "datasets.md").read_text()
     ciper = trials[(trials.method == "ciper") & (trials.status == "finished")]
     assert len(trials) == 35 and ciper.seed.nunique() == 5 and set(trials.dataset) == {"coil100"}
@@ -69,7 +69,7 @@ def test_the_coil_tables_in_the_datasets_doc_recompute_from_their_committed_tria
 
 
 def test_the_grey_coil_tables_in_the_datasets_doc_recompute_from_their_committed_trials():
-    trials, _ = load_results(ROOT / "docs" / "results" / "coil_grey_alpha")
+    trials, _ = load_results(ROOT / "docs" / "findings" / "coil_grey" / "coil_alpha")
     doc = (ROOT / "docs" / "datasets.md").read_text()
     ciper = trials[(trials.method == "ciper") & (trials.status == "finished")]
     assert len(trials) == 21 and set(trials.image_colour) == {"grey"} and set(trials.split_blocks) == {2}
@@ -83,7 +83,7 @@ def test_the_grey_coil_tables_in_the_datasets_doc_recompute_from_their_committed
 
 
 def test_the_coil_view_source_table_recomputes_from_its_committed_trials():
-    trials, _ = load_results(ROOT / "docs" / "results" / "coil_view_source")
+    trials, _ = load_results(ROOT / "docs" / "findings" / "coil" / "view_source")
     doc = (ROOT / "docs" / "datasets.md").read_text()
     ciper = trials[trials.method == "ciper"].copy()
     assert len(trials) == 51 and set(trials.status) == {"finished"} and ciper.seed.nunique() == 3
