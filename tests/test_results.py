@@ -92,3 +92,31 @@ def test_the_coil_view_source_table_recomputes_from_its_committed_trials():
         by_seed = rows.pivot_table(index="seed", columns="alpha", values="object_acc")
         m, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
         assert f"| {condition} | {ops} | " in doc and f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}] |" in doc, (condition, ops)
+
+
+def test_the_48px_protocol_check_recomputes_from_its_committed_trials():
+    trials, _ = load_results(ROOT / "docs" / "results" / "protocol_check_48px")
+    readme, protocol = (ROOT / "README.md").read_text(), (ROOT / "docs" / "protocol.md").read_text()
+    assert len(trials) == 21 and set(trials.image_size) == {48} and set(trials.status) == {"finished"}
+    supervised = mean_ci(trials[trials.method == "object_supervised"].object_acc)
+    assert supervised[0] >= 0.6 and "{:.3f} [{:.3f}, {:.3f}]".format(*supervised) in readme
+    ciper = trials[trials.method == "ciper"]
+    by_seed = ciper.pivot_table(index="seed", columns="alpha", values="pose_r2")
+    m, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
+    assert lo > 0 and f"pose_r2 alpha 1 - 0 {m:+.3f} [{lo:+.3f}, {hi:+.3f}]" in protocol
+    best_control = max(trials[trials.method == k].object_acc.mean() for k in ("pixels", "colour"))
+    assert all(ciper[ciper.alpha == a].object_acc.mean() >= best_control + 0.15 for a in (0.0, 1.0))
+
+
+def test_the_committed_findings_document_is_what_its_raw_tables_give(tmp_path):
+    """FINDINGS.md, less its header line (code version, date, machine), comes out of the tables beside it."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "analysis.findings", "--preset", "cpu", "--storage", "docs/findings"]
+    cmd += ["--no-run", "--coil", "data/coil-100", "--out", str(tmp_path)]
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-2000:]
+    written = (tmp_path / "FINDINGS.md").read_text().splitlines()
+    committed = (ROOT / "docs" / "findings" / "FINDINGS.md").read_text().splitlines()
+    assert written[3:] == committed[3:] and written[0] == committed[0] == "# CIPER findings"
