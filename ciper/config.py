@@ -258,6 +258,9 @@ def _coerce(name: str, value, hint):
 
 
 # ---- presets -------------------------------------------------------------
+_COIL = dict(
+    dataset="coil100", image_size=32, time_window=3, split_blocks=4, latent_dim=128, epochs=25, eval_images=0, knn_k=10
+)
 PRESETS: dict[str, dict] = {
     # seconds: a tiny world, one short epoch; for tests and smoke studies
     "smoke": dict(
@@ -279,30 +282,10 @@ PRESETS: dict[str, dict] = {
     "cpu": dict(latent_dim=128, epochs=12),
     # COIL-100's photographs (give data_dir): 72 poses an object, pairs of poses within 15 degrees, four
     # held-out pose blocks an object; about a minute a trial on 2 cores, like cpu (README, "Real photographs")
-    "coil": dict(
-        dataset="coil100",
-        image_size=32,
-        time_window=3,
-        split_blocks=4,
-        latent_dim=128,
-        epochs=25,
-        eval_images=0,
-        knn_k=10,
-    ),
+    "coil": _COIL,
     # the coil preset with colour taken away and wide pose gaps, so that no-learning controls are far
-    # from ceiling: grey images, two held-out arcs of 90 degrees an object (train on two arcs of 60)
-    "coil_grey": dict(
-        dataset="coil100",
-        image_size=32,
-        image_colour="grey",
-        time_window=3,
-        split_blocks=2,
-        test_fraction=0.5,
-        latent_dim=128,
-        epochs=25,
-        eval_images=0,
-        knn_k=10,
-    ),
+    # from ceiling: grey images, two held-out arcs of 90 degrees an object (trained: two arcs of 12 poses)
+    "coil_grey": {**_COIL, "image_colour": "grey", "split_blocks": 2, "test_fraction": 0.5},
     # the 3D world at 64x64 with 50 objects and the CIFAR ResNet18: clear effects on one GPU in minutes
     "gpu": dict(
         image_size=64,
