@@ -151,7 +151,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
     between = table[(table.compares == "source") & (table.metric == "rot_r2")]
     return [
         "CIPER's gain over contrastive-only on the pose read-outs, per source of pairs, paired by seed, "
-        f"Holm across the {families.count(table, PRIMARY)}:",
+        + (f"Holm across the {n}:" if (n := families.count(table, PRIMARY)) else "no primary contrasts:"),
         "",
         *(families.lines(table, PRIMARY) or [NO_PRIMARY]),
         "",
