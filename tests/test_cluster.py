@@ -1,6 +1,5 @@
 """The cluster path for real: two Ray nodes on this machine, a smoke study with --address."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,28 +12,24 @@ from ciper.study import load_results
 pytestmark = pytest.mark.slow  # a real Ray and real trials: make test-fast leaves these out
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = "6391"
-
-
-def _ray(*args, env):
-    bin_dir = Path(sys.executable).parent
-    exe = str(bin_dir / "ray") if (bin_dir / "ray").exists() else shutil.which("ray")
-    return subprocess.run([exe, *args], capture_output=True, text=True, env=env, timeout=600)
 
 
 @pytest.fixture
-def two_nodes(tmp_path):
-    env = ENV
-    head = _ray(
-        "start", "--head", f"--port={PORT}", "--num-cpus=1", "--num-gpus=0", "--include-dashboard=false", env=env
+def two_nodes():
+    """A head and a worker node of one CPU each, started with Ray's own test cluster. Shutting it
+    down stops only these two nodes, never another Ray on the machine (`ray stop` would)."""
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(
+        initialize_head=True,
+        head_node_args={"num_cpus": 1, "num_gpus": 0, "include_dashboard": False},
+        shutdown_at_exit=False,
     )
-    assert head.returncode == 0, head.stderr[-2000:]
     try:
-        worker = _ray("start", f"--address=127.0.0.1:{PORT}", "--num-cpus=1", "--num-gpus=0", env=env)
-        assert worker.returncode == 0, worker.stderr[-2000:]
-        yield f"127.0.0.1:{PORT}", env
+        cluster.add_node(num_cpus=1, num_gpus=0)
+        yield cluster.address, ENV
     finally:
-        _ray("stop", "--force", env=env)
+        cluster.shutdown()
 
 
 def test_smoke_study_on_two_nodes(two_nodes, tmp_path):
