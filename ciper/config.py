@@ -277,9 +277,10 @@ PRESETS: dict[str, dict] = {
         knn_k=5,
         time_window=10,
     ),
-    # the built-in 3D world on a 2-core CPU in about a minute a trial (the default): 12 epochs, 744
-    # steps, the budget at which an object-supervised encoder recognises objects on unseen sequences
-    "cpu": dict(latent_dim=128, epochs=12),
+    # the built-in 3D world on a 2-core CPU (the default): 48x48 images, 12 epochs, 744 steps; the
+    # image size at which an object-supervised encoder recognises objects on unseen sequences
+    # (docs/protocol.md, "How the built-in world was chosen")
+    "cpu": dict(image_size=48, latent_dim=128, epochs=12),
     # COIL-100's photographs (give data_dir): 72 poses an object, pairs of poses within 15 degrees, four
     # held-out pose blocks an object; about a minute a trial on 2 cores, like cpu (README, "Real photographs")
     "coil": _COIL,
