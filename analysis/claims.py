@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import alpha, families
+from analysis import alpha, families, views
 from analysis.families import PRIMARY, SECONDARY, Comparison
 from analysis.references import split_references
 
@@ -29,13 +29,17 @@ STRUCTURE_PRIMARY = ("between_objects", "separation")
 GAIN, NO_COST = "gain", "no cost"
 
 
-def says(claim: str, row, wants: str = GAIN) -> str:
-    """'- <claim>: **reproduced** (<metric> <verdict sentence>)' or **not reproduced**."""
+PAPER, OPEN = ("reproduced", "not reproduced"), ("shown", "not shown")  # a paper's claim; an open question
+
+
+def says(claim: str, row, wants: str = GAIN, words: tuple[str, str] = PAPER) -> str:
+    """'- <claim>: **reproduced** (<metric> <verdict sentence>)' or **not reproduced** (with
+    words=OPEN, for a hypothesis the paper leaves open: **shown** or **not shown**)."""
     if row is None:
         return f"- {claim}: **not tested** (the study that measures it has no finished trials)"
     gain = row.verdict == "differs" and row["diff"] > 0
     ok = gain if wants == GAIN else gain or row.verdict == "equivalent"
-    return f"- {claim}: **{'reproduced' if ok else 'not reproduced'}** ({row.metric}: {row.sentence})"
+    return f"- {claim}: **{words[0] if ok else words[1]}** ({row.metric}: {row.sentence})"
 
 
 def _row(table: pd.DataFrame | None, label: str, metric: str):
@@ -54,7 +58,8 @@ def alpha_verdicts(trials: pd.DataFrame, margins: dict | None = None) -> pd.Data
 
 
 def alpha_claims(table: pd.DataFrame | None) -> list[str]:
-    """The paper's central claims, from the alpha study's primary contrasts (analysis/alpha.py)."""
+    """The paper's claims on alpha, from the alpha study's contrasts (analysis/alpha.py): its central
+    ones are primary there; session accuracy is secondary."""
     at1 = "alpha = 1 vs 0"
     return [
         says("CIPER (alpha = 1) keeps more pose information than contrastive-only", _row(table, at1, "pose_r2")),
@@ -64,7 +69,28 @@ def alpha_claims(table: pd.DataFrame | None) -> list[str]:
             _row(table, at1, "object_acc"),
             NO_COST,
         ),
+        says("... and classifies the session (the lighting) better", _row(table, at1, "session_acc")),
     ]
+
+
+def views_verdicts(trials: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame | None:
+    """The view-source study's verdicts (analysis/views.py) from its finished trials, if it has any."""
+    done, _ = split_references(trials)
+    if done.empty or not {"alpha", "pairs", "aug_order"} <= set(done):
+        return None
+    return views.judged(done, margins)
+
+
+def views_claims(table: pd.DataFrame | None) -> list[str]:
+    """The open question of natural view changes as a hypothesis: at alpha = 1, time pairs teach more
+    of the relative 3D rotation than synthetic pairs with the same ops (analysis/views.py, secondary)."""
+    claim = "Natural view changes teach CIPER what synthetic augmentations cannot (more rot_r2 from {})"
+    if table is None or table.empty:
+        return [says(claim.format("time pairs than from synthetic pairs with the same ops"), None)]
+    rows = table[(table.compares == "source") & (table.metric == "rot_r2")]
+    if rows.empty:
+        return [f"- {claim.format('time pairs')}: **not tested** (the data has no 3D rotations to read)"]
+    return [says(claim.format(r.label.removeprefix("alpha = 1: ")), r, words=OPEN) for _, r in rows.iterrows()]
 
 
 def structure_verdicts(rows: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:

@@ -374,6 +374,7 @@ def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Pat
     ]
     structure_lines, structure_table = structure_section(storage, out, args, passed)
     alpha_table = claims.alpha_verdicts(tables["alpha_sweep"], read_margins(storage / "alpha_sweep"))
+    views_table = claims.views_verdicts(tables["view_source"], read_margins(storage / "view_source"))
     lines = [
         "# CIPER findings",
         "",
@@ -398,6 +399,10 @@ def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Pat
         "",
         *claims.alpha_claims(alpha_table),
         *claims.structure_claims(structure_table),
+        "",
+        "### The open question of natural view changes, as a hypothesis",
+        "",
+        *claims.views_claims(views_table),
         "",
         *counted_once(tables, shared),
         *body,

@@ -97,6 +97,7 @@ def test_findings_command_on_the_smoke_preset_writes_every_section(tmp_path):
         assert "| untrained encoder" in sec and "| object-supervised encoder" in sec and "[" in sec
         assert "p_holm=" in sec and re.search(r": (differs|equivalent within ±[\d.]+|inconclusive)\n", sec), sec[:80]
     assert "### The paper's claims here" in doc and "### Trials counted once" in doc
+    assert "### The open question of natural view changes, as a hypothesis" in doc
     assert "Friedman blocked by seed" in doc and "Kruskal" not in doc  # the order study pairs by seed
     assert "jitter's sub-ops differ by at most" in doc  # the order section explains itself
     # each study was run in its own process and left its results and report

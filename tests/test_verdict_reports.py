@@ -221,6 +221,16 @@ def test_heads_removal_and_views_declare_their_primary_families():
     assert v.loc[(gain[0], "object_acc")].family == "secondary"
     between = "alpha = 1: time pairs, pose labels, colour ops only vs synthetic pairs, colour ops only"
     assert v.loc[(between, "rot_r2")].family == "secondary" and v.loc[(between, "rot_r2")].verdict == "differs"
+    # the open question, said as a hypothesis from that contrast, whichever way it falls
+    [said] = claims.views_claims(claims.views_verdicts(src))
+    assert "time pairs, pose labels, colour ops only vs synthetic pairs" in said and "**shown**" in said
+    flat = src.assign(rot_r2=0.1 + rng.normal(0, 0.01, len(src)))
+    assert "**not shown**" in claims.views_claims(claims.views_verdicts(flat))[0]
+    assert (
+        "**not tested** (the data has no 3D rotations"
+        in claims.views_claims(views.judged(src.drop(columns="rot_r2")))[0]
+    )
+    assert "**not tested**" in claims.views_claims(None)[0]
 
 
 def test_margins_are_declared_by_the_study_and_applied_by_metric_suffix(tmp_path):
