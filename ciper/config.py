@@ -282,7 +282,7 @@ PRESETS: dict[str, dict] = {
     # (docs/protocol.md, "How the built-in world was chosen")
     "cpu": dict(image_size=48, latent_dim=128, epochs=12),
     # COIL-100's photographs (give data_dir): 72 poses an object, pairs of poses within 15 degrees, four
-    # held-out pose blocks an object; about a minute a trial on 2 cores, like cpu (README, "Real photographs")
+    # held-out pose blocks an object; about a minute a trial on 2 cores (README, "Real photographs")
     "coil": _COIL,
     # the coil preset with colour taken away and wide pose gaps, so that no-learning controls are far
     # from ceiling: grey images, two held-out arcs of 90 degrees an object (trained: two arcs of 12 poses)

@@ -12,6 +12,7 @@ def test_the_readme_results_table_and_primary_contrast_recompute_from_the_commit
     trials, _ = load_results(RESULTS)
     readme = (ROOT / "README.md").read_text()
     ciper = trials[(trials.method == "ciper") & (trials.status == "finished")]
+    assert set(trials.image_size) == {48} and len(trials) == 36  # the cpu preset, as make run trains it
     for alpha, metric in [(0.0, "object_acc"), (0.0, "pose_r2"), (10.0, "pose_r2"), (1.0, "quat_r2_mlp")]:
         mean, lo, hi = mean_ci(ciper[ciper.alpha == alpha][metric])
         assert f"{mean:.3f} [{lo:.3f}, {hi:.3f}]" in readme, (alpha, metric)
@@ -23,34 +24,49 @@ def test_the_readme_results_table_and_primary_contrast_recompute_from_the_commit
     assert len(by_seed) == 3 and f"pose_r2\n  +{mean:.3f} [+{lo:.3f}, +{hi:.3f}]" in readme
 
 
-def test_the_readme_line_on_another_cpu_recomputes_from_its_committed_trials():
+def test_the_32px_runs_on_two_cpus_recompute_from_their_committed_trials():
     trials, _ = load_results(ROOT / "docs" / "results" / "alpha_sweep_xeon")
-    readme = (ROOT / "README.md").read_text()
-    ciper = trials[(trials.method == "ciper") & (trials.status == "finished")]
-    by_seed = ciper.pivot_table(index="seed", columns="alpha", values="pose_r2")
-    assert len(by_seed) == 3 and len(trials) == 36
-    for alpha in (10.0, 1.0):
-        mean, lo, hi = mean_ci(by_seed[alpha] - by_seed[0.0])
-        assert f"+{mean:.3f} [+{lo:.3f}, +{hi:.3f}]" in readme, alpha
-    # the references that train nothing agree across the two CPUs within what the README says
-    other, _ = load_results(RESULTS)
+    protocol = (ROOT / "docs" / "protocol.md").read_text()
+    other, _ = load_results(ROOT / "docs" / "results" / "alpha_sweep_32px")
+    for table in (trials, other):
+        ciper = table[(table.method == "ciper") & (table.status == "finished")]
+        by_seed = ciper.pivot_table(index="seed", columns="alpha", values="pose_r2")
+        assert len(by_seed) == 3 and len(table) == 36 and set(table.image_size) == {32}
+        mean, lo, hi = mean_ci(by_seed[10.0] - by_seed[0.0])
+        assert f"+{mean:.3f} [+{lo:.3f}, +{hi:.3f}]" in protocol
+    # the references that train nothing agree across the two CPUs within what the doc says
     key = ["method", "seed"]
     for method in ("pixels", "colour", "untrained"):
         a = trials[trials.method == method].sort_values(key).object_acc.to_numpy()
         b = other[other.method == method].sort_values(key).object_acc.to_numpy()
         assert len(a) == 3 and abs(a - b).max() <= 0.0015 + 1e-9, method
-    assert "agree within 0.0015 on every seed" in readme
+    assert "agree within 0.0015 on every seed" in protocol
 
 
-def test_the_second_worlds_protocol_check_recomputes_from_its_committed_trials():
-    trials, _ = load_results(ROOT / "docs" / "results" / "protocol_check_world1")
-    readme = (ROOT / "README.md").read_text()
-    ciper = trials[(trials.method == "ciper") & (trials.status == "finished")]
-    assert len(trials) == 21 and set(trials.world_seed) == {1}
-    for metric in ("pose_r2", "object_acc"):
+def _second_world(folder):
+    trials, _ = load_results(ROOT / "docs" / "results" / folder)
+    assert len(trials) == 21 and set(trials.world_seed) == {1} and set(trials.status) == {"finished"}
+    ciper = trials[trials.method == "ciper"]
+    contrasts = {}
+    for metric in ("pose_r2", "object_acc", "rot_r2"):
         by_seed = ciper.pivot_table(index="seed", columns="alpha", values=metric)
         mean, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
-        assert f"{metric} {mean:+.3f} [{lo:+.3f}, {hi:+.3f}]" in readme, metric
+        contrasts[metric] = f"{metric} {mean:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+    return trials, ciper, contrasts
+
+
+def test_the_second_worlds_protocol_checks_recompute_from_their_committed_trials():
+    readme, protocol = (" ".join((ROOT / doc).read_text().split()) for doc in ("README.md", "docs/protocol.md"))
+    trials, _, contrasts = _second_world("protocol_check_world1")  # at 32x32
+    assert set(trials.image_size) == {32}
+    assert contrasts["pose_r2"] in protocol and contrasts["object_acc"] in protocol
+    trials, ciper, contrasts = _second_world("protocol_check_world1_48px")  # the cpu preset
+    assert set(trials.image_size) == {48}
+    assert contrasts["pose_r2"] in readme and contrasts["rot_r2"] in readme and contrasts["pose_r2"] in protocol
+    supervised = mean_ci(trials[trials.method == "object_supervised"].object_acc)
+    assert supervised[0] >= 0.6 and "{:.3f} [{:.3f}, {:.3f}]".format(*supervised) in readme
+    best_control = max(trials[trials.method == k].object_acc.mean() for k in ("pixels", "colour"))
+    assert all(ciper[ciper.alpha == a].object_acc.mean() >= best_control + 0.15 for a in (0.0, 1.0))
 
 
 def test_the_coil_tables_in_the_datasets_doc_recompute_from_their_committed_trials():
