@@ -128,6 +128,8 @@ class Config:
     # evaluation
     eval_images: int = _f(2000, "evaluation", low=0)  # held-out images used by the probes (0 = all)
     knn_k: int = _f(20, "evaluation", low=1, high=100000)
+    # AdamW steps of the quaternion probes' heads (quat_r2_linear, quat_r2_mlp), early-stopped
+    probe_steps: int = _f(600, "evaluation", low=25, high=100000)
     # run
     seed: int = _f(0, "training", low=0)
     device: str = _f("auto", "execution", choices=DEVICES)
@@ -275,6 +277,7 @@ PRESETS: dict[str, dict] = {
         head_hidden=64,
         eval_images=200,
         knn_k=5,
+        probe_steps=100,
         time_window=10,
     ),
     # the built-in 3D world on a 2-core CPU (the default): 48x48 images, 12 epochs, 744 steps; the

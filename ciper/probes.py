@@ -213,7 +213,7 @@ def evaluate(trained) -> dict:
         m["pose_r2"] = math.nan
     if tr.rotations is not None and tr.has_time:
         m.update(rotation_r2(h_tr, tr, h_te, te, cfg.head_input, cfg.time_window))
-        m.update(quaternion_r2(h_tr, tr, h_te, te))
+        m.update(quaternion_r2(h_tr, tr, h_te, te, cfg.probe_steps))
     else:
         m.update(rot_r2=math.nan, quat_r2_linear=math.nan, quat_r2_mlp=math.nan)
     m.update(turntable_metrics(h_tr, tr, h_te, te, cfg))

@@ -62,7 +62,7 @@ def pooled_r2(pred: torch.Tensor, y: torch.Tensor) -> float:
     return float(r2_score(y.double().numpy(), pred.double().numpy(), multioutput="variance_weighted"))
 
 
-def fit_head(x: torch.Tensor, y: torch.Tensor, hidden: int, validation: torch.Tensor):
+def fit_head(x: torch.Tensor, y: torch.Tensor, hidden: int, validation: torch.Tensor, steps: int = STEPS):
     """A linear head (hidden = 0) or an MLP, MSE with AdamW on targets centred at their training
     mean (the last layer starts at zero, so an uninformative input predicts that mean). The
     rows where `validation` is True are held out, and the head of the step with the lowest
@@ -82,13 +82,13 @@ def fit_head(x: torch.Tensor, y: torch.Tensor, hidden: int, validation: torch.Te
         opt = torch.optim.AdamW(head.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
         g = torch.Generator().manual_seed(SEED)
         best, best_state = float("inf"), copy.deepcopy(head.state_dict())
-        for step in range(STEPS + 1):
+        for step in range(steps + 1):
             if step % CHECK_EVERY == 0:
                 with torch.no_grad():
                     error = nn.functional.mse_loss(head(x_val), y_val - centre).item()
                 if error < best:
                     best, best_state = error, copy.deepcopy(head.state_dict())
-            if step == STEPS:
+            if step == steps:
                 break
             idx = torch.randint(len(x_fit), (min(BATCH, len(x_fit)),), generator=g)
             with torch.enable_grad():
@@ -100,8 +100,9 @@ def fit_head(x: torch.Tensor, y: torch.Tensor, hidden: int, validation: torch.Te
     return lambda q: head.eval()(q) + centre
 
 
-def quaternion_r2(h_tr: torch.Tensor, tr, h_te: torch.Tensor, te) -> dict:
-    """quat_r2_linear and quat_r2_mlp: see the module docstring. tr, te: ImageSets with rotations."""
+def quaternion_r2(h_tr: torch.Tensor, tr, h_te: torch.Tensor, te, steps: int = STEPS) -> dict:
+    """quat_r2_linear and quat_r2_mlp: see the module docstring. tr, te: ImageSets with rotations;
+    steps: each head's AdamW steps (Config.probe_steps)."""
     g = torch.Generator().manual_seed(SEED)
     pairs = []
     for h, data in ((h_tr, tr), (h_te, te)):
@@ -116,7 +117,7 @@ def quaternion_r2(h_tr: torch.Tensor, tr, h_te: torch.Tensor, te) -> dict:
     validation = torch.isin(tr.sequences, held)
     out = {}
     for name, hidden in (("quat_r2_linear", 0), ("quat_r2_mlp", HIDDEN)):
-        head = fit_head(x_tr.float(), y_tr.float(), hidden, validation)
+        head = fit_head(x_tr.float(), y_tr.float(), hidden, validation, steps)
         with torch.no_grad():
             out[name] = pooled_r2(head(x_te.float()), y_te)
     return out

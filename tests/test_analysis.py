@@ -142,7 +142,10 @@ def test_notebook_runs_against_a_smoke_study(smoke_alpha_study, tmp_path, monkey
     _png_ok(tmp_path / "alpha_tradeoff_nb.png")
 
 
-@pytest.mark.slow  # the order report measures how far the ops commute on a generated world
+# a tiny world for the order report, which measures how far the ops commute on a generated world
+SMALL_WORLD = {"world_objects": 4, "world_sessions": 2, "world_frames": 20, "test_fraction": 0.5, "image_size": 16}
+
+
 def test_order_latent_and_ablation_analyses_on_known_tables(tmp_path):
     import itertools
 
@@ -158,6 +161,7 @@ def test_order_latent_and_ablation_analyses_on_known_tables(tmp_path):
                     "seed": seed,
                     "aug_r2": 0.3 + 0.05 * perm.index("blur") + 0.01 * seed,
                     "object_acc": 0.5 + 0.01 * seed,
+                    **SMALL_WORLD,  # the world the commutation table is measured on
                 }
             )
     lines = "\n".join(order.analyse(pd.DataFrame(rows), pd.DataFrame(), tmp_path))

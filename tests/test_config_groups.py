@@ -76,6 +76,7 @@ LEFT_OUT = {
     "cuda_graphs": True,
     "eval_images": 7,
     "knn_k": 2,
+    "probe_steps": 50,
 }
 
 

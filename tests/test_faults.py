@@ -285,28 +285,43 @@ def _kill_at_epoch_3(cmd, storage):
     raise AssertionError("three kills in a row cut Ray's snapshot off mid-write")
 
 
+@pytest.fixture(scope="module")
+def killed_at_epoch_3(tmp_path_factory):
+    """One study killed at epoch 3, kept whole; `fresh()` puts that killed state back in place
+    (at the same path: Ray's snapshot names absolute folders) for the next test to damage."""
+    storage, kept = tmp_path_factory.mktemp("killed"), tmp_path_factory.mktemp("kept") / NAME
+    cmd = _study_cmd(storage, epochs=6)
+    _kill_at_epoch_3(cmd, storage)
+    shutil.copytree(storage / NAME, kept)
+
+    def fresh():
+        shutil.rmtree(storage / NAME)
+        shutil.copytree(kept, storage / NAME)
+        return cmd, storage, storage / NAME / "ray"
+
+    return fresh
+
+
 @pytest.mark.slow
-def test_named_checkpoint_cut_off_mid_upload_goes_on_from_an_intact_one(tmp_path):
+def test_named_checkpoint_cut_off_mid_upload_goes_on_from_an_intact_one(killed_at_epoch_3):
     """A checkpoint folder without its file (a worker killed while Ray copied it): the trial
     goes on from its newest intact checkpoint, or starts over if it has none."""
-    cmd = _study_cmd(tmp_path, epochs=6)
-    ray_dir = _kill_at_epoch_3(cmd, tmp_path)
+    cmd, storage, ray_dir = killed_at_epoch_3()
     expected = {}
     for tid, named in interrupted(ray_dir).items():
         (named / "checkpoint.pt").unlink(missing_ok=True)
         expected[tid] = resume_point(named)[1]
     assert any(e > 0 for e in expected.values()), expected
-    _rerun_finishes(cmd, tmp_path, expected, epochs_per_trial=6)
+    _rerun_finishes(cmd, storage, expected, epochs_per_trial=6)
 
 
 @pytest.mark.slow
-def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tmp_path):
+def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(killed_at_epoch_3):
     """The race behind a killed driver: Ray deleted the checkpoint its last snapshot names
     (num_to_keep) and kept a newer one whose results it had not recorded. Every trial still
     finishes, goes on from its newest checkpoint, and the epoch table gets the unrecorded
     epochs back from that checkpoint's history."""
-    cmd = _study_cmd(tmp_path, epochs=6)
-    ray_dir = _kill_at_epoch_3(cmd, tmp_path)
+    cmd, storage, ray_dir = killed_at_epoch_3()
     expected = {}
     for tid, named in interrupted(ray_dir).items():
         (source, epoch), trial_dir = resume_point(named), named.parent
@@ -322,7 +337,7 @@ def test_snapshot_naming_a_deleted_checkpoint_goes_on_from_its_newest_sibling(tm
         records.write_text(records.read_text().splitlines(keepends=True)[0])
         expected[tid] = epoch
     assert any(2 <= e < 6 for e in expected.values()), expected
-    second, _, epochs = _rerun_finishes(cmd, tmp_path, expected, epochs_per_trial=6)
+    second, _, epochs = _rerun_finishes(cmd, storage, expected, epochs_per_trial=6)
     assert "which is gone; it goes on from its furthest readable checkpoint" in second.stderr
     assert epochs.loss.notna().all()
 
