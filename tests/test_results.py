@@ -110,6 +110,20 @@ def test_the_coil_view_source_table_recomputes_from_its_committed_trials():
         assert f"| {condition} | {ops} | " in doc and f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}] |" in doc, (condition, ops)
 
 
+def test_the_view_source_contrasts_in_the_readme_recompute_from_the_committed_trials():
+    trials, _ = load_results(RESULTS.parent / "view_source")
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    ciper = trials[(trials.method == "ciper") & (trials.alpha == 1.0)].copy()
+    assert len(trials) == 51 and set(trials.status) == {"finished"} and set(trials.image_size) == {48}
+    ciper["ops"] = ["geometry" if "crop" in str(a) else "colour" for a in ciper.aug_order]
+    by_seed = ciper.pivot_table(index="seed", columns=["ops", "condition"], values="rot_r2")
+    assert len(by_seed) == 3
+    for ops in ("geometry", "colour"):
+        for time_pairs in ("time pairs, no pose labels", "time pairs, pose labels"):
+            m, lo, hi = mean_ci(by_seed[(ops, time_pairs)] - by_seed[(ops, "synthetic pairs")])
+            assert f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}]" in readme, (ops, time_pairs)
+
+
 def test_the_48px_protocol_check_recomputes_from_its_committed_trials():
     trials, _ = load_results(ROOT / "docs" / "results" / "protocol_check_48px")
     readme, protocol = (ROOT / "README.md").read_text(), (ROOT / "docs" / "protocol.md").read_text()
