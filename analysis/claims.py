@@ -2,7 +2,8 @@
 
 A claim is reproduced only by a verdict in its favour: 'differs' in the claimed direction
 for a gain, 'equivalent' (or a gain) for a claim of no cost. An inconclusive verdict
-reproduces nothing: the claim is then 'not reproduced', and the sentence says why.
+reproduces nothing: the claim is then 'not reproduced, inconclusive', which neither confirms nor
+rules it out; an opposite effect or an equivalence says 'not reproduced' with its own reason.
 
 The structure claims (hierarchy, separate subspaces) are read from the final checkpoints
 (analysis/structure.py): CIPER (alpha = 1) against contrastive-only (alpha = 0), paired by
@@ -39,7 +40,17 @@ def says(claim: str, row, wants: str = GAIN, words: tuple[str, str] = PAPER) -> 
         return f"- {claim}: **not tested** (the study that measures it has no finished trials)"
     gain = row.verdict == "differs" and row["diff"] > 0
     ok = gain if wants == GAIN else gain or row.verdict == "equivalent"
-    return f"- {claim}: **{words[0] if ok else words[1]}** ({row.metric}: {row.sentence})"
+    return f"- {claim}: **{words[0] if ok else words[1]}**{'' if ok else why_not(row)} ({row.metric}: {row.sentence})"
+
+
+def why_not(row) -> str:
+    """Why a claim is not reproduced: the opposite found, no change within the margin, or too
+    little evidence either way (an inconclusive verdict neither confirms nor rules it out)."""
+    if row.verdict == "differs":
+        return ", the opposite differs"
+    if row.verdict == "equivalent":
+        return ", equivalent within the margin: no gain"
+    return ", inconclusive: neither confirmed nor ruled out at this n"
 
 
 def _row(table: pd.DataFrame | None, label: str, metric: str):
