@@ -59,6 +59,11 @@ class Section:
     scope: str = ""  # what its held-out frames share with training, said under its title
 
     @property
+    def key(self) -> str:
+        """Its study's name in the counts of shared runs: the folder too, where it has one."""
+        return f"{self.folder}/{self.study}" if self.folder else self.study
+
+    @property
     def on_photographs(self) -> bool:
         """Runs on COIL-100's photographs, which --coil gives (the section says how, without it)."""
         return self.preset is not None
@@ -195,7 +200,7 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
     margins = read_margins(study_dir)
     lines += [f"![{sec.study}]({fig})" if fig else "(figure missing: run the study's report)", ""]
     lines += [*sec.module.verdict(done, refs, margins=margins, ref_rows=reference_rows), ""]
-    again = shared_lines(shared, sec.study)
+    again = shared_lines(shared, sec.key)
     lines += [
         f"{len(done)} finished trials ({done.seed.nunique()} seeds per condition, "
         f"{done.train_time.sum() / 60:.0f} min of trial time); "
@@ -205,7 +210,7 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
     ]
     if again:
         lines += [
-            f"{len(shared[shared.study == sec.study])} of this study's trials (references included) are runs "
+            f"{len(shared[shared.study == sec.key])} of this study's trials (references included) are runs "
             "of an earlier section's study, same config and seed, counted there: a contrast between them "
             "repeats that study's contrast and is no second confirmation.",
             "",
@@ -364,7 +369,7 @@ def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Pat
     storage = Path(args.storage).expanduser().resolve()
     out = Path(args.out or storage).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
-    tables = {sec.study: finished(storage, sec.study) for sec in SECTIONS}
+    tables = {sec.key: finished(storage / sec.folder, sec.study) for sec in sections(args)}
     shared = shared_runs(tables)
     body = [line for sec in SECTIONS for line in section(sec, storage, out, args, passed, failed, shared)]
     photographs = [

@@ -150,3 +150,6 @@ def test_the_committed_findings_document_is_what_its_raw_tables_give(tmp_path):
     written = (tmp_path / "FINDINGS.md").read_text().splitlines()
     committed = (ROOT / "docs" / "findings" / "FINDINGS.md").read_text().splitlines()
     assert written[3:] == committed[3:] and written[0] == committed[0] == "# CIPER findings"
+    # a photographs section's shared runs are those of the photographs' own alpha study, not the world's
+    coil_views = "\n".join(committed).split("## Real photographs (COIL-100): time pairs")[1].split("\n## ")[0]
+    assert "is coil/coil_alpha's alpha = 0" in coil_views and "alpha_sweep's" not in coil_views
