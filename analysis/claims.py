@@ -40,7 +40,8 @@ def says(claim: str, row, wants: str = GAIN, words: tuple[str, str] = PAPER) -> 
         return f"- {claim}: **not tested** (the study that measures it has no finished trials)"
     gain = row.verdict == "differs" and row["diff"] > 0
     ok = gain if wants == GAIN else gain or row.verdict == "equivalent"
-    return f"- {claim}: **{words[0] if ok else words[1]}**{'' if ok else why_not(row)} ({row.metric}: {row.sentence})"
+    said = f"**{words[0]}**" if ok else f"**{words[1]}**{why_not(row)}"
+    return f"- {claim}: {said} ({row.metric}: {row.sentence})"
 
 
 def why_not(row) -> str:

@@ -25,7 +25,6 @@ from torch import nn
 from ciper import rotations
 
 HIDDEN = 256
-STEPS = 600
 CHECK_EVERY = 25
 VALIDATION = 0.2  # of the training sequences, for early stopping
 BATCH = 512
@@ -62,7 +61,7 @@ def pooled_r2(pred: torch.Tensor, y: torch.Tensor) -> float:
     return float(r2_score(y.double().numpy(), pred.double().numpy(), multioutput="variance_weighted"))
 
 
-def fit_head(x: torch.Tensor, y: torch.Tensor, hidden: int, validation: torch.Tensor, steps: int = STEPS):
+def fit_head(x: torch.Tensor, y: torch.Tensor, hidden: int, validation: torch.Tensor, steps: int):
     """A linear head (hidden = 0) or an MLP, MSE with AdamW on targets centred at their training
     mean (the last layer starts at zero, so an uninformative input predicts that mean). The
     rows where `validation` is True are held out, and the head of the step with the lowest
@@ -100,7 +99,7 @@ def fit_head(x: torch.Tensor, y: torch.Tensor, hidden: int, validation: torch.Te
     return lambda q: head.eval()(q) + centre
 
 
-def quaternion_r2(h_tr: torch.Tensor, tr, h_te: torch.Tensor, te, steps: int = STEPS) -> dict:
+def quaternion_r2(h_tr: torch.Tensor, tr, h_te: torch.Tensor, te, steps: int) -> dict:
     """quat_r2_linear and quat_r2_mlp: see the module docstring. tr, te: ImageSets with rotations;
     steps: each head's AdamW steps (Config.probe_steps)."""
     g = torch.Generator().manual_seed(SEED)

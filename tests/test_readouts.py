@@ -5,9 +5,12 @@ import math
 import torch
 
 from ciper import rotations
+from ciper.config import Config
 from ciper.controls import ColourStatistics, PooledPixels
 from ciper.imageset import ImageSet
 from ciper.quaternion_probe import any_pair_partners, pooled_r2, quaternion_r2, relative_quaternions
+
+STEPS = Config().probe_steps  # the probes' steps outside the smoke preset
 
 
 def _sequences(n_seq: int, frames: int, seed: int) -> ImageSet:
@@ -43,10 +46,10 @@ def test_relative_quaternion_is_the_rotation_between_the_frames():
 
 def test_quaternion_read_out_finds_the_pose_and_not_noise():
     tr, te = _sequences(40, 25, seed=1), _sequences(10, 25, seed=2)
-    exact = quaternion_r2(tr.rotations, tr, te.rotations, te)  # features that are the pose itself
+    exact = quaternion_r2(tr.rotations, tr, te.rotations, te, STEPS)  # features that are the pose itself
     assert exact["quat_r2_mlp"] > 0.8, exact
     g = torch.Generator().manual_seed(3)
-    noise = quaternion_r2(torch.randn(len(tr), 16, generator=g), tr, torch.randn(len(te), 16, generator=g), te)
+    noise = quaternion_r2(torch.randn(len(tr), 16, generator=g), tr, torch.randn(len(te), 16, generator=g), te, STEPS)
     assert abs(noise["quat_r2_linear"]) < 0.1 and abs(noise["quat_r2_mlp"]) < 0.15, noise
     assert exact["quat_r2_mlp"] > noise["quat_r2_mlp"] + 0.7
 
