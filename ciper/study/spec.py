@@ -41,6 +41,7 @@ REPORTS = {
     "alpha_sweep": "alpha",
     "coil_alpha": "alpha",
     "protocol_check": "alpha",
+    "alpha_worlds": "alpha",
     "aug_order": "order",
     "latent_dim": "latent",
     "head_ablation": "ablation",
