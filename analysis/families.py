@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from scipy import stats
 
-from analysis.stats import paired_contrast
+from analysis.stats import paired_contrast, world_contrast
 from analysis.verdicts import adjust, verdicts
 from ciper.metrics import METRICS
 from ciper.records import write_json
@@ -41,6 +41,7 @@ class Comparison:
     family: str = PRIMARY
     where: dict = field(default_factory=dict)  # {column: value}: the trials the contrast reads
     pair_on: object = "seed"
+    random: str | None = None  # a column whose levels are a random factor (world_seed): a mixed model
     tags: dict = field(default_factory=dict)  # extra columns of its row (e.g. the source it belongs to)
 
 
@@ -70,7 +71,11 @@ def contrast_row(trials: pd.DataFrame, c: Comparison, margins: dict) -> dict:
     t = trials
     for column, value in c.where.items():
         t = t[t[column] == value]
-    r = paired_contrast(t, c.condition, c.treated, c.baseline, c.metric, c.pair_on, margin_of(margins, c.metric))
+    margin = margin_of(margins, c.metric)
+    if c.random:
+        r = world_contrast(t, c.condition, c.treated, c.baseline, c.metric, c.random, margin)
+    else:
+        r = paired_contrast(t, c.condition, c.treated, c.baseline, c.metric, c.pair_on, margin)
     return {"label": c.label, "metric": c.metric, "family": c.family, **r._asdict(), **c.tags}
 
 
@@ -114,10 +119,16 @@ def count(table: pd.DataFrame, family: str) -> int:
     return int((table.family == family).sum()) if len(table) else 0
 
 
-def families_note(table: pd.DataFrame, margins: dict) -> str:
+PAIRED_BY_WORLD = (
+    "paired by (world, seed), world a random factor (a mixed model of the paired differences with a "
+    "random intercept per world; its t has worlds - 1 df unless the world variance is estimated at 0)"
+)
+
+
+def families_note(table: pd.DataFrame, margins: dict, paired: str = "paired by seed") -> str:
     """What the verdicts mean, for the top of a report's list."""
     return (
-        f"Verdicts, paired by seed: {count(table, PRIMARY)} primary contrasts (declared before the results; "
+        f"Verdicts, {paired}: {count(table, PRIMARY)} primary contrasts (declared before the results; "
         f"Holm within them: p_holm) and {count(table, SECONDARY)} secondary ones (Benjamini-Hochberg across "
         "them: p_bh). 'differs': adjusted p < 0.05; 'equivalent within ±m': the adjusted TOST p (p_equiv) "
         f"< 0.05 for the study's margin m (±{margins['acc']:g} for accuracies, ±{margins['r2']:g} for R² "

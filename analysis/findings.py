@@ -76,6 +76,7 @@ class Section:
 
 SECTIONS = [
     Section("Alpha: how does alpha trade invariance against equivariance?", "alpha_sweep"),
+    Section("Worlds: does CIPER's gain over contrastive-only hold on other worlds?", "alpha_worlds"),
     Section("Order: does the order of augmentations matter?", "aug_order"),
     Section("Latent dimension: how does it matter?", "latent_dim"),
     Section("Heads: what does each head contribute?", "head_ablation"),
@@ -201,8 +202,10 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
     lines += [f"![{sec.study}]({fig})" if fig else "(figure missing: run the study's report)", ""]
     lines += [*sec.module.verdict(done, refs, margins=margins, ref_rows=reference_rows), ""]
     again = shared_lines(shared, sec.key)
+    worlds = done.world_seed.nunique() if "world_seed" in done else 1
+    on = f" on each of {worlds} worlds" if worlds > 1 else ""
     lines += [
-        f"{len(done)} finished trials ({done.seed.nunique()} seeds per condition, "
+        f"{len(done)} finished trials ({done.seed.nunique()} seeds per condition{on}, "
         f"{done.train_time.sum() / 60:.0f} min of trial time); "
         f"code {', '.join(sorted(done.code_version.dropna().unique()))}; machine: {_machine(study_dir)}; "
         f"full report: `{Path(sec.folder) / sec.study}/report.md`.",

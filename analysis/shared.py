@@ -3,9 +3,12 @@
 Studies share their baselines: the alpha study's alpha = 0 and alpha = 1 trials are,
 config for config and seed for seed, the head study's contrastive / diff and
 both / diff, the latent study's trials at the preset's latent dimension, and so on;
-every study also runs the same reference encoders. Each study trains its own copy
-(on one machine the copies agree bit for bit), so a contrast between shared runs in
-a second study repeats the first study's contrast: it is no second confirmation.
+every study also runs the same reference encoders. A study reads a finished run of
+exactly its config and code version back from its storage instead of training it again
+(ciper/study/runs.py; its trials table says so in `reused_from`); a run of other code
+is trained again (on one machine the copies agree bit for bit). Either way a contrast
+between shared runs in a second study repeats the first study's contrast: it is no
+second confirmation.
 Two trials are the same run when every Config field but those of execution
 (analysis.compare.EXECUTION) is equal, seed included, after two identities the
 library guarantees: a model without a prediction head to train (head_mode =
@@ -113,12 +116,18 @@ def shared_lines(shared: pd.DataFrame, study: str | None = None) -> list[str]:
 def counted_once(tables: dict[str, pd.DataFrame], shared: pd.DataFrame) -> list[str]:
     """The findings' count of trials and of distinct runs, and what counting once means."""
     total = sum(len(t) for t in tables.values())
+    reused = sum(int(t["reused_from"].notna().sum()) for t in tables.values() if "reused_from" in t)
+    how = (
+        f" {reused} trials were read back from a finished run of the same code (column reused_from), not trained again."
+        if reused
+        else ""
+    )
     return [
         "### Trials counted once",
         "",
         f"The studies below hold {total} finished trials (references and controls included) but "
         f"{distinct_runs(tables)} distinct runs: {len(shared)} trials repeat a run (same config and seed) of an "
         "earlier section's study. Each is counted where it first appears; its section says where it "
-        "appears again, and a contrast between such runs is the first study's contrast, not a new one.",
+        "appears again, and a contrast between such runs is the first study's contrast, not a new one." + how,
         "",
     ]

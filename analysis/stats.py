@@ -222,3 +222,70 @@ def paired_contrast(
     return Contrast(
         diff, float(ci.low), float(ci.high), n, float(r.statistic), float(r.pvalue), diff / sd, sd, p_equiv, margin
     )
+
+
+def world_contrast(
+    trials: pd.DataFrame,
+    condition: str,
+    treated,
+    baseline,
+    metric: str,
+    world: str = "world_seed",
+    margin: float | None = None,
+    level: float = 0.95,
+) -> Contrast:
+    """treated - baseline paired on (world, seed), with world a random factor: a mixed model of the
+    paired differences, d = mu + u_world + e (REML, statsmodels MixedLM), and mu tested with a t on
+    Satterthwaite's df of a balanced design: worlds - 1 where the world variance is estimated above
+    0 (the worlds, not the seeds, are the replicates of a claim about worlds in general: this is the
+    t-test on the world means), blocks - 1 where it is estimated at 0 (the model is then the paired
+    t-test over every block). The TOST p uses the same t.
+    `n` counts the blocks; `sd` is the SD of the blocks' differences. NaN with fewer than 2 worlds."""
+    import warnings
+
+    import statsmodels.formula.api as smf
+
+    a, b, worlds = _paired_with_world(trials, condition, treated, baseline, metric, world)
+    d = a - b
+    n, k = len(d), len(set(worlds))
+    margin = math.nan if margin is None else float(margin)
+    if k < 2 or n < 3:
+        diff = float(d.mean()) if n else math.nan
+        return Contrast(diff, math.nan, math.nan, n, math.nan, math.nan, math.nan, math.nan, math.nan, margin)
+    diff, sd = float(d.mean()), float(d.std(ddof=1))
+    if sd == 0:
+        t = math.copysign(math.inf, diff) if diff else math.nan
+        p_equiv = (0.0 if abs(diff) < margin else 1.0) if margin > 0 else math.nan
+        return Contrast(diff, diff, diff, n, t, 0.0 if diff else 1.0, t, sd, p_equiv, margin)
+    frame = pd.DataFrame({"d": d, "world": worlds})
+    with warnings.catch_warnings():  # a world variance at its bound (0) is a fit, not a failure
+        warnings.simplefilter("ignore")
+        fit = smf.mixedlm("d ~ 1", frame, groups=frame["world"]).fit(reml=True)
+    mu, se = float(fit.fe_params["Intercept"]), float(fit.bse_fe["Intercept"])
+    df = k - 1 if float(fit.cov_re.iloc[0, 0]) > 1e-6 * fit.scale else n - 1  # REML stops near, not at, 0
+    half = stats.t.ppf(0.5 + level / 2, df) * se
+    t = mu / se
+    p = float(2 * stats.t.sf(abs(t), df))
+    p_equiv = math.nan
+    if margin > 0:
+        p_equiv = float(max(stats.t.sf((mu + margin) / se, df), stats.t.cdf((mu - margin) / se, df)))
+    return Contrast(mu, mu - half, mu + half, n, t, p, mu / sd, sd, p_equiv, margin)
+
+
+def per_world(trials: pd.DataFrame, condition: str, treated, baseline, metric: str, world: str = "world_seed"):
+    """{world: Contrast paired by seed within that world}: where a contrast holds and where it does not."""
+    require_columns(trials, [world], "per_world")
+    return {
+        w: paired_contrast(rows, condition, treated, baseline, metric)
+        for w, rows in trials.groupby(world, sort=True)
+        if len(rows)
+    }
+
+
+def _paired_with_world(trials, condition, treated, baseline, metric, world):
+    keys = [world, "seed"]
+    require_columns(trials, [condition, metric, *keys], "world_contrast")
+    side = lambda level: trials[trials[condition] == level].dropna(subset=[metric]).groupby(keys)[metric].mean()
+    a, b = side(treated), side(baseline)
+    common = a.index.intersection(b.index)
+    return a.loc[common].to_numpy(float), b.loc[common].to_numpy(float), [w for w, _ in common]

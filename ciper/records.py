@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -48,7 +49,8 @@ _VERSION = None
 
 
 def code_version() -> str:
-    """The git commit of the ciper checkout (with '+dirty' for local edits), or the package version."""
+    """The git commit of the ciper checkout (with '+dirty.<digest of the edits>' for uncommitted
+    edits to tracked files), or the package version."""
     global _VERSION
     if _VERSION is None:
         try:
@@ -60,14 +62,11 @@ def code_version() -> str:
                 timeout=10,
                 check=True,
             ).stdout.strip()
-            dirty = subprocess.run(
-                ["git", "status", "--porcelain", "--untracked-files=no"],
-                cwd=_REPO,
-                capture_output=True,
-                text=True,
-                timeout=10,
-            ).stdout.strip()
-            _VERSION = sha + ("+dirty" if dirty else "")
+            diff = subprocess.run(
+                ["git", "diff", "HEAD", "--binary"], cwd=_REPO, capture_output=True, timeout=10
+            ).stdout
+            # uncommitted edits: the commit and a digest of the edits, so that two edited trees differ
+            _VERSION = sha + (f"+dirty.{hashlib.sha256(diff).hexdigest()[:8]}" if diff.strip() else "")
         except (OSError, subprocess.SubprocessError):
             from importlib.metadata import PackageNotFoundError, version
 

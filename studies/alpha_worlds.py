@@ -19,7 +19,7 @@ Seeds: 4 per world, 12 blocks. The alpha study at 48x48 measured paired SDs (alp
     world 0, 3 seeds) of 0.020 (object_acc), 0.021 (pose_r2) and 0.026 (rot_r2):
     seeds_for_power(0.020, 0.02) = 10 blocks find an effect the size of the accuracy margin
     with 80 % power at 0.05 (14 at Holm's first step, 0.05 / 3), seeds_for_power(0.021, 0.03)
-    = 6 and seeds_for_power(0.026, 0.03) = 8 for the R² margins (9 and 11 at 0.05 / 3). Twelve
+    = 7 and seeds_for_power(0.026, 0.03) = 9 for the R² margins (9 and 11 at 0.05 / 3). Twelve
     blocks cover the R² contrasts at Holm's level and object_acc at 0.05; 24 trained trials
     are about an hour on 2 cores.
 """

@@ -85,23 +85,37 @@ def test_findings_command_on_the_smoke_preset_writes_every_section(tmp_path):
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert p.returncode == 0, p.stderr[-3000:]
     doc = (tmp_path / "doc" / "FINDINGS.md").read_text()
-    for title in ["Alpha", "Order", "Latent dimension", "Heads", "Augmentation removal", "Representation structure"]:
+    titles = ["Alpha", "Worlds", "Order", "Latent dimension", "Heads", "Augmentation removal"]
+    for title in [*titles, "Representation structure"]:
         assert f"\n## {title}" in doc, title
     sections = doc.split("\n## ")[1:]
-    assert len(sections) == 8 and sections[7].startswith("Real photographs (COIL-100)\n\nNot run: give")
-    for sec in sections[:7]:
+    assert len(sections) == 9 and sections[8].startswith("Real photographs (COIL-100)\n\nNot run: give")
+    for sec in sections[:8]:
         figures = [line[line.index("](") + 2 : -1] for line in sec.splitlines() if line.startswith("![")]
         assert figures and all((tmp_path / "doc" / f).stat().st_size > 1000 for f in figures), sec[:80]
         assert "Reproduce: `python -m studies " in sec and "--preset smoke" in sec
-    for sec in sections[:6]:  # every question's section has its verdicts and the reference encoders
-        assert "| untrained encoder" in sec and "| object-supervised encoder" in sec and "[" in sec
+    for sec in sections[:7]:  # every question's section has its verdicts and the references or controls
+        assert "| untrained encoder" in sec and "| pixel control (no learning)" in sec and "[" in sec
         assert "p_holm=" in sec and re.search(r": (differs|equivalent within ±[\d.]+|inconclusive)\n", sec), sec[:80]
+        assert ("| object-supervised encoder" in sec) == (not sec.startswith("Worlds")), sec[:80]
+    worlds = sections[1]  # alpha 0 against 1 on three worlds: world a random factor, and world by world
+    assert "world a random factor" in worlds and "World by world" in worlds and "on each of 3 worlds" in worlds
+    # compute once: the later studies read the alpha study's runs back instead of training them again
+    assert re.search(r" \d+ trials were read back from a finished run of the same code", doc)
     assert "### The paper's claims here" in doc and "### Trials counted once" in doc
     assert "### The open question of natural view changes, as a hypothesis" in doc
     assert "Friedman blocked by seed" in doc and "Kruskal" not in doc  # the order study pairs by seed
     assert "jitter's sub-ops differ by at most" in doc  # the order section explains itself
     # each study was run in its own process and left its results and report
-    for name in ["alpha_sweep", "aug_order", "latent_dim", "head_ablation", "aug_ablation", "view_source"]:
+    for name in [
+        "alpha_sweep",
+        "alpha_worlds",
+        "aug_order",
+        "latent_dim",
+        "head_ablation",
+        "aug_ablation",
+        "view_source",
+    ]:
         assert (storage / name / "trials.parquet").exists() and (storage / name / "report.md").exists()
 
 

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from analysis.linear import blocked_model, slope, slope_interaction
-from analysis.stats import across_conditions, friedman, paired_contrast, tost_paired
+from analysis.stats import across_conditions, friedman, paired_contrast, per_world, tost_paired, world_contrast
 from analysis.verdicts import (
     adjust,
     adjust_p,
@@ -240,3 +240,45 @@ def test_seeds_for_equivalence_against_a_simulated_tost():
     se, crit = d.std(axis=1, ddof=1) / math.sqrt(n), stats.t.ppf(0.95, n - 1)
     simulated = np.mean((d.mean(axis=1) - crit * se > -1.0) & (d.mean(axis=1) + crit * se < 1.0))
     assert abs(simulated - tost_power(n, 1.0, 1.0)) < 0.02
+
+
+def _worlds(gain_by_world, noise, seeds=4, seed=0) -> pd.DataFrame:
+    """alpha 0 and 1 trials on each world, the alpha-1 gain of world w gain_by_world[w] plus noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for w, gain in enumerate(gain_by_world):
+        for s in range(seeds):
+            base = rng.normal(0.5, 0.05)
+            rows.append({"alpha": 0.0, "world_seed": w, "seed": s, "m": base})
+            rows.append({"alpha": 1.0, "world_seed": w, "seed": s, "m": base + gain + noise[w * seeds + s]})
+    return pd.DataFrame(rows)
+
+
+def test_world_contrast_on_worlds_that_differ_is_the_t_test_on_the_world_means():
+    noise = np.random.default_rng(1).normal(0, 0.01, 12)
+    t = _worlds([0.05, -0.02, 0.10], noise)
+    c = world_contrast(t, "alpha", 1.0, 0.0, "m", margin=0.03)
+    d = t.pivot_table(index=["world_seed", "seed"], columns="alpha", values="m").pipe(lambda p: p[1.0] - p[0.0])
+    ref = stats.ttest_1samp(d.groupby(level=0).mean(), 0.0)
+    assert c.n == 12 and c.diff == pytest.approx(d.mean())
+    assert c.p == pytest.approx(ref.pvalue, rel=1e-3) and c.lo == pytest.approx(ref.confidence_interval().low, rel=1e-3)
+    # the blocks alone (world ignored) would call it a difference; with world random it is not one
+    assert paired_contrast(t, "alpha", 1.0, 0.0, "m", pair_on=["world_seed", "seed"]).p < 0.05 < c.p
+    assert c.p_equiv > 0.05  # nor equivalent within 0.03
+    by_world = per_world(t, "alpha", 1.0, 0.0, "m")
+    assert list(by_world) == [0, 1, 2] and by_world[1].diff < 0 < by_world[2].diff and by_world[0].n == 4
+
+
+def test_world_contrast_without_a_world_effect_pools_the_blocks():
+    # every world the same differences: the world variance is estimated at 0, the model is the paired t
+    t = _worlds([0.02, 0.02, 0.02], np.tile([-0.01, 0.0, 0.01, 0.0], 3))
+    c = world_contrast(t, "alpha", 1.0, 0.0, "m", margin=0.03)
+    ref = paired_contrast(t, "alpha", 1.0, 0.0, "m", pair_on=["world_seed", "seed"], margin=0.03)
+    assert c.diff == pytest.approx(0.02) and c.p == pytest.approx(ref.p, rel=1e-3)
+    assert c.lo == pytest.approx(ref.lo, rel=1e-3) and c.p_equiv == pytest.approx(ref.p_equiv, rel=1e-2)
+
+
+def test_world_contrast_needs_two_worlds():
+    t = _worlds([0.02], np.zeros(4))
+    c = world_contrast(t, "alpha", 1.0, 0.0, "m")
+    assert c.n == 4 and math.isnan(c.lo) and math.isnan(c.p)

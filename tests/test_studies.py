@@ -99,14 +99,39 @@ def test_rerun_resumes_without_training_again(tmp_path, capsys, local_ray):
     pd.testing.assert_frame_equal(
         first.sort_values("trial_id").reset_index(drop=True), second.sort_values("trial_id").reset_index(drop=True)
     )
-    fresh, _ = load_results(run_study(SMALL, [*args, "--fresh"]).study_dir)
-    assert set(fresh.trial_id).isdisjoint(first.trial_id)
+    # --retrain: train again rather than read the storage's finished runs back
+    fresh, _ = load_results(run_study(SMALL, [*args, "--fresh", "--retrain"]).study_dir)
+    assert set(fresh.trial_id).isdisjoint(first.trial_id) and fresh.reused_from.isna().all()
     # same study, same seeds: same configs and, on CPU, the same final metrics
     key = ["alpha", "seed"]
     a = first.sort_values(key).reset_index(drop=True)
     b = fresh.sort_values(key).reset_index(drop=True)
     for col in ["object_acc", "session_acc", "pose_r2", "aug_r2", "knn_acc", "loss"]:
         assert a[col].tolist() == b[col].tolist(), col
+
+
+@pytest.mark.slow
+def test_a_run_another_study_finished_is_reused_not_trained_again(tmp_path, capsys, local_ray):
+    args = [*TINY[:3], "1", *TINY[4:], "--storage", str(tmp_path)]
+    first, _ = load_results(run_study(SMALL, args).study_dir)
+    one = Study(name="alpha_one", question="q", space=lambda p: {"alpha": [1.0, 0.3]}, references=())
+    capsys.readouterr()
+    second, second_epochs = load_results(run_study(one, args).study_dir)
+    out = capsys.readouterr().out
+    reused = second[second.alpha == 1.0].sort_values("seed")
+    trained = first[first.alpha == 1.0].sort_values("seed")
+    assert reused.reused_from.tolist() == [f"alpha_pair/{t}" for t in trained.trial_id]
+    for col in ["object_acc", "pose_r2", "aug_r2", "loss", "train_time", "code_version"]:
+        assert reused[col].tolist() == trained[col].tolist(), col
+    assert second[second.alpha == 0.3].reused_from.isna().all()  # no study ran alpha 0.3: trained here
+    assert "[alpha_one] 1 of 2 trials reused a finished run" in out
+    assert len(second_epochs[second_epochs.trial_id.isin(reused.trial_id)]) == 1  # its epoch is replayed too
+    # a record that cannot be read is not reused: that trial trains again
+    for path in (tmp_path / "runs").glob("*.json"):
+        path.write_text("{not json")
+    again = Study(name="alpha_again", question="q", space=one.space, references=())
+    third, _ = load_results(run_study(again, args).study_dir)
+    assert third.reused_from.isna().all() and set(third.status) == {"finished"}
 
 
 @pytest.mark.parametrize(

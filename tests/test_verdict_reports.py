@@ -316,3 +316,33 @@ def test_a_claim_whose_ci_includes_zero_is_said_not_reproduced():
     gain = rows.assign(between_objects=rows.between_objects + 0.1 * rows.alpha + 0.001 * rows.seed)
     assert "**reproduced**" in claims.structure_claims(claims.structure_verdicts(gain))[0]
     assert "**not tested**" in claims.alpha_claims(None)[0]
+
+
+def test_the_alpha_report_across_worlds_makes_world_a_random_factor():
+    rng = np.random.default_rng(4)
+    rows = []
+    for w, rot_gain in enumerate([-0.08, 0.07, 0.0]):  # rot_r2: the gain changes sign between worlds
+        for s in range(4):
+            offset = rng.normal(0, 0.05)
+            for a in (0.0, 1.0):
+                rows.append(
+                    {
+                        "world_seed": w,
+                        "seed": s,  # the same seed numbers on every world: the blocks are (world, seed)
+                        "alpha": a,
+                        "object_acc": 0.6 + offset + rng.normal(0, 0.01),
+                        "pose_r2": 0.3 + offset + 0.08 * a + rng.normal(0, 0.01),
+                        "rot_r2": 0.1 + offset + rot_gain * a + rng.normal(0, 0.01),
+                    }
+                )
+    t = pd.DataFrame(rows)
+    lines = alpha.verdict(t)
+    found = _parsed(lines)
+    assert set(found) == {("alpha = 1 vs 0", m) for m in ("object_acc", "pose_r2", "rot_r2")}
+    assert {int(v["n"]) for v in found.values()} == {12}  # twelve blocks, not four seeds
+    assert found[("alpha = 1 vs 0", "pose_r2")]["state"] == "differs"  # the same gain on every world
+    assert found[("alpha = 1 vs 0", "rot_r2")]["state"] == "inconclusive"  # one world's gain is no general one
+    text = "\n".join(lines)
+    assert "world a random factor" in text and "World by world" in text
+    assert "alpha = 1 vs 0, rot_r2: world 0 -0.09" in text and "the sign changes between worlds" in text
+    assert "alpha = 1 vs 0, pose_r2:" in text and "same sign in every world" in text

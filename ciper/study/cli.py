@@ -27,12 +27,21 @@ def parse_args(study: Study, argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--max-concurrent", type=int, default=0, help="0 = as many as resources allow")
     ap.add_argument("--address", default=None, help="join an existing Ray cluster (ray start --head ...)")
     ap.add_argument("--storage", default="results", help="results root: a path or a URI (default results/)")
-    ap.add_argument("--fresh", action="store_true", help="discard earlier results of this study")
+    ap.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard earlier results of this study (a finished run of the storage is still reused: see --retrain)",
+    )
     ap.add_argument(
         "--no-references",
         dest="references",
         action="store_false",
         help="leave out the reference encoders and no-learning controls (they run as trials by default)",
+    )
+    ap.add_argument(
+        "--retrain",
+        action="store_true",
+        help="train every trial, even one whose config and code version a study of this storage already ran",
     )
     ap.add_argument("--dashboard", action="store_true", help="start Ray's dashboard on 127.0.0.1")
     ap.add_argument(

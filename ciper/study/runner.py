@@ -2,8 +2,9 @@
 
 Rerunning the same command with the same storage resumes: finished trials are
 kept, interrupted ones continue from their last checkpoint, errored ones are
-retried. `--fresh` starts over. The report is built by the study's entry point
-(studies/), above this library.
+retried. `--fresh` starts over. A grid trial whose config and code version another
+study of the storage already ran is read back, not trained (ciper/study/runs.py).
+The report is built by the study's entry point (studies/), above this library.
 """
 
 from __future__ import annotations
@@ -125,6 +126,12 @@ def reference_cache(storage: str) -> str:
     return str(Path(storage) / "references")
 
 
+def runs_folder(storage: str) -> str | None:
+    """Where the storage's finished runs are kept for reuse (ciper/study/runs.py); None for a URI
+    (a run is reused only within the storage that computed it)."""
+    return None if is_uri(storage) else str(Path(storage) / "runs")
+
+
 def _exit_on(problems: list[str]) -> None:
     """One line per problem on stderr, then exit 2 (nothing to do if there are none)."""
     for p in problems:
@@ -198,6 +205,8 @@ def _tuner(study: Study, args, base: Config, storage: str, study_dir: Path | Non
         objective=study.objectives[args.objective] if search else None,
         eval_every_epoch=search,
         reference_cache=reference_cache(storage),
+        runs=None if search or args.retrain else runs_folder(storage),
+        study=study.name,
     )
     fn = tune.with_resources(bound, {"cpu": args.cpus_per_trial, "gpu": args.gpus_per_trial})
     exp_path = os.path.join(storage, study.name, "ray")
@@ -320,6 +329,12 @@ def _summary(study: Study, trials, wall: float) -> None:
         f"[{study.name}] {len(trials)} trials ({', '.join(f'{v} {k}' for k, v in counts.items())}) "
         f"in {wall / 60:.1f} min"
     )
+    reused = int(trials["reused_from"].notna().sum()) if "reused_from" in trials else 0
+    if reused:
+        print(
+            f"[{study.name}] {reused} of {len(trials)} trials reused a finished run of the same config and "
+            "code in this storage (column reused_from); --retrain trains them again"
+        )
     for _, row in trials[trials["status"] == "error"].iterrows():
         print(f"[{study.name}] failed trial {row['trial_id']}: {row['error']}")
     from ciper.probes import METRICS, WHY_NAN

@@ -48,6 +48,8 @@ def tables(grid):
             "code_version": metrics.get("code_version"),
             "epochs_done": metrics.get("epoch"),
             "node_id": metrics.get("node_id"),
+            # the study/trial that trained it, where this trial read a finished run back (ciper/study/runs.py)
+            "reused_from": metrics.get("reused_from"),
         }
         for k, v in metrics.items():
             if (
@@ -83,6 +85,7 @@ def tables(grid):
         "code_version",
         "epochs_done",
         "node_id",
+        "reused_from",
     ]
     trials = trials[[c for c in front if c in trials] + sorted(c for c in trials if c not in front)]
     epochs = pd.concat(epochs, ignore_index=True) if epochs else pd.DataFrame(columns=["trial_id", "epoch"])

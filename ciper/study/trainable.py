@@ -22,11 +22,16 @@ def trainable(
     objective: dict[str, float] | None = None,
     eval_every_epoch: bool = False,
     reference_cache: str | None = None,
+    runs: str | None = None,
+    study: str = "",
 ) -> None:
     """Train one config. `objective` (search studies, bound with tune.with_parameters) is a
     weighted sum of metrics reported as `objective`; `eval_every_epoch` evaluates after
     every epoch so that ASHA can compare trials early. A reference or control trial
-    (cfg.method other than ciper) is evaluated through `reference_cache` instead."""
+    (cfg.method other than ciper) is evaluated through `reference_cache` instead.
+    `runs` (grid studies; ciper/study/runs.py) is the storage's folder of finished runs: a
+    run found there is replayed, report by report, with `reused_from` naming where it was
+    trained; a run trained here is added to it."""
     import ray
     import torch
     from ray import tune
@@ -43,11 +48,19 @@ def trainable(
     if cfg.method != "ciper":
         tune.report({**reference_result(cfg, reference_cache), "node_id": node_id})
         return
+    from ciper.study.runs import finished_run, keep_run
+
+    done = finished_run(runs, cfg, code_version()) if runs else None
+    if done is not None:
+        for report in done["reports"]:
+            tune.report({**report, "node_id": node_id, "reused_from": done["source"]})
+        return
+    source = f"{study}/{tune.get_context().get_trial_id()}"
     workdir = Path(tempfile.mkdtemp(prefix="ciper-trial-"))
     try:
         restored_from = restore_checkpoint(tune.get_checkpoint(), workdir)  # the epoch this run goes on from
         t0 = time.perf_counter()
-        reported, eval_time = [], 0.0
+        reported, kept, eval_time = [], [], 0.0
 
         def on_epoch(metrics: dict, trained) -> None:
             nonlocal eval_time
@@ -70,6 +83,9 @@ def trainable(
                 restored_from=restored_from,
             )
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(workdir)))
+            kept.append(dict(metrics))
+            if runs and metrics["finished"] and not restored_from:  # a resumed run lacks its first reports
+                keep_run(runs, cfg, code_version(), source, kept)
 
         try:
             trained = train(cfg, workdir, on_epoch=on_epoch)
