@@ -42,6 +42,7 @@ REPORTS = {
     "coil_alpha": "alpha",
     "protocol_check": "alpha",
     "alpha_worlds": "alpha",
+    "alpha_budget": "alpha",
     "aug_order": "order",
     "latent_dim": "latent",
     "head_ablation": "ablation",
