@@ -31,7 +31,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 
 def _clean(value):
-    """JSON has no NaN: write null instead, so every reader can parse the file."""
+    """JSON has no NaN: write null instead, so every reader can parse the file; a numpy scalar is
+    written as the Python number it holds."""
+    if getattr(value, "shape", None) == () and hasattr(value, "item"):
+        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):

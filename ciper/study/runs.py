@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 from pathlib import Path
 
 from ciper.config import Config
@@ -50,8 +51,13 @@ def finished_run(folder: str | Path, cfg: Config, version: str) -> dict | None:
     return record
 
 
-def keep_run(folder: str | Path, cfg: Config, version: str, source: str, reports: list[dict]) -> None:
-    """Record a finished run (atomically), for the next study of the storage that asks for it."""
-    Path(folder).mkdir(parents=True, exist_ok=True)
+def keep_run(folder: str | Path, cfg: Config, version: str, source: str, reports: list[dict]) -> bool:
+    """Record a finished run (atomically), for the next study of the storage that asks for it.
+    False, with a line on stderr, where it cannot be written: the trial's own result stands."""
     record = {"config": cfg.to_dict(), "code_version": version, "source": source, "reports": reports}
-    write_json(Path(folder) / f"{run_key(cfg, version)}.json", record)
+    try:
+        write_json(Path(folder) / f"{run_key(cfg, version)}.json", record)
+    except (OSError, TypeError, ValueError) as e:
+        print(f"warning: {source} is not kept for reuse in {folder} ({type(e).__name__}: {e})", file=sys.stderr)
+        return False
+    return True
