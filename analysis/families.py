@@ -120,8 +120,8 @@ def count(table: pd.DataFrame, family: str) -> int:
 
 
 PAIRED_BY_WORLD = (
-    "paired by (world, seed), world a random factor (a mixed model of the paired differences with a "
-    "random intercept per world; its t has worlds - 1 df unless the world variance is estimated at 0)"
+    "paired by (world, seed), world a random factor (the paired differences averaged per world, and the "
+    "t-test on the world means: worlds - 1 df)"
 )
 
 

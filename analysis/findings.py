@@ -204,9 +204,11 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
     again = shared_lines(shared, sec.key)
     worlds = done.world_seed.nunique() if "world_seed" in done else 1
     on = f" on each of {worlds} worlds" if worlds > 1 else ""
+    reused = done["reused_from"].notna() if "reused_from" in done else pd.Series(False, done.index)
+    read_back = f", {int(reused.sum())} of them read back from another study's runs" if reused.any() else ""
     lines += [
         f"{len(done)} finished trials ({done.seed.nunique()} seeds per condition{on}, "
-        f"{done.train_time.sum() / 60:.0f} min of trial time); "
+        f"{done.train_time[~reused].sum() / 60:.0f} min of trial time{read_back}); "
         f"code {', '.join(sorted(done.code_version.dropna().unique()))}; machine: {_machine(study_dir)}; "
         f"full report: `{Path(sec.folder) / sec.study}/report.md`.",
         "",

@@ -234,42 +234,56 @@ def world_contrast(
     margin: float | None = None,
     level: float = 0.95,
 ) -> Contrast:
-    """treated - baseline paired on (world, seed), with world a random factor: a mixed model of the
-    paired differences, d = mu + u_world + e (REML, statsmodels MixedLM), and mu tested with a t on
-    Satterthwaite's df of a balanced design: worlds - 1 where the world variance is estimated above
-    0 (the worlds, not the seeds, are the replicates of a claim about worlds in general: this is the
-    t-test on the world means), blocks - 1 where it is estimated at 0 (the model is then the paired
-    t-test over every block). The TOST p uses the same t.
-    `n` counts the blocks; `sd` is the SD of the blocks' differences. NaN with fewer than 2 worlds."""
-    import warnings
-
-    import statsmodels.formula.api as smf
-
+    """treated - baseline paired on (world, seed), with world a random factor: the paired differences
+    are averaged within each world and mu is tested with the one-sample t on those world means,
+    (worlds - 1) df. For a balanced design this is the REML mixed model d = mu + u_world + e and
+    exact whatever the world variance (a pooled t over the blocks is not: where the gain varies
+    between worlds it calls one world's gain a general one). The worlds, not the seeds, are the
+    replicates of a claim about worlds in general, so with 3 worlds the t has 2 df. The TOST p uses
+    the same t. `n` counts the blocks; `sd` is the SD of the blocks' differences. NaN with fewer
+    than 2 worlds."""
     a, b, worlds = _paired_with_world(trials, condition, treated, baseline, metric, world)
     d = a - b
-    n, k = len(d), len(set(worlds))
+    n = len(d)
     margin = math.nan if margin is None else float(margin)
-    if k < 2 or n < 3:
+    means = pd.Series(d).groupby(np.asarray(worlds)).mean().to_numpy(float)
+    k = len(means)
+    if k < 2:
         diff = float(d.mean()) if n else math.nan
         return Contrast(diff, math.nan, math.nan, n, math.nan, math.nan, math.nan, math.nan, math.nan, margin)
-    diff, sd = float(d.mean()), float(d.std(ddof=1))
-    if sd == 0:
-        t = math.copysign(math.inf, diff) if diff else math.nan
-        p_equiv = (0.0 if abs(diff) < margin else 1.0) if margin > 0 else math.nan
-        return Contrast(diff, diff, diff, n, t, 0.0 if diff else 1.0, t, sd, p_equiv, margin)
-    frame = pd.DataFrame({"d": d, "world": worlds})
-    with warnings.catch_warnings():  # a world variance at its bound (0) is a fit, not a failure
-        warnings.simplefilter("ignore")
-        fit = smf.mixedlm("d ~ 1", frame, groups=frame["world"]).fit(reml=True)
-    mu, se = float(fit.fe_params["Intercept"]), float(fit.bse_fe["Intercept"])
-    df = k - 1 if float(fit.cov_re.iloc[0, 0]) > 1e-6 * fit.scale else n - 1  # REML stops near, not at, 0
+    mu, sd = float(means.mean()), float(d.std(ddof=1))
+    se, df = float(means.std(ddof=1) / math.sqrt(k)), k - 1
+    if se == 0:  # every world the same mean difference
+        t = math.copysign(math.inf, mu) if mu else math.nan
+        p_equiv = (0.0 if abs(mu) < margin else 1.0) if margin > 0 else math.nan
+        return Contrast(mu, mu, mu, n, t, 0.0 if mu else 1.0, mu / sd if sd else t, sd, p_equiv, margin)
     half = stats.t.ppf(0.5 + level / 2, df) * se
     t = mu / se
     p = float(2 * stats.t.sf(abs(t), df))
     p_equiv = math.nan
     if margin > 0:
         p_equiv = float(max(stats.t.sf((mu + margin) / se, df), stats.t.cdf((mu - margin) / se, df)))
-    return Contrast(mu, mu - half, mu + half, n, t, p, mu / sd, sd, p_equiv, margin)
+    return Contrast(mu, mu - half, mu + half, n, t, p, mu / sd if sd else math.nan, sd, p_equiv, margin)
+
+
+def these_worlds_contrast(
+    trials: pd.DataFrame, condition: str, treated, baseline, metric: str, world: str = "world_seed", level=0.95
+) -> tuple[float, float, float, int, int]:
+    """The contrast averaged over exactly these worlds (world a fixed block): the mean of the world
+    means of the paired differences, with its t interval from the spread within worlds ((blocks -
+    worlds) df). A statement about these worlds only: (diff, lo, hi, n, df); NaN interval without df."""
+    a, b, worlds = _paired_with_world(trials, condition, treated, baseline, metric, world)
+    d = pd.Series(a - b).groupby(np.asarray(worlds))
+    means, sizes = d.mean(), d.size()
+    n, k = int(sizes.sum()), len(sizes)
+    df = n - k
+    if k == 0 or df < 1:
+        return (float(means.mean()) if k else math.nan), math.nan, math.nan, n, max(df, 0)
+    msw = float(((pd.Series(a - b) - means.reindex(worlds).to_numpy()) ** 2).sum() / df)
+    se = math.sqrt(msw * float((1 / sizes).sum())) / k
+    half = stats.t.ppf(0.5 + level / 2, df) * se
+    mu = float(means.mean())
+    return mu, mu - half, mu + half, n, df
 
 
 def per_world(trials: pd.DataFrame, condition: str, treated, baseline, metric: str, world: str = "world_seed"):

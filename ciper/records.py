@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 _REPO = Path(__file__).resolve().parent.parent
+CODE = ("ciper", "studies", "analysis", "pyproject.toml")  # what a trial's numbers can depend on
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -53,7 +54,8 @@ _VERSION = None
 
 def code_version() -> str:
     """The git commit of the ciper checkout (with '+dirty.<digest of the edits>' for uncommitted
-    edits to tracked files), or the package version."""
+    edits to the code, CODE), or the package version where git cannot say ('ciper-<version>',
+    which ciper/study/runs.py never reuses a run for)."""
     global _VERSION
     if _VERSION is None:
         try:
@@ -65,12 +67,15 @@ def code_version() -> str:
                 timeout=10,
                 check=True,
             ).stdout.strip()
-            diff = subprocess.run(
-                ["git", "diff", "HEAD", "--binary"], cwd=_REPO, capture_output=True, timeout=10
-            ).stdout
-            # uncommitted edits: the commit and a digest of the edits, so that two edited trees differ
+            # uncommitted edits to the code (tracked or new files under CODE): the commit and a digest
+            # of the edits, so that two edited trees differ; documents and result tables do not count
+            git = dict(cwd=_REPO, capture_output=True, timeout=30, check=True)
+            diff = subprocess.run(["git", "diff", "HEAD", "--binary", "--", *CODE], **git).stdout
+            new = subprocess.run(["git", "ls-files", "-o", "--exclude-standard", "--", *CODE], **git).stdout
+            for name in sorted(new.decode().split()):
+                diff += name.encode() + (_REPO / name).read_bytes()
             _VERSION = sha + (f"+dirty.{hashlib.sha256(diff).hexdigest()[:8]}" if diff.strip() else "")
-        except (OSError, subprocess.SubprocessError):
+        except (OSError, subprocess.SubprocessError):  # no git, not a checkout, or git failed
             from importlib.metadata import PackageNotFoundError, version
 
             try:

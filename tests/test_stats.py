@@ -9,7 +9,15 @@ import pytest
 from scipy import stats
 
 from analysis.linear import blocked_model, slope, slope_interaction
-from analysis.stats import across_conditions, friedman, paired_contrast, per_world, tost_paired, world_contrast
+from analysis.stats import (
+    across_conditions,
+    friedman,
+    paired_contrast,
+    per_world,
+    these_worlds_contrast,
+    tost_paired,
+    world_contrast,
+)
 from analysis.verdicts import (
     adjust,
     adjust_p,
@@ -265,17 +273,28 @@ def test_world_contrast_on_worlds_that_differ_is_the_t_test_on_the_world_means()
     # the blocks alone (world ignored) would call it a difference; with world random it is not one
     assert paired_contrast(t, "alpha", 1.0, 0.0, "m", pair_on=["world_seed", "seed"]).p < 0.05 < c.p
     assert c.p_equiv > 0.05  # nor equivalent within 0.03
+    # over these three worlds only (world a fixed block): the intercept of an OLS with sum-coded worlds
+    import statsmodels.formula.api as smf
+
+    blocks = d.rename("d").reset_index()
+    fit = smf.ols("d ~ C(world_seed, Sum)", blocks).fit()
+    mu, lo, hi, n, df = these_worlds_contrast(t, "alpha", 1.0, 0.0, "m")
+    assert (mu, lo, hi) == pytest.approx((fit.params["Intercept"], *fit.conf_int().loc["Intercept"]))
+    assert (n, df) == (12, 9) and lo > 0  # these worlds gain; worlds in general are not shown to
     by_world = per_world(t, "alpha", 1.0, 0.0, "m")
     assert list(by_world) == [0, 1, 2] and by_world[1].diff < 0 < by_world[2].diff and by_world[0].n == 4
 
 
-def test_world_contrast_without_a_world_effect_pools_the_blocks():
-    # every world the same differences: the world variance is estimated at 0, the model is the paired t
-    t = _worlds([0.02, 0.02, 0.02], np.tile([-0.01, 0.0, 0.01, 0.0], 3))
-    c = world_contrast(t, "alpha", 1.0, 0.0, "m", margin=0.03)
-    ref = paired_contrast(t, "alpha", 1.0, 0.0, "m", pair_on=["world_seed", "seed"], margin=0.03)
-    assert c.diff == pytest.approx(0.02) and c.p == pytest.approx(ref.p, rel=1e-3)
-    assert c.lo == pytest.approx(ref.lo, rel=1e-3) and c.p_equiv == pytest.approx(ref.p_equiv, rel=1e-2)
+def test_world_contrast_keeps_its_size_where_the_gain_varies_between_worlds():
+    # no gain on average, but each world has its own (SD 1, as large as the seeds' noise): the t on
+    # the world means rejects at its nominal rate, a pooled t over the 12 blocks far more often
+    rng = np.random.default_rng(7)
+    reps, hits, pooled_hits = 500, 0, 0
+    for _ in range(reps):
+        t = _worlds(rng.normal(0, 1.0, 3), rng.normal(0, 1.0, 12))
+        hits += world_contrast(t, "alpha", 1.0, 0.0, "m").p < 0.05
+        pooled_hits += paired_contrast(t, "alpha", 1.0, 0.0, "m", pair_on=["world_seed", "seed"]).p < 0.05
+    assert 0.025 < hits / reps < 0.08 and pooled_hits / reps > 0.15  # 3 binomial SDs around 0.05
 
 
 def test_world_contrast_needs_two_worlds():

@@ -13,6 +13,7 @@ import pytest
 import ray
 
 from analysis import order_verdicts
+from ciper.checkpoint import trial_checkpoint
 from ciper.study import Study, load_results, run_study
 from studies import alpha_sweep, aug_ablation, aug_order, head_ablation, latent_dim, search
 from studies import main as run_and_report
@@ -112,7 +113,9 @@ def test_rerun_resumes_without_training_again(tmp_path, capsys, local_ray):
 
 @pytest.mark.slow
 def test_a_run_another_study_finished_is_reused_not_trained_again(tmp_path, capsys, local_ray):
-    args = [*TINY[:3], "1", *TINY[4:], "--storage", str(tmp_path)]
+    # two epochs, so that every report, not just the last, must come back
+    args = ["--preset", "smoke", "--seeds", "1", "--set", "epochs=2", "world_frames=20", "eval_images=100"]
+    args += ["--storage", str(tmp_path)]
     first, _ = load_results(run_study(SMALL, args).study_dir)
     one = Study(name="alpha_one", question="q", space=lambda p: {"alpha": [1.0, 0.3]}, references=())
     capsys.readouterr()
@@ -125,7 +128,10 @@ def test_a_run_another_study_finished_is_reused_not_trained_again(tmp_path, caps
         assert reused[col].tolist() == trained[col].tolist(), col
     assert second[second.alpha == 0.3].reused_from.isna().all()  # no study ran alpha 0.3: trained here
     assert "[alpha_one] 1 of 2 trials reused a finished run" in out
-    assert len(second_epochs[second_epochs.trial_id.isin(reused.trial_id)]) == 1  # its epoch is replayed too
+    replayed = second_epochs[second_epochs.trial_id.isin(reused.trial_id)]
+    assert replayed.epoch.tolist() == [1, 2] and replayed.loss.notna().all()  # its epochs are replayed too
+    # and its checkpoint, which the structure analysis and the maps read
+    assert trial_checkpoint(tmp_path / "alpha_one" / "ray", reused.trial_id.iloc[0]) is not None
     # a record that cannot be read is not reused: that trial trains again
     for path in (tmp_path / "runs").glob("*.json"):
         path.write_text("{not json")

@@ -48,12 +48,18 @@ def trainable(
     if cfg.method != "ciper":
         tune.report({**reference_result(cfg, reference_cache), "node_id": node_id})
         return
-    from ciper.study.runs import finished_run, keep_run
+    from ciper.study.runs import finished_run, keep_run, run_version
 
-    done = finished_run(runs, cfg, code_version()) if runs else None
+    version = run_version(code_version(), resolve_precision(cfg.precision, pick_device(cfg.device)))
+    runs = runs if version else None
+    # a trial Ray restores (its own run, interrupted) goes on from its checkpoint, never replays
+    done = finished_run(runs, cfg, version) if runs and tune.get_checkpoint() is None else None
     if done is not None:
-        for report in done["reports"]:
+        *first, last = done["reports"]
+        for report in first:
             tune.report({**report, "node_id": node_id, "reused_from": done["source"]})
+        last = {**last, "node_id": node_id, "reused_from": done["source"]}
+        tune.report(last, checkpoint=tune.Checkpoint.from_directory(done["checkpoint"]))
         return
     source = f"{study}/{tune.get_context().get_trial_id()}"
     workdir = Path(tempfile.mkdtemp(prefix="ciper-trial-"))
@@ -85,7 +91,7 @@ def trainable(
             tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(workdir)))
             kept.append(dict(metrics))
             if runs and metrics["finished"] and not restored_from:  # a resumed run lacks its first reports
-                keep_run(runs, cfg, code_version(), source, kept)
+                keep_run(runs, cfg, version, source, kept, workdir)
 
         try:
             trained = train(cfg, workdir, on_epoch=on_epoch)
