@@ -153,3 +153,21 @@ def test_the_committed_findings_document_is_what_its_raw_tables_give(tmp_path):
     # a photographs section's shared runs are those of the photographs' own alpha study, not the world's
     coil_views = "\n".join(committed).split("## Real photographs (COIL-100): time pairs")[1].split("\n## ")[0]
     assert "is coil/coil_alpha's alpha = 0" in coil_views and "alpha_sweep's" not in coil_views
+
+
+def test_the_three_worlds_contrasts_in_the_readme_recompute_from_the_committed_trials():
+    from analysis.stats import per_world, these_worlds_contrast, world_contrast
+
+    trials, _ = load_results(ROOT / "docs" / "findings" / "alpha_worlds")
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    ciper = trials[(trials.method == "ciper") & (trials.status == "finished")]
+    assert len(ciper) == 24 and sorted(ciper.world_seed.unique()) == [0, 1, 2]
+    assert ciper.groupby(["world_seed", "alpha"]).seed.nunique().eq(4).all()
+    fmt = lambda c: f"{c.diff:+.3f} [{c.lo:+.3f}, {c.hi:+.3f}]"
+    for metric in ["object_acc", "pose_r2", "rot_r2"]:
+        general = world_contrast(ciper, "alpha", 1.0, 0.0, metric, margin=0.02)
+        assert f"{metric} {fmt(general)}" in readme, metric
+    mu, lo, hi, n, df = these_worlds_contrast(ciper, "alpha", 1.0, 0.0, "pose_r2")
+    assert f"pose_r2 rises by {mu:+.3f} [{lo:+.3f}, {hi:+.3f}]" in readme and (n, df) == (12, 9)
+    worlds = per_world(ciper, "alpha", 1.0, 0.0, "pose_r2")
+    assert "every world (" + ", ".join(f"{c.diff:+.3f}" for c in worlds.values()) + ")" in readme
