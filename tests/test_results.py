@@ -170,4 +170,4 @@ def test_the_three_worlds_contrasts_in_the_readme_recompute_from_the_committed_t
     mu, lo, hi, n, df = these_worlds_contrast(ciper, "alpha", 1.0, 0.0, "pose_r2")
     assert f"pose_r2 rises by {mu:+.3f} [{lo:+.3f}, {hi:+.3f}]" in readme and (n, df) == (12, 9)
     worlds = per_world(ciper, "alpha", 1.0, 0.0, "pose_r2")
-    assert "every world (" + ", ".join(f"{c.diff:+.3f}" for c in worlds.values()) + ")" in readme
+    assert "every world (" + ", ".join(f"{c.diff:+.3f}" for c in worlds.values()) + ";" in readme
