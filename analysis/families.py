@@ -41,7 +41,7 @@ class Comparison:
     family: str = PRIMARY
     where: dict = field(default_factory=dict)  # {column: value}: the trials the contrast reads
     pair_on: object = "seed"
-    random: str | None = None  # a column whose levels are a random factor (world_seed): a mixed model
+    random: str | None = None  # a column whose levels are a random factor (world_seed): stats.world_contrast
     tags: dict = field(default_factory=dict)  # extra columns of its row (e.g. the source it belongs to)
 
 

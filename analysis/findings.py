@@ -41,7 +41,7 @@ from analysis.maps import landmarks
 from analysis.plots import METRICS
 from analysis.references import LABEL, config_of, reference_lines, reference_summary, shortcut_flags, split_references
 from analysis.report import condition_keys, report_module
-from analysis.shared import counted_once, shared_lines, shared_runs
+from analysis.shared import counted_once, reused, shared_lines, shared_runs
 from analysis.stats import mean_ci, summarise
 from analysis.structure import analyse_checkpoint, analyse_reference
 from ciper.checkpoint import CheckpointError, trial_checkpoint
@@ -204,11 +204,11 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
     again = shared_lines(shared, sec.key)
     worlds = done.world_seed.nunique() if "world_seed" in done else 1
     on = f" on each of {worlds} worlds" if worlds > 1 else ""
-    reused = done["reused_from"].notna() if "reused_from" in done else pd.Series(False, done.index)
-    read_back = f", {int(reused.sum())} of them read back from another study's runs" if reused.any() else ""
+    was_reused = reused(done)
+    read_back = f", {int(was_reused.sum())} of them read back from another study's runs" if was_reused.any() else ""
     lines += [
         f"{len(done)} finished trials ({done.seed.nunique()} seeds per condition{on}, "
-        f"{done.train_time[~reused].sum() / 60:.0f} min of trial time{read_back}); "
+        f"{done.train_time[~was_reused].sum() / 60:.0f} min of trial time{read_back}); "
         f"code {', '.join(sorted(done.code_version.dropna().unique()))}; machine: {_machine(study_dir)}; "
         f"full report: `{Path(sec.folder) / sec.study}/report.md`.",
         "",

@@ -96,6 +96,11 @@ def shared_runs(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["study", "label", "seed", "first_study", "first_label"])
 
 
+def reused(trials: pd.DataFrame) -> pd.Series:
+    """Per trial: True where it read a finished run back instead of training (ciper/study/runs.py)."""
+    return trials["reused_from"].notna() if "reused_from" in trials else pd.Series(False, trials.index)
+
+
 def distinct_runs(tables: dict[str, pd.DataFrame]) -> int:
     keys = [run_keys(t) for t in tables.values() if not t.empty]
     return int(pd.concat(keys).nunique()) if keys else 0
@@ -116,10 +121,11 @@ def shared_lines(shared: pd.DataFrame, study: str | None = None) -> list[str]:
 def counted_once(tables: dict[str, pd.DataFrame], shared: pd.DataFrame) -> list[str]:
     """The findings' count of trials and of distinct runs, and what counting once means."""
     total = sum(len(t) for t in tables.values())
-    reused = sum(int(t["reused_from"].notna().sum()) for t in tables.values() if "reused_from" in t)
+    read_back = sum(int(reused(t).sum()) for t in tables.values())
     how = (
-        f" {reused} trials were read back from a finished run of the same code (column reused_from), not trained again."
-        if reused
+        f" {read_back} trials were read back from a finished run of the same code (column reused_from), "
+        "not trained again."
+        if read_back
         else ""
     )
     return [

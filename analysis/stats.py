@@ -170,12 +170,18 @@ def friedman(trials: pd.DataFrame, condition: str, metric: str, block="seed") ->
 
 def paired_values(trials: pd.DataFrame, condition: str, treated, baseline, metric: str, pair_on="seed"):
     """(treated, baseline) arrays of the metric over the pair keys present in both (repeats averaged)."""
+    a, b = _paired_sides(trials, condition, treated, baseline, metric, pair_on)
+    return a.to_numpy(float), b.to_numpy(float)
+
+
+def _paired_sides(trials, condition, treated, baseline, metric, pair_on) -> tuple[pd.Series, pd.Series]:
+    """paired_values as Series indexed by the pair keys."""
     keys = key_columns(pair_on)
     require_columns(trials, [condition, metric, *keys], "paired_values")
     side = lambda level: trials[trials[condition] == level].dropna(subset=[metric]).groupby(keys)[metric].mean()
     a, b = side(treated), side(baseline)
     common = a.index.intersection(b.index)
-    return a.loc[common].to_numpy(float), b.loc[common].to_numpy(float)
+    return a.loc[common], b.loc[common]
 
 
 def tost_paired(diffs, margin: float) -> float:
@@ -236,9 +242,10 @@ def world_contrast(
 ) -> Contrast:
     """treated - baseline paired on (world, seed), with world a random factor: the paired differences
     are averaged within each world and mu is tested with the one-sample t on those world means,
-    (worlds - 1) df. For a balanced design this is the REML mixed model d = mu + u_world + e and
-    exact whatever the world variance (a pooled t over the blocks is not: where the gain varies
-    between worlds it calls one world's gain a general one). The worlds, not the seeds, are the
+    (worlds - 1) df. For a balanced design whose world variance is estimated above 0 this is the
+    test of the REML mixed model d = mu + u_world + e, and it is exact whatever the world variance
+    (a pooled t over the blocks is not: where the gain varies between worlds it calls one world's
+    gain a general one). The worlds, not the seeds, are the
     replicates of a claim about worlds in general, so with 3 worlds the t has 2 df. The TOST p uses
     the same t. `n` counts the blocks; `sd` is the SD of the blocks' differences. NaN with fewer
     than 2 worlds."""
@@ -297,9 +304,6 @@ def per_world(trials: pd.DataFrame, condition: str, treated, baseline, metric: s
 
 
 def _paired_with_world(trials, condition, treated, baseline, metric, world):
-    keys = [world, "seed"]
-    require_columns(trials, [condition, metric, *keys], "world_contrast")
-    side = lambda level: trials[trials[condition] == level].dropna(subset=[metric]).groupby(keys)[metric].mean()
-    a, b = side(treated), side(baseline)
-    common = a.index.intersection(b.index)
-    return a.loc[common].to_numpy(float), b.loc[common].to_numpy(float), [w for w, _ in common]
+    """paired_values on (world, seed), and each pair's world."""
+    a, b = _paired_sides(trials, condition, treated, baseline, metric, [world, "seed"])
+    return a.to_numpy(float), b.to_numpy(float), [w for w, _ in a.index]

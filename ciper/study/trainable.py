@@ -55,11 +55,9 @@ def trainable(
     # a trial Ray restores (its own run, interrupted) goes on from its checkpoint, never replays
     done = finished_run(runs, cfg, version) if runs and tune.get_checkpoint() is None else None
     if done is not None:
-        *first, last = done["reports"]
-        for report in first:
-            tune.report({**report, "node_id": node_id, "reused_from": done["source"]})
-        last = {**last, "node_id": node_id, "reused_from": done["source"]}
-        tune.report(last, checkpoint=tune.Checkpoint.from_directory(done["checkpoint"]))
+        for i, report in enumerate(done["reports"], 1):  # the last with the run's final checkpoint
+            ckpt = tune.Checkpoint.from_directory(done["checkpoint"]) if i == len(done["reports"]) else None
+            tune.report({**report, "node_id": node_id, "reused_from": done["source"]}, checkpoint=ckpt)
         return
     source = f"{study}/{tune.get_context().get_trial_id()}"
     workdir = Path(tempfile.mkdtemp(prefix="ciper-trial-"))
