@@ -4,21 +4,24 @@ Primary contrasts (Holm within them): alpha = 1 and alpha = 10 against alpha = 0
 object_acc, pose_r2 and rot_r2 (the largest alpha stands in where 1 or 10 was not
 run). Secondary (Benjamini-Hochberg): every other alpha against 0, and every other
 metric. All paired by seed; where the trials span several worlds (alpha_worlds), paired
-by (world, seed) with world a random factor (analysis.stats.world_contrast), and each
-primary contrast is also given world by world."""
+by (world, seed) with world a random factor (analysis.stats.world_contrast), each
+primary contrast is also given world by world, and whether it differs between worlds
+(the world x alpha interaction, a secondary family of its own with Benjamini-Hochberg)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
 
 from analysis import families
 from analysis.families import PRIMARY, SECONDARY, Comparison
 from analysis.fmt import with_ci
 from analysis.plots import LABELS, METRICS, errorbar, panels, present, save
 from analysis.references import STYLE, draw_bands, with_reference_rows
-from analysis.stats import pareto_front, per_world, summarise, these_worlds_contrast
+from analysis.stats import pareto_front, per_world, summarise, these_worlds_contrast, world_interaction
 
 FIGURE = "alpha_metrics.png"  # the key figure (FINDINGS.md shows it)
 PRIMARY_ALPHAS = (1.0, 10.0)
@@ -149,7 +152,32 @@ def world_lines(trials: pd.DataFrame) -> list[str]:
             mu, lo, hi, n, df = these_worlds_contrast(trials, "alpha", a, 0.0, m)
             these = f"these {len(by_world)} worlds together (world fixed, {df} df) {with_ci(mu, lo, hi, signed=True)}"
             out.append(f"- alpha = {a:g} vs 0, {m}: {'; '.join(cells)}; {these}: {same}")
-    return out + [""]
+    return out + ["", *interaction_lines(trials)]
+
+
+def interaction_lines(trials: pd.DataFrame) -> list[str]:
+    """Does each primary contrast differ between worlds? The world x alpha interaction (one-way ANOVA
+    of the paired differences on world), a declared secondary family, Benjamini-Hochberg across it."""
+    tests = [
+        (a, m, *world_interaction(trials, "alpha", a, 0.0, m))
+        for a in primary_alphas(trials)
+        for m in PRIMARY_METRICS
+        if m in families.present(trials)
+    ]
+    tests = [t for t in tests if math.isfinite(t[-1])]
+    if not tests:
+        return []
+    adjusted = multipletests([t[-1] for t in tests], method="fdr_bh")[1]
+    cells = [
+        f"alpha = {a:g}, {m}: F({df1}, {df2}) = {f:.2f}, p_bh {p_bh:.3f}"
+        + (" (the gain differs between worlds)" if p_bh < 0.05 else "")
+        for (a, m, f, df1, df2, _), p_bh in zip(tests, adjusted)
+    ]
+    return [
+        f"Does the gain differ between worlds (world x alpha interaction, secondary, Benjamini-Hochberg over "
+        f"{len(tests)}): {'; '.join(cells)}.",
+        "",
+    ]
 
 
 def judged(trials: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:

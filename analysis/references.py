@@ -86,31 +86,44 @@ def reference_summary(rows: pd.DataFrame, metrics: list[str]) -> pd.DataFrame | 
 def shortcut_flags(summary: pd.DataFrame, refs: pd.DataFrame | None, metrics: list[str]) -> list[str]:
     """One line per metric on which a no-learning reference (NO_LEARNING: the controls and the
     untrained encoder) comes within SHORTCUT_MARGIN of (or beats) a trained condition's mean,
-    naming every such condition: there the metric does not show what training added."""
+    naming every such condition: there the metric does not show what training added. Where the
+    references vary along an axis the summary has too (world_seed, latent_dim), each condition
+    is compared with the controls of its own world or width, never with another's."""
     if refs is None or refs.empty:
         return []
     controls = refs[refs["kind"].isin(NO_LEARNING)]
     metric_of = lambda c: c.split("/")[0].split("[")[0].removesuffix("_lo").removesuffix("_hi")
     keys = [c for c in summary.columns if c != "n" and metric_of(c) not in ALL_METRICS]
+    axes = [k for k in group_keys(controls) if k in summary]
+    count = lambda k, v: int(v) if k in ("world_seed", "latent_dim") and float(v).is_integer() else v
+    name = lambda r: " ".join(f"{k} {count(k, r[k])}" for k in keys)
     out = []
     for m in metrics:
         if m not in summary or m not in controls or not summary[m].notna().any() or not controls[m].notna().any():
             continue
-        control = controls.loc[controls[m].idxmax()]
-        reached = summary[summary[m] <= control[m] + SHORTCUT_MARGIN]
-        if reached.empty:
-            continue
-        if summary[m].max() in reached[m].values:
-            what = f"within {SHORTCUT_MARGIN} of or above the best trained model ({summary[m].max():.3f})"
+        warn = f"- **shortcut warning, {m}**: "
+        if not axes:
+            control = controls.loc[controls[m].idxmax()]
+            reached = summary[summary[m] <= control[m] + SHORTCUT_MARGIN]
+            if reached.empty:
+                continue
+            if summary[m].max() in reached[m].values:
+                what = f"the best trained model ({summary[m].max():.3f})"
+            else:
+                what = ", ".join(f"{name(r)} ({r[m]:.3f})".strip() for _, r in reached.iterrows())
+            warn += f"the {LABEL[control['kind']]} scores {control[m]:.3f}, within {SHORTCUT_MARGIN} of or above {what}"
         else:
-            named = ", ".join(
-                f"{' '.join(f'{k} {r[k]}' for k in keys)} ({r[m]:.3f})".strip() for _, r in reached.iterrows()
-            )
-            what = f"within {SHORTCUT_MARGIN} of or above {named}"
-        out.append(
-            f"- **shortcut warning, {m}**: the {LABEL[control['kind']]} scores {control[m]:.3f}, {what}: "
-            "there this metric does not show learning."
-        )
+            reached = []
+            for _, r in summary.dropna(subset=[m]).iterrows():
+                own = controls[(controls[axes] == r[axes]).all(axis=1)].dropna(subset=[m])
+                if len(own) and r[m] <= own[m].max() + SHORTCUT_MARGIN:
+                    best = own.loc[own[m].idxmax()]
+                    reached.append(f"{name(r)} ({r[m]:.3f}; the {LABEL[best['kind']]} {best[m]:.3f})")
+            if not reached:
+                continue
+            same = f"a no-learning reference of the same {', '.join(axes)}"
+            warn += f"{same} comes within {SHORTCUT_MARGIN} of or above {'; '.join(reached)}"
+        out.append(warn + ": there this metric does not show learning.")
     return out
 
 

@@ -106,7 +106,7 @@ def build_report(
 
 def condition_keys(done) -> list[str]:
     """The columns that tell a study's trained conditions apart (a shortcut flag compares each)."""
-    columns = ("condition", "aug_order", "alpha", "head_mode", "latent_dim")  # aug_order: "crop>blur", a string
+    columns = ("world_seed", "condition", "aug_order", "alpha", "head_mode", "latent_dim")  # aug_order: a string
     keys = [c for c in columns if c in done and done[c].map(str).nunique() > 1]
     return keys or ["method"]
 

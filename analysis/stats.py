@@ -307,3 +307,16 @@ def _paired_with_world(trials, condition, treated, baseline, metric, world):
     """paired_values on (world, seed), and each pair's world."""
     a, b = _paired_sides(trials, condition, treated, baseline, metric, [world, "seed"])
     return a.to_numpy(float), b.to_numpy(float), [w for w, _ in a.index]
+
+
+def world_interaction(trials: pd.DataFrame, condition: str, treated, baseline, metric: str, world: str = "world_seed"):
+    """Whether a paired contrast differs between worlds: the one-way ANOVA of the paired differences
+    (by world and seed) on world, i.e. the world x condition interaction of the blocked design.
+    (F, df between, df within, p); NaNs where fewer than two worlds have two pairs each."""
+    a, b, worlds = _paired_with_world(trials, condition, treated, baseline, metric, world)
+    diffs = pd.Series(a - b).groupby(worlds)
+    groups = [g.to_numpy() for _, g in diffs if len(g) >= 2]
+    if len(groups) < 2:
+        return math.nan, 0, 0, math.nan
+    f, p = stats.f_oneway(*groups)
+    return float(f), len(groups) - 1, sum(map(len, groups)) - len(groups), float(p)

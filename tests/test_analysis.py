@@ -294,3 +294,15 @@ def test_pose_gap_measures_the_rotation_to_the_nearest_training_pose(capsys):
     assert pose_gap(["--preset", "smoke"]) == 0 and "held-out | 160 |" in capsys.readouterr().out
     assert pose_gap(["--preset", "smoke", "--set", "dataset=flatworld"]) == 2
     assert "no 3D rotations" in capsys.readouterr().err
+
+
+def test_each_world_is_compared_with_its_own_controls():
+    """A trained world far above another world's best control, but near its own, is flagged, and the
+    other way round: pooling the controls over worlds would flag the wrong one."""
+    summary = pd.DataFrame(
+        {"world_seed": [0.0, 0.0, 1.0, 1.0], "alpha": [0.0, 1.0, 0.0, 1.0], "rot_r2": [0.30, 0.32, 0.12, 0.40]}
+    )
+    refs = pd.DataFrame({"kind": ["colour", "colour"], "world_seed": [0.0, 1.0], "rot_r2": [0.10, 0.29]})
+    (flag,) = shortcut_flags(summary, refs, ["rot_r2"])
+    assert "world_seed 1 alpha 0.0 (0.120; the colour control (no learning) 0.290)" in flag
+    assert "world_seed 0" not in flag and "alpha 1.0" not in flag

@@ -17,6 +17,7 @@ from analysis.stats import (
     these_worlds_contrast,
     tost_paired,
     world_contrast,
+    world_interaction,
 )
 from analysis.verdicts import (
     adjust,
@@ -301,3 +302,19 @@ def test_world_contrast_needs_two_worlds():
     t = _worlds([0.02], np.zeros(4))
     c = world_contrast(t, "alpha", 1.0, 0.0, "m")
     assert c.n == 4 and math.isnan(c.lo) and math.isnan(c.p)
+
+
+def test_world_interaction_is_the_anova_of_the_paired_differences_on_world():
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    noise = np.random.default_rng(2).normal(0, 0.01, 12)
+    t = _worlds([0.05, -0.02, 0.10], noise)
+    f, df1, df2, p = world_interaction(t, "alpha", 1.0, 0.0, "m")
+    d = t.pivot_table(index=["world_seed", "seed"], columns="alpha", values="m").pipe(lambda q: q[1.0] - q[0.0])
+    anova = sm.stats.anova_lm(smf.ols("d ~ C(world_seed)", d.rename("d").reset_index()).fit())
+    assert (df1, df2) == (2, 9) and f == pytest.approx(anova.F.iloc[0]) and p == pytest.approx(anova["PR(>F)"].iloc[0])
+    assert p < 0.001  # the gains differ between worlds
+    _, _, _, p_same = world_interaction(_worlds([0.05, 0.05, 0.05], noise), "alpha", 1.0, 0.0, "m")
+    assert p_same > 0.05  # the same gain on every world
+    assert math.isnan(world_interaction(_worlds([0.02], np.zeros(4)), "alpha", 1.0, 0.0, "m")[-1])

@@ -346,3 +346,7 @@ def test_the_alpha_report_across_worlds_makes_world_a_random_factor():
     assert "world a random factor" in text and "World by world" in text
     assert "alpha = 1 vs 0, rot_r2: world 0 -0.09" in text and "the sign changes between worlds" in text
     assert "alpha = 1 vs 0, pose_r2:" in text and "same sign in every world" in text
+    (between,) = [line for line in lines if line.startswith("Does the gain differ between worlds")]
+    cells = dict(cell.split(": ", 1) for cell in between.removesuffix(".").split(": ", 1)[1].split("; "))
+    assert "F(2, 9)" in cells["alpha = 1, rot_r2"] and "differs between worlds" in cells["alpha = 1, rot_r2"]
+    assert "differs between worlds" not in cells["alpha = 1, pose_r2"]  # the same gain on every world
