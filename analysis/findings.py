@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import claims
+from analysis import budget, claims
 from analysis.families import read_margins
 from analysis.fmt import with_ci
 from analysis.load import load_study
@@ -57,6 +57,8 @@ class Section:
     preset: str | None = None  # a preset of its own (COIL-100's), else the command's --preset
     folder: str = ""  # a sub-folder of the storage for its results (the same study on other data)
     scope: str = ""  # what its held-out frames share with training, said under its title
+    own: tuple[str, ...] = ()  # config keys its study sets itself: left out of the command's --set
+    budget_of: str = ""  # the study it repeats at another budget (analysis/budget.py compares the two)
 
     @property
     def key(self) -> str:
@@ -77,6 +79,12 @@ class Section:
 SECTIONS = [
     Section("Alpha: how does alpha trade invariance against equivariance?", "alpha_sweep"),
     Section("Worlds: does CIPER's gain over contrastive-only hold on other worlds?", "alpha_worlds"),
+    Section(
+        "Budget: does CIPER's gain over contrastive-only hold at four times the epochs?",
+        "alpha_budget",
+        own=("epochs",),
+        budget_of="alpha_sweep",
+    ),
     Section("Order: does the order of augmentations matter?", "aug_order"),
     Section("Latent dimension: how does it matter?", "latent_dim"),
     Section("Heads: what does each head contribute?", "head_ablation"),
@@ -132,9 +140,22 @@ def study_args(sec: Section, args, passed: list[str]) -> list[str]:
     world's --set keys, such as world_frames, mean nothing on photographs)."""
     storage = str(Path(args.storage) / sec.folder) if sec.folder else args.storage
     if not sec.on_photographs:
-        return ["--preset", args.preset, "--storage", storage, *passed]
+        return ["--preset", args.preset, "--storage", storage, *without_sets(passed, sec.own)]
     seeds = [a for i, a in enumerate(passed) if a.startswith("--seeds") or (i and passed[i - 1] == "--seeds")]
     return ["--preset", sec.preset, "--storage", storage, *seeds, "--set", f"data_dir={args.coil}", *args.coil_set]
+
+
+def without_sets(passed: list[str], keys: tuple[str, ...]) -> list[str]:
+    """The study options without the `--set key=value` pairs of these keys (the study sets them itself:
+    alpha_budget its epochs), and without a --set left empty."""
+    out, in_set = [], False
+    for arg in passed:
+        if arg.startswith("--"):
+            in_set = arg == "--set"
+        elif in_set and arg.split("=", 1)[0] in keys:
+            continue
+        out.append(arg)
+    return [a for i, a in enumerate(out) if a != "--set" or (i + 1 < len(out) and not out[i + 1].startswith("--"))]
 
 
 def run_studies(args, passed: list[str]) -> dict[str, str]:
@@ -182,6 +203,7 @@ def finished(storage: Path, study: str) -> pd.DataFrame:
 
 def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, shared: pd.DataFrame) -> list[str]:
     lines = [f"## {sec.title}", "", *([sec.scope, ""] if sec.scope else [])]
+    passed = without_sets(passed, sec.own)
     storage = storage / sec.folder
     study_dir = storage / sec.study
     done, reference_rows = split_references(finished(storage, sec.study))
@@ -201,6 +223,8 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
     margins = read_margins(study_dir)
     lines += [f"![{sec.study}]({fig})" if fig else "(figure missing: run the study's report)", ""]
     lines += [*sec.module.verdict(done, refs, margins=margins, ref_rows=reference_rows), ""]
+    if sec.budget_of:
+        lines += budget_section(done, storage, out, sec)
     again = shared_lines(shared, sec.key)
     worlds = done.world_seed.nunique() if "world_seed" in done else 1
     on = f" on each of {worlds} worlds" if worlds > 1 else ""
@@ -233,6 +257,23 @@ def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, 
         "",
     ]
     return lines
+
+
+def budget_section(done: pd.DataFrame, storage: Path, out: Path, sec: Section) -> list[str]:
+    """The section's trials beside those of the study they repeat at another budget, and the
+    learning curves of both (analysis/budget.py)."""
+    try:
+        short, short_epochs = load_study(storage / sec.budget_of)
+        _, long_epochs = load_study(storage / sec.study)
+    except FileNotFoundError:
+        return [f"Not compared with {sec.budget_of}: it has no results in the storage.", ""]
+    short, _ = split_references(short[short.status == "finished"])
+    matched = budget.same_but_epochs(done, short).trial_id
+    figure_path = out / sec.study / budget.FIGURE
+    figure_path.parent.mkdir(parents=True, exist_ok=True)
+    path = budget.plot_curves(long_epochs, short_epochs[short_epochs.trial_id.isin(matched)], figure_path)
+    figure = [f"![learning curves at both budgets]({path.relative_to(out).as_posix()})", ""] if path else []
+    return [*budget.budget_lines(done, short), *figure]
 
 
 def _machine(study_dir: Path) -> str:

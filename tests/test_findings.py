@@ -85,21 +85,28 @@ def test_findings_command_on_the_smoke_preset_writes_every_section(tmp_path):
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert p.returncode == 0, p.stderr[-3000:]
     doc = (tmp_path / "doc" / "FINDINGS.md").read_text()
-    titles = ["Alpha", "Worlds", "Order", "Latent dimension", "Heads", "Augmentation removal"]
+    titles = ["Alpha", "Worlds", "Budget", "Order", "Latent dimension", "Heads", "Augmentation removal"]
     for title in [*titles, "Representation structure"]:
         assert f"\n## {title}" in doc, title
     sections = doc.split("\n## ")[1:]
-    assert len(sections) == 9 and sections[8].startswith("Real photographs (COIL-100)\n\nNot run: give")
-    for sec in sections[:8]:
+    assert len(sections) == 10 and sections[9].startswith("Real photographs (COIL-100)\n\nNot run: give")
+    for sec in sections[:9]:
         figures = [line[line.index("](") + 2 : -1] for line in sec.splitlines() if line.startswith("![")]
         assert figures and all((tmp_path / "doc" / f).stat().st_size > 1000 for f in figures), sec[:80]
         assert "Reproduce: `python -m studies " in sec and "--preset smoke" in sec
-    for sec in sections[:7]:  # every question's section has its verdicts and the references or controls
+    for sec in sections[:8]:  # every question's section has its verdicts and the references or controls
         assert "| untrained encoder" in sec and "| pixel control (no learning)" in sec and "[" in sec
         assert "p_holm=" in sec and re.search(r": (differs|equivalent within ±[\d.]+|inconclusive)\n", sec), sec[:80]
-        assert ("| object-supervised encoder" in sec) == (not sec.startswith("Worlds")), sec[:80]
+        own_references = not sec.startswith(("Worlds", "Budget"))  # these two run the no-learning ones only
+        assert ("| object-supervised encoder" in sec) == own_references, sec[:80]
     worlds = sections[1]  # alpha 0 against 1 on three worlds: world a random factor, and world by world
     assert "world a random factor" in worlds and "World by world" in worlds and "on each of 3 worlds" in worlds
+    assert "Does the gain differ between worlds (world x alpha interaction" in worlds
+    budget = sections[2]  # alpha 0 against 1 at 4x the epochs (the --set epochs=1 left to the study)
+    assert (
+        "Against the alpha study's trials at 1 epochs" in budget and "0 at 1 epochs," in budget and " at 8;" in budget
+    )
+    assert "budget_curves.png" in budget and "epochs=1" not in budget.split("Reproduce: ")[1]
     # compute once: the later studies read the alpha study's runs back instead of training them again
     assert re.search(r" \d+ trials were read back from a finished run of the same code", doc)
     assert "### The paper's claims here" in doc and "### Trials counted once" in doc
@@ -110,6 +117,7 @@ def test_findings_command_on_the_smoke_preset_writes_every_section(tmp_path):
     for name in [
         "alpha_sweep",
         "alpha_worlds",
+        "alpha_budget",
         "aug_order",
         "latent_dim",
         "head_ablation",
