@@ -350,3 +350,22 @@ def test_the_alpha_report_across_worlds_makes_world_a_random_factor():
     cells = dict(cell.split(": ", 1) for cell in between.removesuffix(".").split(": ", 1)[1].split("; "))
     assert "F(2, 9)" in cells["alpha = 1, rot_r2"] and "differs between worlds" in cells["alpha = 1, rot_r2"]
     assert "differs between worlds" not in cells["alpha = 1, pose_r2"]  # the same gain on every world
+
+
+def test_a_claim_on_a_probe_a_control_matches_says_so_and_a_metric_the_data_lacks_is_named():
+    rng = np.random.default_rng(3)
+    rows = [
+        {"method": "ciper", "alpha": a, "seed": s, "object_acc": 0.6 + 0.05 * a + rng.normal(0, 0.005),
+         "session_acc": 0.2 + rng.normal(0, 0.01)}
+        for s in range(4) for a in (0.0, 1.0)
+    ]  # fmt: skip
+    rows += [{"method": "pixels", "seed": s, "object_acc": 0.1, "session_acc": 0.7} for s in range(4)]
+    trials = pd.DataFrame(rows)
+    said = claims.alpha_claims(claims.alpha_verdicts(trials), trials, "From `x`")
+    assert said[0] == "From `x`:"
+    (acc,) = [line for line in said if "object_acc" in line]
+    assert "**reproduced**" in acc and "does not show learning" not in acc  # the control is far below
+    (session,) = [line for line in said if "session_acc" in line]
+    assert "the pixel control (no learning) scores 0.700 on it" in session and "does not show learning" in session
+    (rot,) = [line for line in said if "3D rotation" in line]
+    assert "**not tested** (this data gives no rot_r2)" in rot
