@@ -283,7 +283,17 @@ def budget_section(done: pd.DataFrame, storage: Path, out: Path, sec: Section) -
     figure_path.parent.mkdir(parents=True, exist_ok=True)
     path = budget.plot_curves(long_epochs, short_epochs[short_epochs.trial_id.isin(matched)], figure_path)
     figure = [f"![learning curves at both budgets]({path.relative_to(out).as_posix()})", ""] if path else []
-    return [*budget.budget_lines(done, short), *figure]
+    machines = _machine(storage / sec.study), _machine(storage / sec.budget_of)
+    confounded = (
+        [
+            f"The two studies ran on different machines ({machines[0]}; {sec.budget_of}: {machines[1]}): the "
+            "budget and the CPU change together, so a change with the budget is not the budget's alone.",
+            "",
+        ]
+        if machines[0] != machines[1]
+        else []
+    )
+    return [*budget.budget_lines(done, short), *confounded, *figure]
 
 
 def _machine(study_dir: Path) -> str:

@@ -171,3 +171,18 @@ def test_the_three_worlds_contrasts_in_the_readme_recompute_from_the_committed_t
     assert f"pose_r2 rises by {mu:+.3f} [{lo:+.3f}, {hi:+.3f}]" in readme and (n, df) == (12, 9)
     worlds = per_world(ciper, "alpha", 1.0, 0.0, "pose_r2")
     assert "every world (" + ", ".join(f"{c.diff:+.3f}" for c in worlds.values()) + ";" in readme
+
+
+def test_the_budget_contrasts_in_the_readme_recompute_from_the_committed_trials():
+    trials, epochs = load_results(ROOT / "docs" / "findings" / "alpha_budget")
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    ciper = trials[(trials.method == "ciper") & (trials.status == "finished")]
+    assert len(ciper) == 6 and set(ciper.epochs) == {48} and set(ciper.world_seed) == {0}
+    assert epochs[epochs.trial_id.isin(ciper.trial_id)].groupby("trial_id").epoch.max().eq(48).all()  # the curves
+    for alpha in (0.0, 1.0):
+        mean, lo, hi = mean_ci(ciper[ciper.alpha == alpha].object_acc)
+        assert f"{mean:.3f} [{lo:.3f}, {hi:.3f}] (alpha {alpha:g})" in readme, alpha
+    for metric in ("pose_r2", "rot_r2", "object_acc"):
+        by_seed = ciper.pivot_table(index="seed", columns="alpha", values=metric)
+        mean, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
+        assert f"{metric} {mean:+.3f} [{lo:+.3f}, {hi:+.3f}]" in readme, metric
