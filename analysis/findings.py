@@ -211,12 +211,13 @@ def finished(storage: Path, study: str) -> pd.DataFrame:
     return trials[trials.status == "finished"] if len(trials) else trials
 
 
-def section(sec: Section, storage: Path, out: Path, args, passed, failed: dict, shared: pd.DataFrame) -> list[str]:
+def section(sec: Section, tables: dict, storage: Path, out: Path, args, passed, failed: dict, shared) -> list[str]:
+    """The section of one question: tables holds every section's finished trials (by Section.key)."""
     lines = [f"## {sec.title}", "", *([sec.scope, ""] if sec.scope else [])]
     passed = without_sets(passed, sec.own)
     storage = storage / sec.folder
     study_dir = storage / sec.study
-    done, reference_rows = split_references(finished(storage, sec.study))
+    done, reference_rows = split_references(tables[sec.key])
     if (sec.study, sec.folder) in failed:
         lines += [f"**The study {sec.study} failed:** {failed[(sec.study, sec.folder)]}; see its log above.", ""]
     if done.empty:
@@ -470,11 +471,11 @@ def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Pat
     out.mkdir(parents=True, exist_ok=True)
     tables = {sec.key: finished(storage / sec.folder, sec.study) for sec in sections(args)}
     shared = shared_runs(tables)
-    body = [line for sec in SECTIONS for line in section(sec, storage, out, args, passed, failed, shared)]
+    body = [line for sec in SECTIONS for line in section(sec, tables, storage, out, args, passed, failed, shared)]
     photographs = [
         line
         for sec in sections(args)[len(SECTIONS) :]
-        for line in section(sec, storage, out, args, passed, failed, shared)
+        for line in section(sec, tables, storage, out, args, passed, failed, shared)
     ]
     structure_lines, structure_table = structure_section(storage, out, args, passed)
     views_table = claims.views_verdicts(tables["view_source"], read_margins(storage / "view_source"))
