@@ -272,3 +272,13 @@ def test_a_study_imports_no_tracker_it_did_not_ask_for(telemetry, imported):
     p = subprocess.run([sys.executable, "-c", COUNT_CALLBACKS], cwd=ROOT, capture_output=True, text=True, env=env)
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.strip() == imported
+
+
+def test_a_reference_trials_progress_label_names_only_what_it_follows():
+    from ciper.study.progress import label
+
+    keys = ["alpha", "epochs", "condition", "seed"]
+    trained = {"alpha": 1.0, "epochs": 48, "method": "ciper", "seed": 2}
+    assert label(trained, keys) == "alpha=1.0 epochs=48 seed=2"
+    control = {"alpha": 1.0, "epochs": 12, "method": "pixels", "seed": 2, "condition": {"name": "pixels"}}
+    assert label(control, keys) == "epochs=12 condition=pixels seed=2"

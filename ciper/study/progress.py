@@ -18,13 +18,16 @@ from dataclasses import dataclass
 from ray.tune import Callback
 
 from ciper.probes import METRICS
-from ciper.study.spec import with_condition
+from ciper.study.spec import REFERENCE_AXES, with_condition
 from ciper.study.tables import plain
 
 
 def label(config: dict, keys: list[str]) -> str:
-    """The values that tell a trial apart, e.g. 'alpha=0.3 seed=1'."""
+    """The values that tell a trial apart, e.g. 'alpha=0.3 seed=1'; for a reference, only those
+    it follows (REFERENCE_AXES), not the objective's (an untrained encoder has no alpha)."""
     config = with_condition(config)
+    if config.get("method", "ciper") != "ciper":
+        keys = [k for k in keys if k in REFERENCE_AXES or k in ("condition", "seed")]
     return " ".join(f"{k}={plain(config[k])}" for k in keys if k in config)
 
 
