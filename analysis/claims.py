@@ -31,6 +31,7 @@ GAIN, NO_COST = "gain", "no cost"
 
 
 PAPER, OPEN = ("reproduced", "not reproduced"), ("shown", "not shown")  # a paper's claim; an open question
+EXPLORATORY = ("shown in this exploratory study, not reproduced", "not shown")  # a follow-up chosen after results
 
 
 def says(claim: str, row, wants: str = GAIN, words: tuple[str, str] = PAPER, missing: str = "", note: str = "") -> str:
@@ -89,13 +90,31 @@ def control_note(trials: pd.DataFrame, metric: str) -> str:
     )
 
 
-def alpha_claims(table: pd.DataFrame | None, trials: pd.DataFrame | None = None, where: str = "") -> list[str]:
+def axis_note(trials: pd.DataFrame) -> str:
+    """rot_r2's contrast axis by axis (mean alpha 1 minus mean alpha 0): z is the built-in world's
+    view axis, so drot_z is rotation in the image plane and drot_x, drot_y turn the object in depth."""
+    done, _ = split_references(trials)
+    axes = [f"rot_r2/drot_{a}" for a in "xyz"]
+    if not set(axes) <= set(done) or not done.alpha.isin([0.0, 1.0]).any():
+        return ""
+    means = done[done.alpha.isin([0.0, 1.0])].groupby("alpha")[axes].mean()
+    if len(means) < 2:
+        return ""
+    cells = ", ".join(f"{a.split('_')[-1]} {means.loc[1.0, a] - means.loc[0.0, a]:+.3f}" for a in axes)
+    return f"; axis by axis (z is the view axis: drot_z turns in the image plane, x and y in depth): {cells}"
+
+
+def alpha_claims(
+    table: pd.DataFrame | None, trials: pd.DataFrame | None = None, where: str = "", words: tuple = PAPER
+) -> list[str]:
     """The paper's claims on alpha, from an alpha study's contrasts (analysis/alpha.py): its central
-    ones are primary there; session accuracy is secondary. `where` names the study and its data."""
+    ones are primary there; session accuracy is secondary. `where` names the study and its data;
+    words=EXPLORATORY for a study added after earlier results, which can show but not reproduce."""
     at1 = "alpha = 1 vs 0"
-    note = lambda m: control_note(trials, m) if trials is not None and not trials.empty else ""
+    given = trials is not None and not trials.empty
+    note = lambda m: (control_note(trials, m) + (axis_note(trials) if m == "rot_r2" else "")) if given else ""
     missing = lambda m: "" if table is None else f"this data gives no {m}"
-    claim = lambda text, m, wants=GAIN: says(text, _row(table, at1, m), wants, missing=missing(m), note=note(m))
+    claim = lambda text, m, wants=GAIN: says(text, _row(table, at1, m), wants, words, missing(m), note(m))
     lines = [
         claim("CIPER (alpha = 1) keeps more pose information than contrastive-only", "pose_r2"),
         claim("... and more of the relative 3D rotation of two views", "rot_r2"),

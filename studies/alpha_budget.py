@@ -8,7 +8,8 @@ Held fixed: the rest of the preset (48x48 frames, time + colour pairs, small CNN
 Compared with: the alpha study's 12-epoch trials of the same seeds, for whether a finding
     holds at both budgets (the per-budget contrasts are each paired by seed).
 Margins: ±0.02 accuracy, ±0.03 R², the alpha study's.
-Seeds: 3, what one session's two cores allow (six trials of about 18 min, two at a time).
+Seeds: 3, what one session's two cores allow (six trials of 6-18 min each, two at a time, on
+    the 2-core CPUs this project has run on).
     With the paired SDs the alpha study measured (0.020 object_acc, 0.021 pose_r2),
     seeds_for_power(0.021, 0.07) = 3 seeds find a pose_r2 gain the size of the 12-epoch one
     (0.07) with 80 % power; an object_acc change of 0.02 (seeds_for_power(0.020, 0.02) = 10)

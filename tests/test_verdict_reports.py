@@ -369,3 +369,18 @@ def test_a_claim_on_a_probe_a_control_matches_says_so_and_a_metric_the_data_lack
     assert "the pixel control (no learning) scores 0.700 on it" in session and "does not show learning" in session
     (rot,) = [line for line in said if "3D rotation" in line]
     assert "**not tested** (this data gives no rot_r2)" in rot
+
+
+def test_an_exploratory_study_shows_a_claim_without_reproducing_it_and_rot_r2_is_split_by_axis():
+    rng = np.random.default_rng(5)
+    rows = []
+    for s in range(4):
+        for a in (0.0, 1.0):
+            z = 0.1 + 0.2 * a + rng.normal(0, 0.005)  # the gain is all in-plane
+            rows.append({"method": "ciper", "alpha": a, "seed": s, "rot_r2": (0.1 + 0.1 + z) / 3,
+                         "rot_r2/drot_x": 0.1, "rot_r2/drot_y": 0.1, "rot_r2/drot_z": z})  # fmt: skip
+    trials = pd.DataFrame(rows)
+    said = claims.alpha_claims(claims.alpha_verdicts(trials), trials, "From `x`", claims.EXPLORATORY)
+    (rot,) = [line for line in said if "3D rotation" in line]
+    assert "**shown in this exploratory study, not reproduced**" in rot and "reproduced**" not in rot.split("**")[0]
+    assert "axis by axis" in rot and re.search(r"x \+0\.000, y \+0\.000, z \+0\.(19|20)\d", rot)
