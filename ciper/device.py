@@ -47,6 +47,10 @@ def machine() -> str:
     """This machine in one line, for a record of where a result was measured."""
     gpu = f"GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else "no GPU"
     cpu = cpu_model() or platform.processor() or platform.machine()
+    flags = cpu_flags()
+    simd = [name for flag, name in (("avx512_bf16", "AVX-512 BF16"), ("amx_bf16", "AMX")) if flag in flags]
+    simd = simd or (["AVX2"] if "avx2" in flags else [])  # what decides the bf16 kernels a CPU runs
+    cpu += f" ({', '.join(simd)})" if simd else ""
     return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, Python {platform.python_version()}, {gpu}"
 
 

@@ -50,3 +50,11 @@ def test_bf16_training_is_deterministic_recorded_and_differs_from_fp32():
 def test_the_supervised_reference_is_keyed_by_its_precision():
     cfg = preset("smoke")
     assert training_key(cfg.replace(precision="fp32")) != training_key(cfg.replace(precision="bf16"))
+
+
+def test_the_machine_line_names_the_bf16_instructions_the_cpu_has():
+    from ciper.device import cpu_flags, machine
+
+    line, flags = machine(), cpu_flags()
+    assert ("AVX-512 BF16" in line) == ("avx512_bf16" in flags) and ("AMX" in line) == ("amx_bf16" in flags)
+    assert "cores, torch" in line
