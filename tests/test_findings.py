@@ -103,9 +103,8 @@ def test_findings_command_on_the_smoke_preset_writes_every_section(tmp_path):
     assert "world a random factor" in worlds and "World by world" in worlds and "on each of 3 worlds" in worlds
     assert "Does the gain differ between worlds (world x alpha interaction" in worlds
     budget = sections[2]  # alpha 0 against 1 at 4x the epochs (the --set epochs=1 left to the study)
-    assert (
-        "Against the alpha study's trials at 1 epochs" in budget and "0 at 1 epochs," in budget and " at 8;" in budget
-    )
+    assert "Against the alpha study's trials at 1 epochs" in budget  # the alpha study ran the --set epochs=1
+    assert re.search(r"- pose_r2: alpha = 0 -?[\d.]+ at 1 epochs, -?[\d.]+ at 8;", budget)  # 4x the smoke preset's 2
     assert "budget_curves.png" in budget and "epochs=1" not in budget.split("Reproduce: ")[1]
     # compute once: the later studies read the alpha study's runs back instead of training them again
     assert re.search(r" \d+ trials were read back from a finished run of the same code", doc)
