@@ -22,6 +22,7 @@ Exits 1 if a study failed (the document is still written, naming it).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import shutil
 import subprocess
@@ -358,6 +359,33 @@ def _summary_table(rows: pd.DataFrame, label: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+STRUCTURE_FILE = "structure.parquet"  # a study's structure rows, kept beside its tables
+
+
+def measured_structure(study_dir: Path, storage: Path, done: pd.DataFrame, key: str, with_references: bool):
+    """The structure rows of the landmark trials (a row per trial and seed, labelled `condition`),
+    with the reference encoders' rows for three seeds where asked. Measured from the final
+    checkpoints where the storage has them, and kept in <study>/structure.parquet, so that a
+    storage of tables alone (docs/findings) still answers; read from there where it has none."""
+    rows = _structure_rows(study_dir, done, [key])
+    kept = study_dir / STRUCTURE_FILE
+    if rows.empty:
+        return pd.read_parquet(kept) if kept.exists() else rows
+    rows = rows.sort_values(key, key=lambda v: v.map(str) if v.dtype == object else v, kind="stable")
+    rows["condition"] = [f"{key} = {v:g}" if isinstance(v, float) else f"{key} = {v}" for v in rows[key]]
+    if with_references:  # the reference encoders, at the study's config, per seed
+        cache = storage / "references"
+        for seed in sorted(done.seed.unique())[:3]:
+            cfg = config_of(done[done.seed == seed].iloc[0])
+            for kind in ("untrained", "object_supervised", "pose_supervised"):
+                row = {**analyse_reference(cfg, kind, cache), "condition": LABEL[kind]}
+                rows = pd.concat([rows, pd.DataFrame([row])], ignore_index=True)
+    buf = io.BytesIO()
+    rows.to_parquet(buf, index=False)
+    atomic_write_bytes(kept, buf.getvalue())
+    return rows
+
+
 def ciper_effect(rows: pd.DataFrame) -> str | None:
     """CIPER (alpha = 1) against contrastive-only on each structure measure, paired by seed, with its
     verdict (analysis/claims.py: trials' rows only, never a reference encoder's)."""
@@ -400,22 +428,17 @@ def structure_section(storage: Path, out: Path, args, passed) -> tuple[list[str]
         if "head_input" in done and (done.head_input == "diff").any():
             done = done[done.head_input == "diff"]
         done = done[done[key].isin(landmarks(done, key))]
-        rows = _structure_rows(study_dir, done, [key])
+        rows = measured_structure(study_dir, storage, done, key, with_references=name == "alpha_sweep")
         if rows.empty:
-            lines += [f"{name} has finished trials but no checkpoints in its ray/ folder to measure.", ""]
+            lines += [
+                f"{name} has finished trials but neither checkpoints in its ray/ folder to measure nor a "
+                f"{STRUCTURE_FILE} of earlier measures.",
+                "",
+            ]
             continue
-        rows = rows.sort_values(key, key=lambda v: v.map(str) if v.dtype == object else v, kind="stable")
         fig = _figure(study_dir, MAPS_FIGURE, out)
         if fig:
             lines += [f"![maps, {name}]({fig})", ""]
-        rows["condition"] = [f"{key} = {v:g}" if isinstance(v, float) else f"{key} = {v}" for v in rows[key]]
-        if name == "alpha_sweep":  # the reference encoders, at the study's config, per seed
-            cache = storage / "references"
-            for seed in sorted(done.seed.unique())[:3]:
-                cfg = config_of(done[done.seed == seed].iloc[0])
-                for kind in ("untrained", "object_supervised", "pose_supervised"):
-                    row = {**analyse_reference(cfg, kind, cache), "condition": LABEL[kind]}
-                    rows = pd.concat([rows, pd.DataFrame([row])])
         lines += [
             f"From {name} (mean [95 % CI] over seeds):",
             "",

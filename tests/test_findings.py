@@ -138,3 +138,35 @@ def test_the_structure_effect_pairs_trials_and_never_a_reference_encoder():
     effect = ciper_effect(pd.concat([trials, reference]))
     assert "pose_r2 from E +0.150 [+0.150, +0.150]" in effect
     assert ciper_effect(trials[trials.alpha == 0.0]) is None
+
+
+def test_the_structure_section_reads_its_kept_measures_where_the_storage_has_no_checkpoints(tmp_path):
+    """docs/findings holds tables, not checkpoints: the structure rows measured where the checkpoints
+    were (kept in structure.parquet) answer there."""
+    import argparse
+    import shutil
+
+    import pandas as pd
+
+    from analysis.findings import STRUCTURE_FILE, structure_section
+
+    study = tmp_path / "alpha_sweep"
+    study.mkdir()
+    for name in ("trials.parquet", "epochs.parquet"):
+        shutil.copyfile(ROOT / "docs" / "findings" / "alpha_sweep" / name, study / name)
+    args = argparse.Namespace(preset="cpu", storage=str(tmp_path))
+    lines, verdicts = structure_section(tmp_path, tmp_path / "doc", args, [])
+    assert any("neither checkpoints in its ray/ folder" in line for line in lines) and verdicts.empty
+    rows = pd.DataFrame(
+        {
+            "alpha": [0.0, 1.0] * 3,
+            "seed": [0, 0, 1, 1, 2, 2],
+            "between_objects": [0.30, 0.40, 0.31, 0.42, 0.29, 0.40],
+            "condition": ["alpha = 0", "alpha = 1"] * 3,
+        }
+    )
+    rows.to_parquet(study / STRUCTURE_FILE, index=False)
+    lines, verdicts = structure_section(tmp_path, tmp_path / "doc", args, [])
+    text = "\n".join(lines)
+    assert "From alpha_sweep" in text and "variance between objects +0.107" in text
+    assert verdicts.set_index("metric").loc["between_objects", "verdict"] == "differs"
