@@ -186,3 +186,17 @@ def test_the_budget_contrasts_in_the_readme_recompute_from_the_committed_trials(
         by_seed = ciper.pivot_table(index="seed", columns="alpha", values=metric)
         mean, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
         assert f"{metric.split('/')[-1]} {mean:+.3f} [{lo:+.3f}, {hi:+.3f}]" in readme, metric
+
+
+def test_the_world_x_alpha_interaction_in_the_readme_recomputes_from_the_committed_trials():
+    from statsmodels.stats.multitest import multipletests
+
+    from analysis.stats import world_interaction
+
+    trials, _ = load_results(ROOT / "docs" / "findings" / "alpha_worlds")
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    ciper = trials[(trials.method == "ciper") & (trials.status == "finished")]
+    tests = {m: world_interaction(ciper, "alpha", 1.0, 0.0, m) for m in ("object_acc", "pose_r2", "rot_r2")}
+    adjusted = dict(zip(tests, multipletests([t[-1] for t in tests.values()], method="fdr_bh")[1]))
+    for m, (f, df1, df2, _) in tests.items():
+        assert f"{m} F({df1}, {df2}) = {f:.2f}, p_bh {adjusted[m]:.3f}" in readme, m
