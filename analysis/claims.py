@@ -34,15 +34,19 @@ PAPER, OPEN = ("reproduced", "not reproduced"), ("shown", "not shown")  # a pape
 EXPLORATORY = ("shown in this exploratory study, not reproduced", "not shown")  # a follow-up chosen after results
 
 
-def says(claim: str, row, wants: str = GAIN, words: tuple[str, str] = PAPER, missing: str = "", note: str = "") -> str:
+def says(
+    claim: str, row, wants: str = GAIN, words: tuple[str, str] = PAPER, missing: str = "", shortcut: str = "", note=""
+) -> str:
     """'- <claim>: **reproduced** (<metric> <verdict sentence>)' or **not reproduced** (with
-    words=OPEN, for a hypothesis the paper leaves open: **shown** or **not shown**); `note` after it
-    (a no-learning control that matches the trained models there), `missing` why there is no row."""
+    words=OPEN, for a hypothesis the paper leaves open: **shown** or **not shown**); `missing` says
+    why there is no row; `shortcut` names a no-learning control that matches the trained models on
+    the metric, where no verdict can reproduce the claim; `note` follows the verdict."""
     if row is None:
         return f"- {claim}: **not tested** ({missing or 'the study that measures it has no finished trials'})"
     gain = row.verdict == "differs" and row["diff"] > 0
-    ok = gain if wants == GAIN else gain or row.verdict == "equivalent"
-    said = f"**{words[0]}**" if ok else f"**{words[1]}**{why_not(row)}"
+    ok = (gain if wants == GAIN else gain or row.verdict == "equivalent") and not shortcut
+    reason = f", the probe shows no learning here: {shortcut}" if shortcut else why_not(row)
+    said = f"**{words[0]}**" if ok else f"**{words[1]}**{reason}"
     return f"- {claim}: {said} ({row.metric}: {row.sentence}){note}"
 
 
@@ -85,8 +89,8 @@ def control_note(trials: pd.DataFrame, metric: str) -> str:
         return ""
     kind = best.idxmax()
     return (
-        f"; but the {LABEL[kind]} scores {best.max():.3f} on it, against {sides.min():.3f}-{sides.max():.3f} "
-        "for the trained models: this probe does not show learning here"
+        f"the {LABEL[kind]} scores {best.max():.3f} on it, against {sides.min():.3f} to {sides.max():.3f} "
+        "for the trained models"
     )
 
 
@@ -112,9 +116,10 @@ def alpha_claims(
     words=EXPLORATORY for a study added after earlier results, which can show but not reproduce."""
     at1 = "alpha = 1 vs 0"
     given = trials is not None and not trials.empty
-    note = lambda m: (control_note(trials, m) + (axis_note(trials) if m == "rot_r2" else "")) if given else ""
+    shortcut = lambda m: control_note(trials, m) if given else ""
+    note = lambda m: axis_note(trials) if given and m == "rot_r2" else ""
     missing = lambda m: "" if table is None else f"this data gives no {m}"
-    claim = lambda text, m, wants=GAIN: says(text, _row(table, at1, m), wants, words, missing(m), note(m))
+    claim = lambda text, m, wants=GAIN: says(text, _row(table, at1, m), wants, words, missing(m), shortcut(m), note(m))
     lines = [
         claim("CIPER (alpha = 1) keeps more pose information than contrastive-only", "pose_r2"),
         claim("... and more of the relative 3D rotation of two views", "rot_r2"),
