@@ -44,8 +44,11 @@ def says(
     if row is None:
         return f"- {claim}: **not tested** ({missing or 'the study that measures it has no finished trials'})"
     gain = row.verdict == "differs" and row["diff"] > 0
-    ok = (gain if wants == GAIN else gain or row.verdict == "equivalent") and not shortcut
+    negligible = gain and wants == GAIN and row.get("p_equiv_adj", 1.0) < 0.05  # a gain inside the margin
+    ok = (gain if wants == GAIN else gain or row.verdict == "equivalent") and not shortcut and not negligible
     reason = f", the probe shows no learning here: {shortcut}" if shortcut else why_not(row)
+    if negligible and not shortcut:
+        reason = f", a gain inside the margin: it differs from 0 and is equivalent within ±{row.margin:g} too"
     said = f"**{words[0]}**" if ok else f"**{words[1]}**{reason}"
     return f"- {claim}: {said} ({row.metric}: {row.sentence}){note}"
 

@@ -387,3 +387,18 @@ def test_an_exploratory_study_shows_a_claim_without_reproducing_it_and_rot_r2_is
     (rot,) = [line for line in said if "3D rotation" in line]
     assert "**shown in this exploratory study, not reproduced**" in rot and "reproduced**" not in rot.split("**")[0]
     assert "axis by axis" in rot and re.search(r"x \+0\.000, y \+0\.000, z \+0\.(19|20)\d", rot)
+
+
+def test_a_gain_inside_the_margin_reproduces_no_claim():
+    rows = pd.DataFrame(
+        {
+            "alpha": [0.0, 1.0] * 6,
+            "seed": [s for s in range(6) for _ in (0, 1)],
+            "between_objects": [v for s in range(6) for v in (0.30 + 0.01 * s, 0.31 + 0.01 * s + 0.0005 * (s % 2))],
+        }
+    )
+    table = claims.structure_verdicts(rows)
+    row = table.set_index("metric").loc["between_objects"]
+    assert row.verdict == "differs" and row.p_equiv_adj < 0.05  # +0.01: real, and inside ±0.03
+    said = claims.structure_claims(table)[0]
+    assert "**not reproduced**, a gain inside the margin" in said
