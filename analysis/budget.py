@@ -45,9 +45,9 @@ def _contrast(trials: pd.DataFrame, metric: str) -> pd.Series:
 
 def change(at_long: pd.Series, at_short: pd.Series) -> str:
     """The long budget's contrast minus the short one's, Welch's 95 % CI (two separate studies)."""
-    if min(len(at_long), len(at_short)) < 2:
-        return f"{at_long.mean() - at_short.mean():+.3f} (no interval from fewer than 2 seeds a side)"
     diff = at_long.mean() - at_short.mean()
+    if min(len(at_long), len(at_short)) < 2:
+        return f"{diff:+.3f} (no interval from fewer than 2 seeds a side)"
     if at_long.std() == 0 and at_short.std() == 0:
         return f"{diff:+.3f} (no spread in either study: no interval)"
     test = stats.ttest_ind(at_long, at_short, equal_var=False)
