@@ -46,9 +46,12 @@ def says(
     gain = row.verdict == "differs" and row["diff"] > 0
     negligible = gain and wants == GAIN and row.get("p_equiv_adj", 1.0) < 0.05  # a gain inside the margin
     ok = (gain if wants == GAIN else gain or row.verdict == "equivalent") and not shortcut and not negligible
-    reason = f", the probe shows no learning here: {shortcut}" if shortcut else why_not(row)
-    if negligible and not shortcut:
+    if shortcut:
+        reason = f", the probe shows no learning here: {shortcut}"
+    elif negligible:
         reason = f", a gain inside the margin: it differs from 0 and is equivalent within ±{row.margin:g} too"
+    else:
+        reason = why_not(row)
     said = f"**{words[0]}**" if ok else f"**{words[1]}**{reason}"
     return f"- {claim}: {said} ({row.metric}: {row.sentence}){note}"
 
