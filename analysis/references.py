@@ -83,46 +83,54 @@ def reference_summary(rows: pd.DataFrame, metrics: list[str]) -> pd.DataFrame | 
     return summarise(rows, [*group_keys(rows), "kind"], [m for m in metrics if m in rows], sort=False)
 
 
+def nearest_control(summary: pd.DataFrame, metric: str, where: dict | None = None) -> pd.Series | None:
+    """The no-learning reference (NO_LEARNING) that scores highest on `metric`, one row of a
+    reference summary, among the rows with the values of `where` (a condition's world_seed or
+    latent_dim): a trained number is judged against the controls of its own world or width,
+    never another's. None where no control has the metric."""
+    if summary is None or metric not in summary:
+        return None
+    rows = summary[summary["kind"].isin(NO_LEARNING)].dropna(subset=[metric])
+    for key, value in (where or {}).items():
+        rows = rows[rows[key] == value]
+    return rows.loc[rows[metric].idxmax()] if len(rows) else None
+
+
 def shortcut_flags(summary: pd.DataFrame, refs: pd.DataFrame | None, metrics: list[str]) -> list[str]:
-    """One line per metric on which a no-learning reference (NO_LEARNING: the controls and the
-    untrained encoder) comes within SHORTCUT_MARGIN of (or beats) a trained condition's mean,
-    naming every such condition: there the metric does not show what training added. Where the
-    references vary along an axis the summary has too (world_seed, latent_dim), each condition
-    is compared with the controls of its own world or width, never with another's."""
+    """One line per metric on which a no-learning reference comes within SHORTCUT_MARGIN of (or
+    beats) a trained condition's mean, naming every such condition: there the metric does not show
+    what training added. `refs` is a reference summary; where it varies along an axis the summary
+    has too (world_seed, latent_dim), each condition meets the controls of its own (nearest_control)."""
     if refs is None or refs.empty:
         return []
-    controls = refs[refs["kind"].isin(NO_LEARNING)]
     metric_of = lambda c: c.split("/")[0].split("[")[0].removesuffix("_lo").removesuffix("_hi")
     keys = [c for c in summary.columns if c != "n" and metric_of(c) not in ALL_METRICS]
-    axes = [k for k in group_keys(controls) if k in summary]
+    axes = [k for k in group_keys(refs[refs["kind"].isin(NO_LEARNING)]) if k in summary]
     count = lambda k, v: int(v) if k in ("world_seed", "latent_dim") and float(v).is_integer() else v
     name = lambda r: " ".join(f"{k} {count(k, r[k])}" for k in keys)
     out = []
     for m in metrics:
-        if m not in summary or m not in controls or not summary[m].notna().any() or not controls[m].notna().any():
+        if m not in summary or not summary[m].notna().any():
+            continue
+        reached = []  # (trained row, its control)
+        for _, r in summary.dropna(subset=[m]).iterrows():
+            control = nearest_control(refs, m, {k: r[k] for k in axes})
+            if control is not None and r[m] <= control[m] + SHORTCUT_MARGIN:
+                reached.append((r, control))
+        if not reached:
             continue
         warn = f"- **shortcut warning, {m}**: "
         if not axes:
-            control = controls.loc[controls[m].idxmax()]
-            reached = summary[summary[m] <= control[m] + SHORTCUT_MARGIN]
-            if reached.empty:
-                continue
-            if summary[m].max() in reached[m].values:
+            control = reached[0][1]
+            if summary[m].max() in [r[m] for r, _ in reached]:
                 what = f"the best trained model ({summary[m].max():.3f})"
             else:
-                what = ", ".join(f"{name(r)} ({r[m]:.3f})".strip() for _, r in reached.iterrows())
+                what = ", ".join(f"{name(r)} ({r[m]:.3f})".strip() for r, _ in reached)
             warn += f"the {LABEL[control['kind']]} scores {control[m]:.3f}, within {SHORTCUT_MARGIN} of or above {what}"
         else:
-            reached = []
-            for _, r in summary.dropna(subset=[m]).iterrows():
-                own = controls[(controls[axes] == r[axes]).all(axis=1)].dropna(subset=[m])
-                if len(own) and r[m] <= own[m].max() + SHORTCUT_MARGIN:
-                    best = own.loc[own[m].idxmax()]
-                    reached.append(f"{name(r)} ({r[m]:.3f}; the {LABEL[best['kind']]} {best[m]:.3f})")
-            if not reached:
-                continue
-            same = f"a no-learning reference of the same {', '.join(axes)}"
-            warn += f"{same} comes within {SHORTCUT_MARGIN} of or above {'; '.join(reached)}"
+            cells = "; ".join(f"{name(r)} ({r[m]:.3f}; the {LABEL[c['kind']]} {c[m]:.3f})" for r, c in reached)
+            same = ", ".join(axes)
+            warn += f"a no-learning reference of the same {same} comes within {SHORTCUT_MARGIN} of or above {cells}"
         out.append(warn + ": there this metric does not show learning.")
     return out
 

@@ -306,3 +306,29 @@ def test_each_world_is_compared_with_its_own_controls():
     (flag,) = shortcut_flags(summary, refs, ["rot_r2"])
     assert "world_seed 1 alpha 0.0 (0.120; the colour control (no learning) 0.290)" in flag
     assert "world_seed 0" not in flag and "alpha 1.0" not in flag
+
+
+def test_a_claim_names_its_control_world_by_world_and_a_near_one_is_said():
+    """The claim's control is the best no-learning reference of the trained models' own world; one
+    within the shortcut margin blocks the claim, one just past it is named as near."""
+    from analysis.claims import control_beside
+
+    trained = pd.DataFrame(
+        {
+            "method": "ciper",
+            "world_seed": [0.0, 0.0, 1.0, 1.0],
+            "alpha": [0.0, 1.0, 0.0, 1.0],
+            "rot_r2": [0.30, 0.32, 0.12, 0.40],
+        }
+    )
+    controls = pd.DataFrame({"method": ["colour", "colour"], "world_seed": [0.0, 1.0], "rot_r2": [0.15, 0.0]})
+    text, shortcut = control_beside(pd.concat([trained, controls]), "rot_r2")  # world 0's is the higher control
+    assert not shortcut and text.startswith("on world_seed 1, the colour control (no learning) scores 0.000")
+    assert "0.120 to 0.400" in text and "above it" not in text
+    nearer = controls.assign(rot_r2=[0.15, 0.05])  # world 1's alpha 0 is 0.07 above: past the margin, near it
+    text, shortcut = control_beside(pd.concat([trained, nearer]), "rot_r2")
+    assert not shortcut and "0.070 above it: near the shortcut margin" in text
+    closer = controls.assign(rot_r2=[0.15, 0.08])  # 0.04 above: within the margin, the claim is blocked
+    assert control_beside(pd.concat([trained, closer]), "rot_r2")[1]
+    pooled = pd.concat([trained.drop(columns="world_seed"), controls.drop(columns="world_seed").iloc[:1]])
+    assert control_beside(pooled, "rot_r2")[0].startswith("the colour control")
