@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -292,7 +293,7 @@ def budget_section(done: pd.DataFrame, storage: Path, out: Path, sec: Section) -
             "budget and the CPU change together, so a change with the budget is not the budget's alone.",
             "",
         ]
-        if machines[0] != machines[1]
+        if not same_machine(*machines)
         else []
     )
     return [*budget.budget_lines(done, short), *confounded, *figure]
@@ -304,6 +305,16 @@ def _machine(study_dir: Path) -> str:
         return json.loads((study_dir / "run.json").read_text())["machine"]
     except (OSError, ValueError, KeyError):
         return "not recorded in its run.json"
+
+
+def same_machine(a: str, b: str) -> bool:
+    """Whether two machine() records name the same machine. Older records do not list the CPU's
+    bf16 instruction sets (the parentheses after the model); where one of the two lacks them,
+    they are left out of the comparison, and the model, cores, torch, Python and GPU decide."""
+    flags = re.compile(r" \((?:AVX[^)]*|AMX)\)")
+    if bool(flags.search(a)) != bool(flags.search(b)):
+        return flags.sub("", a) == flags.sub("", b)
+    return a == b
 
 
 def with_seeds(passed: list[str], done: pd.DataFrame) -> list[str]:

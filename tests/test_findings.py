@@ -170,3 +170,12 @@ def test_the_structure_section_reads_its_kept_measures_where_the_storage_has_no_
     text = "\n".join(lines)
     assert "From alpha_sweep" in text and "variance between objects +0.107" in text
     assert verdicts.set_index("metric").loc["between_objects", "verdict"] == "differs"
+
+
+def test_machine_records_with_and_without_the_cpu_flags_compare_by_the_rest():
+    from analysis.findings import same_machine
+
+    old, new = "AMD EPYC, 2 cores, torch 2.14.1, no GPU", "AMD EPYC (AVX-512 BF16), 2 cores, torch 2.14.1, no GPU"
+    assert same_machine(old, new) and same_machine(new, new)
+    assert not same_machine(new, new.replace("AVX-512 BF16", "AVX2"))  # both list their flags: they count
+    assert not same_machine(old, "Intel(R) Xeon(R) Processor (AVX-512 BF16, AMX), 2 cores, torch 2.14.1, no GPU")
