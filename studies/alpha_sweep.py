@@ -9,7 +9,12 @@ Measured: object_acc and knn_acc (invariant), session_acc, pose_r2, rot_r2 and a
     other alphas and metrics are secondary (Benjamini-Hochberg).
 Margins: ±0.02 accuracy (two points: about the spread of object_acc between seeds of one
     condition, and less than any change a user would choose an alpha for), ±0.03 R² (a
-    tenth of the pose_r2 gain the prediction head brings at alpha = 1).
+    tenth of the pose_r2 gain the prediction head brings at alpha = 1). The structure
+    measures of the final checkpoints (analysis/structure.py: shares of h's variance between
+    objects and within sequences, and the separation, a difference of two R²) take the R²
+    margin by the rule of ciper/study/spec.py: a share of variance lies on R²'s 0-1 scale,
+    and 0.03 is about a tenth of the share between objects (0.34 under contrastive-only).
+    That rule held before the structure rows were measured; this sentence came after them.
 Seeds: 10. The paired object_acc difference alpha 1 - 0 had an SD of 0.020 over 3 seeds
     (docs/findings at 0ff7bb8, before the leak-free split; the rerun measures it again):
     seeds_for_power(0.020, 0.02) = 10 seeds find an effect the size of the margin with 80 %

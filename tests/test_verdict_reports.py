@@ -386,7 +386,8 @@ def test_an_exploratory_study_shows_a_claim_without_reproducing_it_and_rot_r2_is
     said = claims.alpha_claims(claims.alpha_verdicts(trials), trials, "From `x`", claims.EXPLORATORY)
     (rot,) = [line for line in said if "3D rotation" in line]
     assert "**shown in this exploratory study, not reproduced**" in rot and "reproduced**" not in rot.split("**")[0]
-    assert "axis by axis" in rot and re.search(r"x \+0\.000, y \+0\.000, z \+0\.(19|20)\d", rot)
+    assert "axis by axis (paired, 95 % CI" in rot and re.search(r"x \+0\.000 \[\+0\.000, \+0\.000\], y \+0\.000", rot)
+    assert re.search(r"z \+0\.(19|20)\d \[\+0\.(1[89]|20)\d, \+0\.(19|20|21)\d\]", rot)  # its CI, from 4 pairs
 
 
 def test_a_gain_inside_the_margin_reproduces_no_claim():
