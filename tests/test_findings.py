@@ -109,6 +109,9 @@ def test_findings_command_on_the_smoke_preset_writes_every_section(tmp_path):
     # compute once: the later studies read the alpha study's runs back instead of training them again
     assert re.search(r" \d+ trials were read back from a finished run of the same code", doc)
     assert "### The paper's claims here" in doc and "### Trials counted once" in doc
+    claims_part = doc.split("### The paper's claims here")[1].split("\n### ")[0]
+    assert "From `alpha_sweep` (the built-in world;" in claims_part and "held out: unseen sequences" in claims_part
+    assert re.search(r"the (untrained encoder|pixel control|colour control)[^;]* scores -?[\d.]+ on it", claims_part)
     assert "### The open question of natural view changes, as a hypothesis" in doc
     assert "Friedman blocked by seed" in doc and "Kruskal" not in doc  # the order study pairs by seed
     assert "jitter's sub-ops differ by at most" in doc  # the order section explains itself
