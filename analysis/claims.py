@@ -7,7 +7,8 @@ rules it out; an opposite effect or an equivalence says 'not reproduced' with it
 
 The structure claims (hierarchy, separate subspaces) are read from the final checkpoints
 (analysis/structure.py): CIPER (alpha = 1) against contrastive-only (alpha = 0), paired by
-seed; their primary family is the two measures the claims name, Holm within it.
+seed; their primary family is the four measures the claims name (STRUCTURE_PRIMARY), Holm
+within it.
 """
 
 from __future__ import annotations
@@ -28,13 +29,17 @@ from analysis.references import (
 
 STRUCTURE = {
     "between_objects": "variance between objects",
-    "within_sequences": "variance within sequences",
+    "pose_r2[within objects]": "pose_r2 within objects",
     "separation": "separation (pose_r2 from E minus from E_perp)",
+    "object_acc[pose removed - random]": "object_acc, pose removed minus random removal",
+    "within_sequences": "variance within sequences",
     "object_acc[E_perp]": "object_acc from E_perp",
     "pose_r2[E]": "pose_r2 from E",
     "pose_r2[E_perp]": "pose_r2 from E_perp",
 }
-STRUCTURE_PRIMARY = ("between_objects", "separation")
+# each claim's measures: the hierarchy (between objects, pose within objects) and the subspace
+# (one projection, and the removal until pose is gone, against random removal)
+STRUCTURE_PRIMARY = ("between_objects", "pose_r2[within objects]", "separation", "object_acc[pose removed - random]")
 GAIN, NO_COST = "gain", "no cost"
 
 
@@ -194,14 +199,20 @@ def views_claims(table: pd.DataFrame | None) -> list[str]:
     return [says(claim.format(r.label.removeprefix("alpha = 1: ")), r, words=OPEN) for _, r in rows.iterrows()]
 
 
+def with_separation(rows: pd.DataFrame) -> pd.DataFrame:
+    """The structure rows with `separation`, pose_r2 from E minus from E_perp, where both were measured."""
+    if {"pose_r2[E]", "pose_r2[E_perp]"} <= set(rows):
+        return rows.assign(separation=rows["pose_r2[E]"] - rows["pose_r2[E_perp]"])
+    return rows
+
+
 def structure_verdicts(rows: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:
     """CIPER (alpha = 1) against contrastive-only on each structure measure, paired by seed, over the
     trials' rows only: a reference encoder's row (it has a `kind`) carries its config's alpha too."""
     trials = rows[rows["kind"].isna()] if "kind" in rows else rows
     if "alpha" not in trials or not {0.0, 1.0} <= set(trials.alpha.dropna()):
         return pd.DataFrame()
-    if {"pose_r2[E]", "pose_r2[E_perp]"} <= set(trials):
-        trials = trials.assign(separation=trials["pose_r2[E]"] - trials["pose_r2[E_perp]"])
+    trials = with_separation(trials)
     comparisons = [
         Comparison(title, c, "alpha", 1.0, 0.0, PRIMARY if c in STRUCTURE_PRIMARY else SECONDARY)
         for c, title in STRUCTURE.items()
@@ -211,18 +222,33 @@ def structure_verdicts(rows: pd.DataFrame, margins: dict | None = None) -> pd.Da
 
 
 def structure_claims(table: pd.DataFrame, missing: str = "") -> list[str]:
-    """The hierarchy and subspace claims; `missing` says why they were not measured, where they were not."""
+    """The hierarchy and subspace claims, two measures each; `missing` says why they were not
+    measured, where they were not."""
+    claim = lambda text, measure, note="": says(
+        text, _row(table, STRUCTURE[measure], measure), missing=missing, note=note
+    )
     return [
-        says(
+        claim(
             "CIPER learns hierarchically structured representations (more of h's variance between objects "
             "than contrastive-only)",
-            _row(table, STRUCTURE["between_objects"], "between_objects"),
-            missing=missing,
+            "between_objects",
         ),
-        says(
+        claim(
+            "... with each object's views ordered by pose inside its cluster (more pose_r2 from h less its "
+            "object's mean than contrastive-only)",
+            "pose_r2[within objects]",
+            "; the pose information of the pose_r2 claim, read inside each object's cluster: it says the views "
+            "are ordered there, not that the clusters nest by themselves",
+        ),
+        claim(
             "CIPER keeps pose information in a subspace of its own (pose_r2 from E exceeds pose_r2 from "
             "E_perp by more than under contrastive-only)",
-            _row(table, STRUCTURE["separation"], "separation"),
-            missing=missing,
+            "separation",
+        ),
+        claim(
+            "... so that projecting the pose read-out out until it is gone costs objects no more than "
+            "removing as many random directions (object_acc, pose removed minus random, higher than "
+            "under contrastive-only)",
+            "object_acc[pose removed - random]",
         ),
     ]

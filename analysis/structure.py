@@ -9,6 +9,17 @@ is spanned by the ridge read-out from h to the pose parameters (fit on the
 training split); E-perp is its orthogonal complement. Probes from each part:
 if the information separates, objects are read from E-perp as well as from all
 of h, and poses from E but not from E-perp.
+
+Two measures read the claims more closely. Within objects: pose R² from where a
+view lies inside its object's cluster (h and the pose targets less the mean of
+that object's training frames), so that what tells objects apart cannot carry
+pose: the views ordered by pose within each object that a hierarchy means.
+Pose removal: the pose read-out's directions are projected out again and again
+(each round a new ridge read-out of what is left) until held-out pose R² is
+within the R² margin of nothing (POSE_GONE), then objects are read from what
+remains, against removing as many random directions (RANDOM_DRAWS draws): pose
+information in a subspace of its own leaves objects as readable as random
+removal does.
 """
 
 from __future__ import annotations
@@ -26,6 +37,8 @@ from ciper.datasets import load_dataset
 from ciper.model import build_model
 from ciper.probes import encode, linear_accuracy, regression_r2, ridge_directions
 
+POSE_GONE = 0.03  # held-out pose R² at which the removal stops: within the R² margin of no read-out
+RANDOM_DRAWS = 5  # random subspaces of the removed size, each a seeded draw
 _datasets: dict = {}
 
 
@@ -77,6 +90,50 @@ def separation(h_tr, h_te, tr, te) -> dict:
     return out
 
 
+def within_objects(h_tr, h_te, tr, te) -> dict:
+    """Pose R² from h and the pose targets less the mean of each object's training frames (module
+    docstring); held-out frames of an object with no training frame are left out."""
+    objects = int(max(tr.objects.max(), te.objects.max())) + 1
+
+    def means(x):
+        total = torch.zeros(objects, x.shape[1], dtype=x.dtype).index_add_(0, tr.objects, x)
+        return total / torch.bincount(tr.objects, minlength=objects).clamp(min=1)[:, None]
+
+    seen = torch.bincount(tr.objects, minlength=objects)[te.objects] > 0
+    h_mean, pose_mean = means(h_tr.double()), means(tr.poses.double())
+    a, b = h_tr.double() - h_mean[tr.objects], (h_te.double() - h_mean[te.objects])[seen]
+    y_a, y_b = tr.poses.double() - pose_mean[tr.objects], (te.poses.double() - pose_mean[te.objects])[seen]
+    return {"pose_r2[within objects]": regression_r2(a, y_a, b, y_b, tr.pose_names, "v")["v"]}
+
+
+def pose_removal(h_tr, h_te, tr, te) -> dict:
+    """Object accuracy once the pose read-out is projected out until it is gone, against removing
+    as many random directions (module docstring). `pose removed - random` is the difference: 0
+    where pose lives in a subspace of its own, negative where removing it takes objects too;
+    `removed_directions` says how many of h's dimensions the pose read-out needed. The removal
+    stops short of the last rounds' room, so a read-out that never goes says so in its R²."""
+    dim = h_tr.shape[1]
+    basis = torch.zeros(dim, 0)
+    drop = lambda x, q: x - x @ q @ q.T
+    pose_r2 = lambda q: regression_r2(drop(h_tr, q), tr.poses, drop(h_te, q), te.poses, tr.pose_names, "v")["v"]
+    left = pose_r2(basis)
+    while left > POSE_GONE and basis.shape[1] + 2 * tr.poses.shape[1] <= dim:  # one round's room left after
+        new = ridge_directions(drop(h_tr, basis), tr.poses)
+        basis, _ = torch.linalg.qr(torch.cat([basis, new - basis @ (basis.T @ new)], 1))
+        left = pose_r2(basis)
+    objects = lambda q: linear_accuracy(drop(h_tr, q), tr.objects, drop(h_te, q), te.objects)
+    g = torch.Generator().manual_seed(0)
+    random = [objects(torch.linalg.qr(torch.randn(dim, basis.shape[1], generator=g))[0]) for _ in range(RANDOM_DRAWS)]
+    removed = objects(basis)
+    return {
+        "removed_directions": basis.shape[1],
+        "pose_r2[pose removed]": left,
+        "object_acc[pose removed]": removed,
+        "object_acc[random removed]": sum(random) / len(random),
+        "object_acc[pose removed - random]": removed - sum(random) / len(random),
+    }
+
+
 def analyse_checkpoint(path: Path, max_images: int = 2000) -> dict:
     cfg, encoder, tr, te = load_encoder(path)
     return analyse_encoder(cfg, encoder, tr, te, max_images)
@@ -114,6 +171,8 @@ def analyse_encoder(cfg: Config, encoder, tr, te, max_images: int = 2000) -> dic
     out.update(variance_shares(h_te, te.objects, te.sessions, te.sequences))
     if tr.poses is not None:
         out.update(separation(h_tr, h_te, tr, te))
+        out.update(within_objects(h_tr, h_te, tr, te))
+        out.update(pose_removal(h_tr, h_te, tr, te))
     return out
 
 

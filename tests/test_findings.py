@@ -182,3 +182,58 @@ def test_machine_records_with_and_without_the_cpu_flags_compare_by_the_rest():
     assert same_machine(old, new) and same_machine(new, new)
     assert not same_machine(new, new.replace("AVX-512 BF16", "AVX2"))  # both list their flags: they count
     assert not same_machine(old, "Intel(R) Xeon(R) Processor (AVX-512 BF16, AMX), 2 cores, torch 2.14.1, no GPU")
+
+
+def _split_of(h, objects, poses):
+    """Features and labels as the structure measures read them (objects, poses, pose_names)."""
+    from types import SimpleNamespace
+
+    return h, SimpleNamespace(objects=objects, poses=poses, pose_names=[f"p{i}" for i in range(poses.shape[1])])
+
+
+def test_pose_within_objects_is_read_from_a_view_inside_its_cluster_not_from_the_object():
+    import torch
+
+    from analysis.structure import within_objects
+
+    g = torch.Generator().manual_seed(0)
+    objects = torch.arange(20).repeat_interleave(50)
+    offset = torch.randn(20, 2, generator=g)[objects]  # each object's mean pose
+    wiggle = torch.randn(1000, 2, generator=g)  # the view's pose inside its object
+    tr, te = slice(0, 1000, 2), slice(1, 1000, 2)
+    code = torch.randn(20, 8, generator=g)[objects]  # what tells the objects apart
+
+    def measure(h):
+        (h_tr, a), (h_te, b) = (
+            _split_of(h[tr], objects[tr], (offset + wiggle)[tr]),
+            _split_of(h[te], objects[te], (offset + wiggle)[te]),
+        )
+        return within_objects(h_tr, h_te, a, b)["pose_r2[within objects]"]
+
+    assert measure(torch.cat([code, torch.randn(1000, 4, generator=g)], 1)) < 0.05  # pose only via the object
+    assert measure(torch.cat([code, wiggle, torch.randn(1000, 2, generator=g)], 1)) > 0.95  # ordered by pose
+
+
+def test_removing_pose_costs_objects_only_where_they_share_its_directions():
+    import torch
+
+    from analysis.structure import POSE_GONE, pose_removal
+
+    g = torch.Generator().manual_seed(1)
+    objects = torch.arange(10).repeat_interleave(60)
+    pose = torch.randn(600, 2, generator=g)
+    centres = 3 * torch.randn(10, 6, generator=g)
+    tr, te = slice(0, 600, 2), slice(1, 600, 2)
+
+    def measure(h):
+        (h_tr, a), (h_te, b) = _split_of(h[tr], objects[tr], pose[tr]), _split_of(h[te], objects[te], pose[te])
+        return pose_removal(h_tr, h_te, a, b)
+
+    noise = lambda d: 0.3 * torch.randn(600, d, generator=g)
+    apart = measure(torch.cat([pose, torch.zeros(600, 6), centres[objects]], 1) + noise(14))
+    assert apart["pose_r2[pose removed]"] <= POSE_GONE and 2 <= apart["removed_directions"] <= 6
+    assert abs(apart["object_acc[pose removed - random]"]) < 0.1  # pose had directions of its own
+    # the objects written along the pose's directions: removing pose takes them away too
+    shared = torch.cat([pose + centres[objects][:, :2] / 3, torch.zeros(600, 12)], 1) + noise(14)
+    together = measure(shared)
+    assert together["object_acc[pose removed - random]"] < apart["object_acc[pose removed - random]"] - 0.1

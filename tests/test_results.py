@@ -211,7 +211,17 @@ def test_the_structure_contrasts_in_the_readme_recompute_from_the_committed_stru
     trials = rows[rows["kind"].isna()]  # the reference encoders' rows carry a kind
     assert trials.groupby("alpha").seed.nunique().eq(10).all()
     separation = trials.assign(separation=trials["pose_r2[E]"] - trials["pose_r2[E_perp]"])
-    for metric, said in (("between_objects", "contrastive-only, "), ("separation", "equivalent within ±0.03 (")):
+    said_as = {
+        "between_objects": "between objects, ",
+        "pose_r2[within objects]": "pose_r2 within objects ",
+        "separation": "(separation ",
+        "object_acc[pose removed - random]": "a difference of ",
+    }
+    for metric, said in said_as.items():
         by_seed = separation.pivot_table(index="seed", columns="alpha", values=metric)
         mean, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
         assert f"{said}{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]" in readme, metric
+    sizes = trials.groupby("alpha").removed_directions.mean()
+    assert f"takes {sizes[0.0]:.0f} (alpha 0) and {sizes[1.0]:.0f} (alpha 1) of h's 128 dimensions" in readme
+    below = -trials.groupby("alpha")["object_acc[pose removed - random]"].mean()
+    assert f"objects then read {below[0.0]:.3f} and {below[1.0]:.3f} below removing" in readme
