@@ -196,10 +196,21 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
         *omnibus_lines(table),
         "",
     ]
-    control = control_lines(table[table.metric.isin(["aug_r2", "object_acc"])], comm)
+    control = control_lines(table, comm)  # every metric of the control's family, as Holm counted them
     if control:
-        out += [f"Positive control, ops that do not commute (Holm across the {families.count(table, CONTROL)}):", ""]
+        rows = table[table.family == CONTROL]
+        found = int((rows.verdict == "differs").sum())
+        out += [f"Positive control, ops that do not commute (Holm across the {len(rows)}):", ""]
         out += [*control, ""]
+        out += [
+            f"The control is detected on {found} of its {len(rows)} contrasts"
+            + (
+                ": the study can find an order effect where one must exist."
+                if found
+                else ": the study finds no order effect even where one must exist, so its nulls say nothing."
+            ),
+            "",
+        ]
     line = commutation_line(t, comm)
     if line:
         out.append(line)

@@ -115,6 +115,7 @@ def test_findings_command_on_the_smoke_preset_writes_every_section(tmp_path):
     assert "### The open question of natural view changes, as a hypothesis" in doc
     assert "Friedman blocked by seed" in doc and "Kruskal" not in doc  # the order study pairs by seed
     assert "jitter's sub-ops differ by at most" in doc  # the order section explains itself
+    assert re.search(r"The control is detected on \d+ of its \d+ contrasts", doc)  # every control line counted
     # each study was run in its own process and left its results and report
     for name in [
         "alpha_sweep",
