@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import budget, claims
+from analysis import budget, claims, generality
 from analysis.families import read_margins
 from analysis.fmt import with_ci
 from analysis.load import load_study
@@ -533,6 +533,31 @@ def structure_missing(tables: dict[str, pd.DataFrame], structure_table: pd.DataF
     return ""
 
 
+GENERALITY = "alpha_sweep", "alpha_worlds", "alpha_budget"  # the alpha contrast, then its other worlds and budget
+
+
+def generality_lines(tables: dict[str, pd.DataFrame], storage: Path, secs: list[Section]) -> list[str]:
+    """Where each question's trials ran, and the alpha primaries side by side across worlds and
+    budgets (analysis/generality.py)."""
+    studies = {sec.key: (sec.title.split(":")[0], tables[sec.key]) for sec in secs}
+    alphas = {key: (tables[key], read_margins(storage / key)) for key in GENERALITY}
+    return [
+        "### Where each answer was tested",
+        "",
+        "The worlds, epochs and seeds per condition of each question's trained trials. An answer found on "
+        "one world at one budget is not shown to hold on other worlds or budgets.",
+        "",
+        *generality.scope_table(studies),
+        "Of these answers only the alpha contrast is repeated on other worlds and at another budget: CIPER "
+        "against contrastive-only on the alpha study's primaries, in each study that repeats it (each "
+        "verdict adjusted within its own study's primaries); the last column says whether the first "
+        "study's verdict is found there too. Every other answer holds, as far as tested, on its one world "
+        "and budget only.",
+        "",
+        *generality.alpha_table(alphas),
+    ]
+
+
 def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Path:
     storage = Path(args.storage).expanduser().resolve()
     out = Path(args.out or storage).expanduser().resolve()
@@ -573,6 +598,7 @@ def write_findings(args, passed: list[str], failed: dict, seconds: float) -> Pat
         *claims.structure_claims(structure_table, structure_missing(tables, structure_table)),
         *claims.NOT_HERE,
         "",
+        *generality_lines(tables, storage, sections(args)),
         "### The open question of natural view changes, as a hypothesis",
         "",
         *claims.views_claims(views_table),
