@@ -16,7 +16,10 @@ Seeds: 6, from an assumption (docs/findings reports no slope CIs): a residual SD
     gives each seed's slope difference over log2 dimensions 4..8 an SD of
     0.03 * sqrt(2 / 10) = 0.0134, and seeds_for_power(0.0134, 0.02) = 6 finds a
     slope difference of 0.02 per doubling with 80 % power (seeds_for_equivalence(0.0134,
-    0.02) = 6 shows one within it). Each seed runs 10 trials and 25 references.
+    0.02) = 6 shows one within it). Each seed runs 10 trials and 15 references and controls.
+References: the untrained encoder and the no-learning controls, at every dimension. The
+    supervised encoders are left out: trained at five widths they would double the study's
+    cost, and no contrast reads them (the alpha study gives them at the preset's width).
 """
 
 from ciper.study import Study
@@ -29,6 +32,7 @@ STUDY = Study(
     question=__doc__.splitlines()[0],
     space=lambda preset: {"latent_dim": DIMS.get(preset, DIMS["cpu"]), "alpha": [0.0, 1.0]},
     seeds=6,
+    references=("untrained", "pixels", "colour"),
     margins={"acc": 0.02, "r2": 0.03},
 )
 
