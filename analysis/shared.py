@@ -78,22 +78,31 @@ def labels(trials: pd.DataFrame) -> pd.Series:
     return trials.apply(one, axis=1) if len(trials) else pd.Series(dtype=str)
 
 
+SHARED_COLUMNS = ["study", "label", "seed", "first_study", "first_label", "precision", "first_precision"]
+
+
+def _precisions(trials: pd.DataFrame) -> pd.Series:
+    """The precision each trial computed in (the trial table's precision_ran; '' where not recorded)."""
+    return trials["precision_ran"].fillna("").astype(str) if "precision_ran" in trials else pd.Series("", trials.index)
+
+
 def shared_runs(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per trial whose run already appeared in an earlier study (in the order of `tables`):
-    study, label, seed, first_study, first_label."""
-    seen: dict[str, tuple[str, str]] = {}
+    study, label, seed, first_study, first_label, and the precision each of the two computed in."""
+    seen: dict[str, tuple[str, str, str]] = {}
     rows = []
     for study, trials in tables.items():
         if trials.empty:
             continue
-        keys, names = run_keys(trials), labels(trials)
-        for key, name, seed in zip(keys, names, trials.seed):
+        keys, names, precisions = run_keys(trials), labels(trials), _precisions(trials)
+        for key, name, seed, precision in zip(keys, names, trials.seed, precisions):
             if key in seen and seen[key][0] != study:
+                first, first_name, first_precision = seen[key]
                 rows.append(
-                    dict(study=study, label=name, seed=seed, first_study=seen[key][0], first_label=seen[key][1])
+                    dict(zip(SHARED_COLUMNS, (study, name, seed, first, first_name, precision, first_precision)))
                 )
-            seen.setdefault(key, (study, name))
-    return pd.DataFrame(rows, columns=["study", "label", "seed", "first_study", "first_label"])
+            seen.setdefault(key, (study, name, precision))
+    return pd.DataFrame(rows, columns=SHARED_COLUMNS)
 
 
 def reused(trials: pd.DataFrame) -> pd.Series:
@@ -107,14 +116,23 @@ def distinct_runs(tables: dict[str, pd.DataFrame]) -> int:
 
 
 def shared_lines(shared: pd.DataFrame, study: str | None = None) -> list[str]:
-    """'- <study>: <label> = <first study>'s <label> (seeds 0-2)' per group of shared trials."""
+    """'- <study>: <label> = <first study>'s <label> (seeds 0-2)' per group of shared trials; where the
+    two computed in other precisions (trained again on another CPU), the line says so: same data,
+    augmentations and initial weights, other numerics, so the numbers differ a little."""
     rows = shared if study is None else shared[shared.study == study]
     out = []
-    for (s, name, first, first_name), g in rows.groupby(["study", "label", "first_study", "first_label"], sort=False):
+    groups = ["study", "label", "first_study", "first_label", "precision", "first_precision"]
+    for (s, name, first, first_name, precision, first_precision), g in rows.groupby(groups, sort=False):
         seeds = sorted(int(x) for x in g.seed)
         which = f"seeds {seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else f"seeds {seeds}"
         here = f"{s}: " if study is None else ""
-        out.append(f"- {here}{name} is {first}'s {first_name} ({len(seeds)} trials, {which})")
+        numerics = (
+            f"; trained again in {precision}, there in {first_precision}: the same data, augmentations and "
+            "initial weights, other numerics"
+            if precision and first_precision and precision != first_precision
+            else ""
+        )
+        out.append(f"- {here}{name} is {first}'s {first_name} ({len(seeds)} trials, {which}{numerics})")
     return out
 
 

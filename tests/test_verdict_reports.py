@@ -294,6 +294,16 @@ def test_a_run_two_studies_share_is_counted_once_and_named_where_it_appears_agai
         f"hold {len(alpha_sweep) + len(heads)} finished trials (references and controls included) but 10 distinct"
         in counted_once(tables, shared)[2]
     )
+    # the same runs trained again in another precision (another CPU) are still the same runs, and say so
+    tables = {
+        "alpha_sweep": alpha_sweep.assign(precision_ran="bf16"),
+        "head_ablation": heads.assign(precision_ran="fp32"),
+    }
+    lines = shared_lines(shared_runs(tables), "head_ablation")
+    assert (
+        "- head_mode = both is alpha_sweep's alpha = 1 (3 trials, seeds 0-2; trained again in fp32, there in bf16: "
+        "the same data, augmentations and initial weights, other numerics)" in lines
+    )
 
 
 def test_a_claim_whose_ci_includes_zero_is_said_not_reproduced():
