@@ -539,8 +539,12 @@ GENERALITY = "alpha_sweep", "alpha_worlds", "alpha_budget"  # the alpha contrast
 def generality_lines(tables: dict[str, pd.DataFrame], storage: Path, secs: list[Section]) -> list[str]:
     """Where each question's trials ran, and the alpha primaries side by side across worlds and
     budgets (analysis/generality.py)."""
-    studies = {sec.key: (sec.title.split(":")[0], tables[sec.key]) for sec in secs}
+    short = [sec.title.split(":")[0] for sec in secs]  # the full title where two sections share a name
+    studies = {
+        sec.key: (name if short.count(name) == 1 else sec.title, tables[sec.key]) for sec, name in zip(secs, short)
+    }
     alphas = {key: (tables[key], read_margins(storage / key)) for key in GENERALITY}
+    exploratory = tuple(key for key, design in CLAIM_STUDIES.items() if "exploratory" in design)
     return [
         "### Where each answer was tested",
         "",
@@ -554,7 +558,7 @@ def generality_lines(tables: dict[str, pd.DataFrame], storage: Path, secs: list[
         "study's verdict is found there too. Every other answer holds, as far as tested, on its one world "
         "and budget only.",
         "",
-        *generality.alpha_table(alphas),
+        *generality.alpha_table(alphas, exploratory),
     ]
 
 

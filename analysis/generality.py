@@ -14,6 +14,7 @@ import pandas as pd
 from analysis import claims
 from analysis.fmt import with_ci
 from analysis.references import split_references
+from analysis.shared import shared_runs
 
 CONTRAST = "alpha = 1 vs 0"  # the contrast every study of the alpha table runs
 METRICS = ("object_acc", "pose_r2", "rot_r2")  # its primaries in every one of them
@@ -27,7 +28,7 @@ def scope(done: pd.DataFrame) -> dict[str, str]:
         "data": "built-in world" if on_world else "photographs",
         "worlds": ", ".join(map(str, worlds)) if worlds else "-",
         "epochs": ", ".join(str(int(e)) for e in sorted(done.epochs.unique())),
-        "seeds": str(done.seed.nunique()),
+        "seeds": f"{done.seed.nunique()}" + (" per world" if len(worlds) > 1 else ""),
     }
 
 
@@ -56,24 +57,30 @@ def column(done: pd.DataFrame) -> str:
     return f"{where}, {int(done.epochs.max())} epochs"
 
 
-def holds(first, other) -> str:
-    """Whether the first study's verdict on a contrast holds in another study's: the same direction
-    found ('holds'), the opposite found, or not shown there (inconclusive, or equivalent)."""
+def holds(first, other, exploratory: bool = False) -> str:
+    """Whether the first study's verdict on a contrast is found in another study's: the same direction
+    differs there too, the opposite differs, or it is not shown there (inconclusive, or equivalent). An
+    exploratory study (one added after earlier results) can show a verdict, not confirm it."""
     if first is None or other is None:
         return "not tested"
-    sign = 1 if first["diff"] > 0 else -1
+    tag = " (exploratory)" if exploratory else ""
     if first.verdict != "differs":
         if other.verdict == "differs":
-            return "differs there, not on the first"
-        return "the same verdict" if other.verdict == first.verdict else f"{other.verdict} there"
+            return f"differs there{tag}, not in the first"
+        return f"{other.verdict} in both" if other.verdict == first.verdict else f"{other.verdict} there"
     if other.verdict == "differs":
-        return "holds" if (other["diff"] > 0) == (sign > 0) else "the opposite differs"
-    return f"not shown ({other.verdict})"
+        return (
+            f"differs there too, same sign{tag}"
+            if (other["diff"] > 0) == (first["diff"] > 0)
+            else (f"the opposite differs there{tag}")
+        )
+    return f"not shown there ({other.verdict})"
 
 
-def alpha_table(studies: dict[str, tuple[pd.DataFrame, dict | None]]) -> list[str]:
+def alpha_table(studies: dict[str, tuple[pd.DataFrame, dict | None]], exploratory: tuple[str, ...] = ()) -> list[str]:
     """CIPER against contrastive-only on the alpha primaries, a column per study ({key: (trials,
-    margins)}, the first the reference), and whether the first study's verdict holds in each other."""
+    margins)}, the first the reference), and whether the first study's verdict is found in each other;
+    a column says how many of its trained runs are the first study's (same config and seed)."""
     found = {}
     for key, (trials, margins) in studies.items():
         table = claims.alpha_verdicts(trials, margins) if len(trials) else None
@@ -82,16 +89,23 @@ def alpha_table(studies: dict[str, tuple[pd.DataFrame, dict | None]]) -> list[st
     if len(found) < 2:
         return ["Not enough of the alpha studies have run to compare their verdicts.", ""]
     first = next(iter(found))
+    headings = {}
+    for key, (done, _) in found.items():
+        pair = done[done.alpha.isin([0.0, 1.0])]
+        repeats = len(shared_runs({first: found[first][0], key: pair})) if key != first else 0
+        also = f"; {repeats} of its {len(pair)} runs repeat {first}'s config and seed" if repeats else ""
+        headings[key] = f"`{key}` ({column(done)}{also})"
     rows = []
     for metric in METRICS:
         verdicts = {k: _one(t, metric) for k, (_, t) in found.items()}
         row = {"alpha 1 vs 0": metric}
-        for key, (done, _) in found.items():
+        for key in found:
             r = verdicts[key]
-            cell = "-" if r is None else f"{with_ci(r['diff'], r.lo, r.hi, signed=True)}, n={r.n}, {r.verdict}"
-            row[f"`{key}` ({column(done)})"] = cell
-        row["first study's verdict elsewhere"] = "; ".join(
-            f"{key}: {holds(verdicts[first], verdicts[key])}" for key in found if key != first
+            row[headings[key]] = (
+                "-" if r is None else f"{with_ci(r['diff'], r.lo, r.hi, signed=True)}, n={r.n}, {r.verdict}"
+            )
+        row["the first study's verdict elsewhere"] = "; ".join(
+            f"{key}: {holds(verdicts[first], verdicts[key], key in exploratory)}" for key in found if key != first
         )
         rows.append(row)
     return [pd.DataFrame(rows).to_markdown(index=False), ""]

@@ -78,30 +78,34 @@ def labels(trials: pd.DataFrame) -> pd.Series:
     return trials.apply(one, axis=1) if len(trials) else pd.Series(dtype=str)
 
 
-SHARED_COLUMNS = ["study", "label", "seed", "first_study", "first_label", "precision", "first_precision"]
+SHARED_COLUMNS = ["study", "label", "seed", "first_study", "first_label", "precision", "first_precision", "gap"]
+GAP_METRIC = "object_acc"  # how far a run trained again lands from the first: its gap on this metric
 
 
-def _precisions(trials: pd.DataFrame) -> pd.Series:
-    """The precision each trial computed in (the trial table's precision_ran; '' where not recorded)."""
-    return trials["precision_ran"].fillna("").astype(str) if "precision_ran" in trials else pd.Series("", trials.index)
+def _column(trials: pd.DataFrame, name: str, missing) -> pd.Series:
+    return trials[name] if name in trials else pd.Series(missing, trials.index)
 
 
 def shared_runs(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per trial whose run already appeared in an earlier study (in the order of `tables`):
-    study, label, seed, first_study, first_label, and the precision each of the two computed in."""
-    seen: dict[str, tuple[str, str, str]] = {}
+    study, label, seed, first_study, first_label, the precision each computed in, and the gap between
+    the two on GAP_METRIC (0 where the run was read back; a run trained again on another CPU or by
+    other code has the same data, augmentations and initial weights, but not the same numbers)."""
+    seen: dict[str, tuple] = {}
     rows = []
     for study, trials in tables.items():
         if trials.empty:
             continue
-        keys, names, precisions = run_keys(trials), labels(trials), _precisions(trials)
-        for key, name, seed, precision in zip(keys, names, trials.seed, precisions):
+        precisions = _column(trials, "precision_ran", "").fillna("").astype(str)
+        values = _column(trials, GAP_METRIC, float("nan")).astype(float)
+        for key, name, seed, precision, value in zip(run_keys(trials), labels(trials), trials.seed, precisions, values):
             if key in seen and seen[key][0] != study:
-                first, first_name, first_precision = seen[key]
+                first, first_name, first_precision, first_value = seen[key]
+                gap = abs(value - first_value)
                 rows.append(
-                    dict(zip(SHARED_COLUMNS, (study, name, seed, first, first_name, precision, first_precision)))
+                    dict(zip(SHARED_COLUMNS, (study, name, seed, first, first_name, precision, first_precision, gap)))
                 )
-            seen.setdefault(key, (study, name, precision))
+            seen.setdefault(key, (study, name, precision, value))
     return pd.DataFrame(rows, columns=SHARED_COLUMNS)
 
 
@@ -117,8 +121,7 @@ def distinct_runs(tables: dict[str, pd.DataFrame]) -> int:
 
 def shared_lines(shared: pd.DataFrame, study: str | None = None) -> list[str]:
     """'- <study>: <label> = <first study>'s <label> (seeds 0-2)' per group of shared trials; where the
-    two computed in other precisions (trained again on another CPU), the line says so: same data,
-    augmentations and initial weights, other numerics, so the numbers differ a little."""
+    two were trained apart (another CPU, precision or code), the line says how far apart they landed."""
     rows = shared if study is None else shared[shared.study == study]
     out = []
     groups = ["study", "label", "first_study", "first_label", "precision", "first_precision"]
@@ -126,14 +129,18 @@ def shared_lines(shared: pd.DataFrame, study: str | None = None) -> list[str]:
         seeds = sorted(int(x) for x in g.seed)
         which = f"seeds {seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else f"seeds {seeds}"
         here = f"{s}: " if study is None else ""
-        numerics = (
-            f"; trained again in {precision}, there in {first_precision}: the same data, augmentations and "
-            "initial weights, other numerics"
-            if precision and first_precision and precision != first_precision
-            else ""
-        )
-        out.append(f"- {here}{name} is {first}'s {first_name} ({len(seeds)} trials, {which}{numerics})")
+        apart = _apart(g, precision, first_precision)
+        out.append(f"- {here}{name} is {first}'s {first_name} ({len(seeds)} trials, {which}{apart})")
     return out
+
+
+def _apart(group: pd.DataFrame, precision: str, first_precision: str) -> str:
+    """'; computed again in fp32, there in bf16: ..., object_acc up to 0.012 from it' where the copies differ."""
+    gap = group.gap.max()
+    if not gap > 0:  # read back, bit-identical, or no metric to compare
+        return ""
+    how = f" in {precision}, there in {first_precision}" if precision and first_precision != precision else ""
+    return f"; computed again{how}: same data, augmentations and initial weights, {GAP_METRIC} up to {gap:.3f} from it"
 
 
 def counted_once(tables: dict[str, pd.DataFrame], shared: pd.DataFrame) -> list[str]:

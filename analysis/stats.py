@@ -165,6 +165,15 @@ def friedman(trials: pd.DataFrame, condition: str, metric: str, block="seed") ->
     return Friedman(float(chi2), float(p), n, k)
 
 
+def friedman_floor(n_blocks: int, k: int) -> float:
+    """The smallest p-value the Friedman test can give with n blocks and k conditions: every block
+    ranking the conditions the same way gives its largest statistic, n (k - 1). A family whose first
+    Holm threshold lies below it can never return 'differs', whatever the data."""
+    if k < 3 or n_blocks < 2:
+        return math.nan
+    return float(stats.chi2.sf(n_blocks * (k - 1), k - 1))
+
+
 # ---- paired contrasts and equivalence -------------------------------------------------------------------------------
 
 

@@ -123,7 +123,8 @@ def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def _p(p: float) -> str:
+def format_p(p: float) -> str:
+    """A p-value as reports print it: 2 significant digits, '<0.001', or 'n/a'."""
     if _missing(p):
         return "n/a"
     return "<0.001" if p < 0.001 else f"{p:.2g}"
@@ -135,9 +136,9 @@ def format_verdict(v: Verdict, digits: int = 3) -> str:
     ci = "[no interval]" if _missing(v.lo) or _missing(v.hi) else f"[{num(v.lo)}, {num(v.hi)}]"
     parts = [f"{num(v.diff)} {ci}", f"n={v.n}"]
     if v.n >= 2:
-        parts.append(f"p_{v.method}={_p(v.p_adj)}")
+        parts.append(f"p_{v.method}={format_p(v.p_adj)}")
         if not _missing(v.margin):
-            parts.append(f"p_equiv_{v.method}={_p(v.p_equiv_adj)}")
+            parts.append(f"p_equiv_{v.method}={format_p(v.p_equiv_adj)}")
     state = f"equivalent within ±{v.margin:.{digits}g}" if v.state == "equivalent" else v.state
     return f"{', '.join(parts)}: {state}"
 

@@ -24,11 +24,12 @@ def _alpha_trials(gains: dict[str, float], worlds=(0,), seeds=4, epochs=12) -> p
 def test_holds_reads_the_second_verdict_against_the_first():
     up, down = pd.Series({"diff": 0.1, "verdict": "differs"}), pd.Series({"diff": -0.1, "verdict": "differs"})
     unsure = pd.Series({"diff": 0.01, "verdict": "inconclusive"})
-    assert holds(up, up) == "holds"
-    assert holds(up, down) == "the opposite differs"
-    assert holds(up, unsure) == "not shown (inconclusive)"
-    assert holds(unsure, unsure) == "the same verdict"
-    assert holds(unsure, up) == "differs there, not on the first"
+    assert holds(up, up) == "differs there too, same sign"
+    assert holds(up, up, exploratory=True) == "differs there too, same sign (exploratory)"
+    assert holds(up, down) == "the opposite differs there"
+    assert holds(up, unsure) == "not shown there (inconclusive)"
+    assert holds(unsure, unsure) == "inconclusive in both"
+    assert holds(unsure, up) == "differs there, not in the first"
     assert holds(up, None) == "not tested"
 
 
@@ -37,11 +38,13 @@ def test_the_alpha_table_sets_each_studys_verdict_beside_the_first():
     worlds = _alpha_trials({"object_acc": 0.0, "pose_r2": 0.1, "rot_r2": 0.1}, worlds=(0, 1, 2))
     lines = alpha_table({"a": (first, None), "w": (worlds, None)})
     table = "\n".join(lines)
-    assert "`a` (world 0, 12 epochs)" in table and "`w` (3 worlds, world random, 12 epochs)" in table
+    assert "`a` (world 0, 12 epochs)" in table
     (pose,) = [line for line in lines if "| pose_r2" in line]
     (rot,) = [line for line in lines if "| rot_r2" in line]
-    assert "n=10, differs" in pose and "w: holds" in pose
-    assert "w: the opposite differs" in rot
+    assert "n=10, differs" in pose and "w: differs there too, same sign" in pose
+    assert "w: the opposite differs there" in rot
+    # world 0's seeds 0-3 of the second study are the first study's runs (same config and seed), and it says so
+    assert "`w` (3 worlds, world random, 12 epochs; 8 of its 24 runs repeat a's config and seed)" in table
     assert alpha_table({"a": (first, None), "w": (pd.DataFrame(), None)})[0].startswith("Not enough")
 
 

@@ -12,6 +12,7 @@ from analysis.linear import blocked_model, slope, slope_interaction
 from analysis.stats import (
     across_conditions,
     friedman,
+    friedman_floor,
     paired_contrast,
     per_world,
     these_worlds_contrast,
@@ -61,6 +62,15 @@ def test_two_conditions_blocked_use_the_signed_rank_test():
     t = _long({s: [float(s), s + 0.5 + 0.1 * s] for s in range(6)}, conditions=("a", "b"))
     name, _, p = across_conditions(t, "cond", "m", block="seed")
     assert name == "Wilcoxon signed-rank" and p == pytest.approx(2 / 2**6)  # all 6 signs agree: exact p
+
+
+def test_friedman_floor_is_the_p_of_blocks_that_all_rank_alike():
+    # 3 seeds, 6 orders ranked the same way in every seed: the largest statistic, 3 * 5 = 15
+    same = _long({s: [float(j) for j in range(6)] for s in range(3)}, conditions=tuple("abcdef"))
+    r = friedman(same, "cond", "m")
+    assert r.statistic == pytest.approx(15.0) and friedman_floor(3, 6) == pytest.approx(r.p)
+    assert friedman_floor(3, 6) == pytest.approx(0.0104, abs=1e-4) and friedman_floor(3, 6) > 0.05 / 6  # Holm: 6
+    assert friedman_floor(11, 6) < 0.05 / 6 and math.isnan(friedman_floor(1, 6))
 
 
 def test_friedman_cannot_test_two_conditions_or_one_block():

@@ -116,8 +116,11 @@ def test_the_order_report_tests_with_friedman_blocked_by_seed_and_its_positive_c
     primary = table[table.family == "primary"]
     assert set(primary.test) == {"Friedman"} and set(primary.label) == {"op orders (6)", "jitter orders (4)"}
     lines = order_verdicts.omnibus_lines(table)
-    assert lines and all("Friedman blocked by seed, χ² = " in line for line in lines)
+    assert lines and all(re.search(r"Friedman blocked by seed, χ²\((5|3)\) = [\d.]+, p = ", line) for line in lines)
+    assert all("picked from" in line and "so its CI is descriptive" in line for line in lines)
     assert "Kruskal" not in "\n".join(lines)
+    # 3 seeds: no Friedman test over 6 (or 4) orders can pass Holm's first threshold over 6, and the report says so
+    assert "None of these Friedman tests can return 'differs'" in order_verdicts.floor_line(table)
     assert set(primary.verdict) == {"inconclusive"}  # no order effect planted; 3 seeds cannot show its absence
     control = table[(table.family == "positive control") & (table.metric == "aug_r2")].set_index("swapped")
     assert control.loc["crop / rotation", "verdict"] == "differs"  # the planted order effect is found
@@ -126,6 +129,7 @@ def test_the_order_report_tests_with_friedman_blocked_by_seed_and_its_positive_c
     # the same null with many quiet seeds: every order is within the margin of the canonical one
     many = order_verdicts.judged(_orders(25, rng, noise=0.002))
     assert set(many[many.family == "primary"].verdict) == {"equivalent"}
+    assert order_verdicts.floor_line(many) is None  # 25 seeds: the Friedman tests can reject
     _no_null_wording(lines)
 
 
@@ -294,15 +298,21 @@ def test_a_run_two_studies_share_is_counted_once_and_named_where_it_appears_agai
         f"hold {len(alpha_sweep) + len(heads)} finished trials (references and controls included) but 10 distinct"
         in counted_once(tables, shared)[2]
     )
-    # the same runs trained again in another precision (another CPU) are still the same runs, and say so
+    # the same runs trained again in another precision (another CPU) are still the same runs, and say how far
+    # apart the copies landed; read back (gap 0), a line says nothing more
     tables = {
-        "alpha_sweep": alpha_sweep.assign(precision_ran="bf16"),
-        "head_ablation": heads.assign(precision_ran="fp32"),
+        "alpha_sweep": alpha_sweep.assign(precision_ran="bf16", object_acc=0.60),
+        "head_ablation": heads.assign(precision_ran="fp32", object_acc=[0.61, 0.62, 0.60] * 3 + [0.60]),
     }
     lines = shared_lines(shared_runs(tables), "head_ablation")
     assert (
-        "- head_mode = both is alpha_sweep's alpha = 1 (3 trials, seeds 0-2; trained again in fp32, there in bf16: "
-        "the same data, augmentations and initial weights, other numerics)" in lines
+        "- head_mode = both is alpha_sweep's alpha = 1 (3 trials, seeds 0-2; computed again in fp32, there in bf16: "
+        "same data, augmentations and initial weights, object_acc up to 0.020 from it)" in lines
+    )
+    assert any(
+        line.startswith("- untrained reference is alpha_sweep's untrained reference (1 trials, seeds 0-0)")
+        and line.endswith("0)")
+        for line in lines
     )
 
 
