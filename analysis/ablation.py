@@ -7,7 +7,9 @@ metrics (rot_r2, aug_r2), which uses h2 - h1 or [h1, h2] like the prediction hea
 Primary contrasts (Holm within them): predictive-only and both heads against
 contrastive-only, with the paper's input h2 - h1, on object_acc, pose_r2 and rot_r2.
 Secondary (Benjamini-Hochberg): the same on every other metric, the [h1, h2] variants
-against contrastive-only, and each predicting head's [h1, h2] against its h2 - h1.
+against contrastive-only, each predicting head's [h1, h2] against its h2 - h1, and both heads
+against the prediction head alone (what the contrastive head adds; added after the first
+10-seed results, so exploratory).
 """
 
 from __future__ import annotations
@@ -66,6 +68,11 @@ def comparisons(trials: pd.DataFrame) -> list[Comparison]:
                     out.append(
                         Comparison(f"{variant} vs {base}", m, "variant", variant, base, PRIMARY if main else SECONDARY)
                     )
+    for head_input in inputs:  # what the contrastive head adds to the prediction head (both against predictive)
+        a, b = f"both / {head_input}", f"predictive / {head_input}"
+        if {a, b} <= variants:
+            tags = {"compares": "contrastive head added", "head_mode": "both", "head_input": head_input}
+            out += [Comparison(f"{a} vs {b}", m, "variant", a, b, SECONDARY, tags=tags) for m in metrics]
     for mode in ("predictive", "both"):
         for head_input in inputs[1:]:
             a, b = f"{mode} / {head_input}", f"{mode} / {inputs[0]}"
@@ -135,4 +142,13 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
         for r in inputs.itertuples()
     ]
     out += [""] if len(inputs) else []
+    added = table[(table.compares == "contrastive head added") & table.metric.isin(PRIMARY_METRICS)]
+    if len(added):
+        out += [
+            "Both heads against the prediction head alone, what the contrastive head adds (secondary, BH; "
+            "added after the first results, exploratory): "
+            + "; ".join(f"{r.metric} {r.sentence}" for r in added[added.head_input == PAPER_INPUT].itertuples())
+            + ".",
+            "",
+        ]
     return out + [f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report."]

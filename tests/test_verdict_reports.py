@@ -185,6 +185,12 @@ def test_heads_removal_and_views_declare_their_primary_families():
         "both / diff vs contrastive / diff",
     }
     assert "both / concat vs both / diff" in set(h[h.family == "secondary"].label)
+    # what the contrastive head adds: both heads against the prediction head alone, a secondary contrast
+    planted = heads.assign(object_acc=heads.object_acc + 0.1 * (heads.head_mode == "both"))
+    added = ablation.judged(planted).set_index(["label", "metric"])
+    assert added.loc[("both / diff vs predictive / diff", "object_acc"), "verdict"] == "differs"
+    assert added.loc[("both / diff vs predictive / diff", "object_acc"), "family"] == "secondary"
+    assert "what the contrastive head adds" in "\n".join(ablation.verdict(planted))
     # what a condition removes is in its columns, never in its name: these names mean nothing to the report
     ops = {"A": ("none", None), "B": ("one op", "jitter"), "C": ("one op", "blur"), "D": ("synthetic ops", None)}
     rm = pd.DataFrame(
