@@ -143,6 +143,9 @@ def test_the_order_report_reads_each_conditions_kind_from_its_order_kind_never_i
     assert np.allclose(sorted(renamed["diff"]), sorted(table["diff"]), equal_nan=True)  # the same contrasts
     random = names["jitter order per sample"]
     assert any(label.startswith(f"{random} vs ") for label in renamed.label)
+    # a jitter order per sample adds the order to the head's targets: its aug_r2 is not compared
+    per_sample = renamed[renamed.label.str.startswith(f"{random} vs ")]
+    assert "object_acc" in set(per_sample.metric) and "aug_r2" not in set(per_sample.metric)
     with pytest.raises(ValueError, match="order_kind 'shuffled'"):
         order_verdicts.conditions(t.assign(order_kind="shuffled"))
 
