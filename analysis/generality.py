@@ -68,13 +68,10 @@ def holds(first, other, exploratory: bool = False) -> str:
         if other.verdict == "differs":
             return f"differs there{tag}, not in the first"
         return f"{other.verdict} in both" if other.verdict == first.verdict else f"{other.verdict} there"
-    if other.verdict == "differs":
-        return (
-            f"differs there too, same sign{tag}"
-            if (other["diff"] > 0) == (first["diff"] > 0)
-            else (f"the opposite differs there{tag}")
-        )
-    return f"not shown there ({other.verdict})"
+    if other.verdict != "differs":
+        return f"not shown there ({other.verdict})"
+    same = (other["diff"] > 0) == (first["diff"] > 0)
+    return f"differs there too, same sign{tag}" if same else f"the opposite differs there{tag}"
 
 
 def alpha_table(studies: dict[str, tuple[pd.DataFrame, dict | None]], exploratory: tuple[str, ...] = ()) -> list[str]:
