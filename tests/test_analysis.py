@@ -168,7 +168,7 @@ def test_order_latent_and_ablation_analyses_on_known_tables(tmp_path):
     _png_ok(tmp_path / "order_ranked.png")
     _png_ok(tmp_path / "order_positions.png")
     tested = next(line for line in lines.splitlines() if line.startswith("- op orders (6), aug_r2: "))
-    assert "Friedman blocked by seed, χ² = " in tested and tested.endswith(": differs")  # paired by seed
+    assert "Friedman blocked by seed, χ²(5) = " in tested and tested.endswith(": differs")  # paired by seed
     assert "Kruskal" not in lines
     assert "jitter.brightness / jitter.contrast" in lines  # how far the ops fail to commute
 
