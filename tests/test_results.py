@@ -225,3 +225,23 @@ def test_the_structure_contrasts_in_the_readme_recompute_from_the_committed_stru
     assert f"takes {sizes[0.0]:.0f} (alpha 0) and {sizes[1.0]:.0f} (alpha 1) of h's 128 dimensions" in readme
     below = -trials.groupby("alpha")["object_acc[pose removed - random]"].mean()
     assert f"objects then read {below[0.0]:.3f} and {below[1.0]:.3f} below removing" in readme
+
+
+def test_the_removal_contrasts_in_the_readme_recompute_from_the_committed_trials():
+    from analysis.references import split_references
+    from analysis.removal import judged
+
+    trials, _ = load_results(RESULTS.parent / "aug_ablation")
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert len(trials) == 45 and set(trials.status) == {"finished"} and set(trials.precision_ran) == {"fp32"}
+    done, _ = split_references(trials)
+    table = judged(done).set_index(["label", "metric"])
+    primary = table[table.family == "primary"]
+    assert len(primary) == 9 and set(primary.verdict) == {"inconclusive"}
+    for op in ("jitter", "grayscale", "blur"):
+        r = table.loc[(f"without {op} vs all ops, alpha = 1", "object_acc")]
+        assert f"{r['diff']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}] without {op}" in readme, op
+    for metric in ("object_acc", "pose_r2", "rot_r2"):
+        r = table.loc[("no synthetic ops vs all ops, alpha = 1", metric)]
+        assert f"{metric} {r['diff']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]" in readme, metric
+    assert len(table[(table.family == "secondary") & (table.verdict == "differs")]) == 1
