@@ -555,8 +555,7 @@ def generality_lines(tables: dict[str, pd.DataFrame], storage: Path, secs: list[
         "Of these answers only the alpha contrast is repeated on other worlds and at another budget: CIPER "
         "against contrastive-only on the alpha study's primaries, in each study that repeats it (each "
         "verdict adjusted within its own study's primaries); the last column says whether the first "
-        "study's verdict is found there too. Every other answer holds, as far as tested, on its one world "
-        "and budget only.",
+        "study's verdict is found there too. Every other answer rests on its one world and budget only.",
         "",
         *generality.alpha_table(alphas, exploratory),
     ]
