@@ -160,8 +160,9 @@ def judged(t: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:
 
 
 def omnibus_lines(table: pd.DataFrame) -> list[str]:
-    """One sentence per primary row: the test by name with its p (raw and adjusted) and verdict, then
-    the largest shift against the canonical order, which is picked from several and so descriptive."""
+    """One sentence per primary row: the test by name with its p (raw and adjusted), the largest shift
+    against the canonical order (picked from several, so descriptive), then the equivalence test and
+    the verdict."""
     out = []
     for r in table[table.family == PRIMARY].itertuples():
         df = f"({int(r.k) - 1})" if r.test == "Friedman" else ""
@@ -187,17 +188,17 @@ def floor_line(table: pd.DataFrame) -> str | None:
     rows = table[(table.family == PRIMARY) & (table.test == "Friedman")]
     if rows.empty:
         return None
-    first = ALPHA / len(table[table.family == PRIMARY])
+    m = int((table.family == PRIMARY).sum())
     floors = {(int(r.n), int(r.k)): friedman_floor(int(r.n), int(r.k)) for r in rows.itertuples()}
-    blocked = {key: f for key, f in floors.items() if f > first}
+    blocked = {key: f for key, f in floors.items() if f > ALPHA / m}
     if not blocked:
         return None
+    which = "None of these Friedman tests can" if len(blocked) == len(floors) else "Some of these Friedman tests cannot"
     cells = ", ".join(f"{f:.3g} for {k} orders over {n} seeds" for (n, k), f in blocked.items())
     return (
-        f"None of these Friedman tests can return 'differs', whatever the data: orders ranked alike in every "
-        f"seed give the smallest p the test has ({cells}), above Holm's first threshold {ALPHA:g}/"
-        f"{len(table[table.family == PRIMARY])} = {first:.2g}. Only 'equivalent' or 'inconclusive' can come "
-        "out at this number of seeds."
+        f"{which} return 'differs', whatever the data: orders ranked alike in every seed give the "
+        f"smallest p the test has ({cells}), above Holm's first threshold {ALPHA:g}/{m} = {ALPHA / m:.2g}; "
+        "there only 'equivalent' or 'inconclusive' can come out at this number of seeds."
     )
 
 
