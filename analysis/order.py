@@ -195,8 +195,8 @@ def control_summary(rows: pd.DataFrame) -> str:
     found = rows[rows.verdict == "differs"]
     if found.empty:
         return (
-            "The control is not detected: the study finds no order effect even where one must exist, so its "
-            "nulls say nothing."
+            f"The control is detected on 0 of its {len(rows)} contrasts: the study finds no order effect even "
+            "where one must exist, so its nulls say nothing."
         )
     on_key = found[found.metric.isin(KEY_METRICS)]
     line = (

@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from analysis import ablation, alpha, claims, latent, order_verdicts, removal, views
+from analysis import ablation, alpha, claims, latent, order, order_verdicts, removal, views
 from analysis.families import MARGINS_FILE, read_margins, write_margins
 from analysis.shared import counted_once, shared_lines, shared_runs
 from analysis.verdicts import seeds_for_equivalence, seeds_for_power
@@ -129,6 +129,10 @@ def test_the_order_report_tests_with_friedman_blocked_by_seed_and_its_positive_c
     assert control.loc["crop / rotation", "verdict"] == "differs"  # the planted order effect is found
     assert control.loc["crop / rotation", "label"].endswith("(control rotation>crop vs control crop>rotation)")
     assert control.loc["crop / flip", "verdict"] != "differs"
+    rows = table[table.family == "positive control"]
+    assert order.control_summary(rows).startswith(f"The control is detected on 1 of its {len(rows)} contrasts, 1 of")
+    none = rows.assign(verdict="inconclusive")  # a control never detected is counted too, and its nulls dismissed
+    assert order.control_summary(none).startswith(f"The control is detected on 0 of its {len(rows)} contrasts: ")
     # the same null with many quiet seeds: every order is within the margin of the canonical one
     many = order_verdicts.judged(_orders(25, rng, noise=0.002))
     assert set(many[many.family == "primary"].verdict) == {"equivalent"}
