@@ -143,11 +143,12 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
     ]
     out += [""] if len(inputs) else []
     added = table[(table.compares == "contrastive head added") & table.metric.isin(PRIMARY_METRICS)]
+    added = added[added.head_input == PAPER_INPUT] if "head_input" in added else added.iloc[0:0]
     if len(added):
         out += [
             "Both heads against the prediction head alone, what the contrastive head adds (secondary, BH; "
             "added after the first results, exploratory): "
-            + "; ".join(f"{r.metric} {r.sentence}" for r in added[added.head_input == PAPER_INPUT].itertuples())
+            + "; ".join(f"{r.metric} {r.sentence}" for r in added.itertuples())
             + ".",
             "",
         ]
