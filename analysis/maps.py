@@ -111,9 +111,13 @@ def plot_maps(study_dir: Path, trials: pd.DataFrame, out: Path) -> Path | None:
 
 
 def analyse(study_dir: Path, trials: pd.DataFrame, out: Path) -> list[str]:
-    if not (study_dir / "ray").is_dir() or trials.empty:
+    """The maps section; drawn from the checkpoints where the storage has them, else the figure
+    drawn before (a folder of tables, as docs/findings, keeps its maps.png)."""
+    if trials.empty:
         return []
-    path = plot_maps(study_dir, trials, out)
+    path = plot_maps(study_dir, trials, out) if (study_dir / "ray").is_dir() else None
+    if path is None and (Path(out) / FIGURE).exists():
+        path = Path(out) / FIGURE
     if path is None:
         return []
     return [

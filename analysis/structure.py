@@ -24,6 +24,7 @@ removal does.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from ciper.data import split_of
 from ciper.datasets import load_dataset
 from ciper.model import build_model
 from ciper.probes import encode, linear_accuracy, regression_r2, ridge_directions
+from ciper.records import atomic_write_bytes
 
 POSE_GONE = 0.03  # held-out pose R² at which the removal stops: within the R² margin of no read-out
 RANDOM_DRAWS = 5  # random subspaces of the removed size, each a seeded draw
@@ -176,18 +178,61 @@ def analyse_encoder(cfg: Config, encoder, tr, te, max_images: int = 2000) -> dic
     return out
 
 
+REPORT_FILE = "report_structure.parquet"  # the report's rows, kept so tables alone rebuild it
+
+
 def analyse(study_dir: Path, trials: pd.DataFrame, out: Path, per_condition: int = 1) -> list[str]:
     """Structure of one seed's checkpoint per condition (the lowest finished seed with a checkpoint).
 
-    The trials are chosen from the table first, so only the checkpoints reported are loaded."""
-    ray_dir = study_dir / "ray"
-    if not ray_dir.is_dir() or trials.empty:
+    The trials are chosen from the table first, so only the checkpoints reported are loaded. The
+    rows are kept in <out>/report_structure.parquet and read from there where the storage has no
+    checkpoints (a folder of tables, as docs/findings), so a rebuilt report keeps this section."""
+    if trials.empty:
         return []
     keys = [
         k
         for k in ("alpha", "head_mode", "head_input", "latent_dim", "aug_order")
         if k in trials and trials[k].astype(str).nunique() > 1
     ] or ["alpha"]
+    rows = _checkpoint_rows(study_dir / "ray", trials, keys, per_condition)
+    kept = Path(out) / REPORT_FILE
+    if rows:
+        table = pd.DataFrame(rows)
+        buf = io.BytesIO()
+        table.to_parquet(buf, index=False)
+        atomic_write_bytes(kept, buf.getvalue())
+    elif kept.exists():
+        table = pd.read_parquet(kept)
+    else:
+        return []
+    table = table.round(3)  # the bullets read the table as printed, whichever path it came by
+    lines = [
+        "## Representation structure",
+        "",
+        "Variance shares of standardised h on held-out frames (between objects, between sessions, within "
+        "sequences = pose changes), and probes from the equivariant subspace E (spanned by the pose "
+        "read-out) and its complement E_perp. Separated information: object_acc[E_perp] close to "
+        "object_acc[all] while pose_r2[E_perp] falls well below pose_r2[E].",
+        "",
+        table.to_markdown(index=False),
+        "",
+    ]
+    if "pose_r2[E_perp]" in table:
+        for _, r in table.iterrows():
+            cond = ", ".join(f"{k} = {r[k]}" for k in keys)
+            sep = r["pose_r2[E]"] - r["pose_r2[E_perp]"]
+            lines.append(
+                f"- {cond}: objects {r['object_acc[all]']:.3f} from all of h, "
+                f"{r['object_acc[E_perp]']:.3f} from E_perp; pose R² {r['pose_r2[E]']:.3f} from E, "
+                f"{r['pose_r2[E_perp]']:.3f} from E_perp (gap {sep:+.3f})."
+            )
+    return lines + [""]
+
+
+def _checkpoint_rows(ray_dir: Path, trials: pd.DataFrame, keys: list[str], per_condition: int) -> list[dict]:
+    """Measured rows of the first `per_condition` checkpoints per condition (none without ray_dir)."""
+    if not ray_dir.is_dir():
+        return []
     rows = []
     for _, group in trials.sort_values([*keys, "seed"]).groupby(keys, sort=True):
         picked = 0
@@ -202,27 +247,4 @@ def analyse(study_dir: Path, trials: pd.DataFrame, out: Path, per_condition: int
             picked += 1
             if picked == per_condition:
                 break
-    if not rows:
-        return []
-    table = pd.DataFrame(rows)
-    lines = [
-        "## Representation structure",
-        "",
-        "Variance shares of standardised h on held-out frames (between objects, between sessions, within "
-        "sequences = pose changes), and probes from the equivariant subspace E (spanned by the pose "
-        "read-out) and its complement E_perp. Separated information: object_acc[E_perp] close to "
-        "object_acc[all] while pose_r2[E_perp] falls well below pose_r2[E].",
-        "",
-        table.round(3).to_markdown(index=False),
-        "",
-    ]
-    if "pose_r2[E_perp]" in table:
-        for _, r in table.iterrows():
-            cond = ", ".join(f"{k} = {r[k]}" for k in keys)
-            sep = r["pose_r2[E]"] - r["pose_r2[E_perp]"]
-            lines.append(
-                f"- {cond}: objects {r['object_acc[all]']:.3f} from all of h, "
-                f"{r['object_acc[E_perp]']:.3f} from E_perp; pose R² {r['pose_r2[E]']:.3f} from E, "
-                f"{r['pose_r2[E_perp]']:.3f} from E_perp (gap {sep:+.3f})."
-            )
-    return lines + [""]
+    return rows

@@ -104,6 +104,28 @@ def test_report_of_a_real_smoke_study(smoke_alpha_study):
 
 
 @pytest.mark.slow
+def test_report_rebuilt_from_tables_alone_keeps_the_checkpoint_sections(smoke_alpha_study, tmp_path):
+    """A folder of tables (as docs/findings, no ray/ checkpoints) rebuilds the report with the
+    structure rows and maps measured when the checkpoints were there."""
+    import shutil
+
+    copy = tmp_path / "alpha_sweep"
+    shutil.copytree(smoke_alpha_study, copy, ignore=shutil.ignore_patterns("ray"))
+    assert not (copy / "ray").exists()
+
+    def section(text, title):
+        return text.split(title, 1)[1].split("\n## ", 1)[0]
+
+    before = (smoke_alpha_study / "report.md").read_text()
+    after = build_report(copy).read_text()
+    for title in ("## Representation structure", "## Maps of the representations"):
+        assert title in after, title
+        assert section(after, title) == section(before, title), title
+    (copy / "report_structure.parquet").unlink()
+    assert "## Representation structure" not in build_report(copy).read_text()
+
+
+@pytest.mark.slow
 def test_report_names_missing_trials(smoke_alpha_study, tmp_path):
     import shutil
 
