@@ -254,7 +254,8 @@ def section(sec: Section, tables: dict, storage: Path, out: Path, args, passed, 
         lines += [
             f"{len(shared[shared.study == sec.key])} of this study's trials (references included) are runs "
             "of an earlier section's study, same config and seed, counted there: a contrast between them "
-            "repeats that study's contrast and is no second confirmation.",
+            "repeats that study's contrast and is no second confirmation (its p here is adjusted within "
+            "this study's family; the earlier section's is the one to cite).",
             "",
             *again,
             "",

@@ -43,9 +43,17 @@ def effective(trials: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def run_keys(trials: pd.DataFrame) -> pd.Series:
-    """One text key per trial: its effective Config fields (execution fields left out), seed included."""
-    cols = [f for f in KEY_FIELDS if f in trials]
+def common_fields(tables) -> list[str]:
+    """The key fields every table records: a field a study's code did not have yet (a table without
+    its column) cannot tell that study's runs apart from another's, so no table is keyed on it."""
+    tables = [t for t in tables if not t.empty]
+    return [f for f in KEY_FIELDS if all(f in t for t in tables)]
+
+
+def run_keys(trials: pd.DataFrame, fields: list[str] | None = None) -> pd.Series:
+    """One text key per trial: its effective Config fields (execution fields left out; `fields`
+    where given, else every key field the table has), seed included."""
+    cols = [f for f in (KEY_FIELDS if fields is None else fields) if f in trials]
     text = effective(trials)[cols].apply(config_text)
     return text.agg("|".join, axis=1) if len(trials) else pd.Series(dtype=str)
 
@@ -93,12 +101,14 @@ def shared_runs(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     other code has the same data, augmentations and initial weights, but not the same numbers)."""
     seen: dict[str, tuple] = {}
     rows = []
+    fields = common_fields(tables.values())
     for study, trials in tables.items():
         if trials.empty:
             continue
         precisions = _column(trials, "precision_ran", "").fillna("").astype(str)
         values = _column(trials, GAP_METRIC, float("nan")).astype(float)
-        for key, name, seed, precision, value in zip(run_keys(trials), labels(trials), trials.seed, precisions, values):
+        keys = run_keys(trials, fields)
+        for key, name, seed, precision, value in zip(keys, labels(trials), trials.seed, precisions, values):
             if key in seen and seen[key][0] != study:
                 first, first_name, first_precision, first_value = seen[key]
                 gap = abs(value - first_value)
@@ -115,7 +125,8 @@ def reused(trials: pd.DataFrame) -> pd.Series:
 
 
 def distinct_runs(tables: dict[str, pd.DataFrame]) -> int:
-    keys = [run_keys(t) for t in tables.values() if not t.empty]
+    fields = common_fields(tables.values())
+    keys = [run_keys(t, fields) for t in tables.values() if not t.empty]
     return int(pd.concat(keys).nunique()) if keys else 0
 
 

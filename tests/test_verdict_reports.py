@@ -330,6 +330,12 @@ def test_a_run_two_studies_share_is_counted_once_and_named_where_it_appears_agai
         and line.endswith("0)")
         for line in lines
     )
+    # a study run before a config field existed (its table has no column for it) still shares its runs
+    newer = {"alpha_sweep": alpha_sweep.assign(probe_steps=600), "head_ablation": heads}
+    assert len(shared_runs(newer)) == 7
+    newer["head_ablation"] = heads.assign(probe_steps=600)  # both record it: it tells them apart where it differs
+    newer["alpha_sweep"] = alpha_sweep.assign(probe_steps=100)
+    assert shared_runs(newer).empty
 
 
 def test_a_claim_whose_ci_includes_zero_is_said_not_reproduced():
