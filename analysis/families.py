@@ -74,9 +74,11 @@ def contrast_row(trials: pd.DataFrame, c: Comparison, margins: dict) -> dict:
     margin = margin_of(margins, c.metric)
     if c.random:
         r = world_contrast(t, c.condition, c.treated, c.baseline, c.metric, c.random, margin)
+        units = {"units": int(t[t[c.condition].isin([c.treated, c.baseline])][c.random].nunique())}
     else:
         r = paired_contrast(t, c.condition, c.treated, c.baseline, c.metric, c.pair_on, margin)
-    return {"label": c.label, "metric": c.metric, "family": c.family, **r._asdict(), **c.tags}
+        units = {}  # the pairs are the replicates: n says it
+    return {"label": c.label, "metric": c.metric, "family": c.family, **r._asdict(), **units, **c.tags}
 
 
 def estimate_row(label: str, metric: str, family: str, estimate, lo, hi, p, n: int, df: int, margin: float) -> dict:

@@ -114,9 +114,11 @@ def verdict_of(row: Mapping, alpha: float = ALPHA) -> Verdict:
 
 
 def verdicts(table: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
-    """An adjusted contrast table with `verdict` (the state) and `sentence` (format_verdict) per row."""
+    """An adjusted contrast table with `verdict` (the state) and `sentence` (format_verdict) per row;
+    a row with `units` (the worlds of a world-random contrast, its replicates) says them beside n."""
     vs = [verdict_of(r, alpha) for _, r in table.iterrows()]
-    return table.assign(verdict=[v.state for v in vs], sentence=[format_verdict(v) for v in vs])
+    units = table["units"] if "units" in table else pd.Series(math.nan, table.index)
+    return table.assign(verdict=[v.state for v in vs], sentence=[format_verdict(v, units=u) for v, u in zip(vs, units)])
 
 
 def _missing(v) -> bool:
@@ -130,11 +132,13 @@ def format_p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.2g}"
 
 
-def format_verdict(v: Verdict, digits: int = 3) -> str:
-    """One sentence fragment: '+0.031 [+0.012, +0.050], n=10, p_holm=0.004: differs'."""
+def format_verdict(v: Verdict, digits: int = 3, units=None) -> str:
+    """One sentence fragment: '+0.031 [+0.012, +0.050], n=10, p_holm=0.004: differs'; with `units`
+    (worlds, the replicates of a world-random contrast) 'n=3 worlds (12 blocks)'."""
     num = lambda x: f"{x:+.{digits}f}"
     ci = "[no interval]" if _missing(v.lo) or _missing(v.hi) else f"[{num(v.lo)}, {num(v.hi)}]"
-    parts = [f"{num(v.diff)} {ci}", f"n={v.n}"]
+    n = f"n={int(units)} worlds ({v.n} blocks)" if not _missing(units) else f"n={v.n}"
+    parts = [f"{num(v.diff)} {ci}", n]
     if v.n >= 2:
         parts.append(f"p_{v.method}={format_p(v.p_adj)}")
         if not _missing(v.margin):
