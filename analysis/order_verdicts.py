@@ -2,7 +2,9 @@
 
 Primary (Holm within them): for op orders and for jitter orders, on object_acc,
 pose_r2 and aug_r2, the test across orders that `across_conditions(..., block="seed")`
-returns (Friedman for three or more orders), and as its equivalence test the largest
+returns (Friedman for three or more orders, its p from the permutation distribution within seeds:
+exact where the seeds' arrangements are few enough, else Monte Carlo with a fixed seed; the
+chi-square approximation is poor with few seeds), and as its equivalence test the largest
 TOST p of every order against the canonical one (an intersection-union test:
 'equivalent' only when every order is within the margin). The largest shift of any
 order against the canonical one is shown beside it as a description: it is picked
@@ -88,7 +90,7 @@ def _omnibus_row(kind: str, group: pd.DataFrame, metric: str, margins: dict) -> 
     """The primary row of one (kind, metric) and the secondary rows of its orders against the canonical one."""
     base = canonical(group)
     margin = margin_of(margins, metric)
-    test, statistic, p = across_conditions(group, "condition", metric, block="seed")
+    test, statistic, p, p_method = across_conditions(group, "condition", metric, block="seed")
     pairs = []
     for name in group.condition.unique():
         if name != base:
@@ -105,6 +107,7 @@ def _omnibus_row(kind: str, group: pd.DataFrame, metric: str, margins: dict) -> 
         "p_equiv": max(p_equiv) if all(map(math.isfinite, p_equiv)) else math.nan,
         "test": test,
         "statistic": statistic,
+        "p_method": p_method,
         "k": int(group.condition.nunique()),
         "canonical": base,
         "largest": largest["label"].split(" vs ")[0],
@@ -160,7 +163,8 @@ def judged(t: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:
 
 
 def omnibus_lines(table: pd.DataFrame) -> list[str]:
-    """One sentence per primary row: the test by name with its p (raw and adjusted), the largest shift
+    """One sentence per primary row: the test by name with its p (raw, how it was computed, and adjusted),
+    the largest shift
     against the canonical order (picked from several, so descriptive), then the equivalence test and
     the verdict."""
     out = []
@@ -169,7 +173,7 @@ def omnibus_lines(table: pd.DataFrame) -> list[str]:
         stat = (
             "cannot be computed"
             if not math.isfinite(r.statistic)
-            else f"{SYMBOL.get(r.test, 'stat')}{df} = {r.statistic:.2f}, p = {format_p(r.p)}, "
+            else f"{SYMBOL.get(r.test, 'stat')}{df} = {r.statistic:.2f}, p = {format_p(r.p)}{_how(r)}, "
             f"p_{r.method} = {format_p(r.p_adj)}"
         )
         state = f"equivalent within ±{r.margin:g}" if r.verdict == "equivalent" else r.verdict
@@ -182,9 +186,15 @@ def omnibus_lines(table: pd.DataFrame) -> list[str]:
     return out
 
 
+def _how(r) -> str:
+    """How a primary row's p was computed, for Friedman tests (the permutation p, exact or Monte Carlo)."""
+    how = getattr(r, "p_method", None)
+    return f" ({how})" if r.test == "Friedman" and isinstance(how, str) and how else ""
+
+
 def floor_line(table: pd.DataFrame) -> str | None:
-    """Where the primaries' Friedman tests cannot reach Holm's first threshold at this n, whatever the
-    data (stats.friedman_floor): then only 'equivalent' or 'inconclusive' can come out."""
+    """Where a primary Friedman test cannot reach Holm's first threshold at this number of seeds: its
+    permutation p is never below 1 / (k!)^(n - 1) (stats.friedman_floor). None where every test can."""
     rows = table[(table.family == PRIMARY) & (table.test == "Friedman")]
     if rows.empty:
         return None
@@ -196,9 +206,9 @@ def floor_line(table: pd.DataFrame) -> str | None:
     which = "None of these Friedman tests can" if len(blocked) == len(floors) else "Some of these Friedman tests cannot"
     cells = ", ".join(f"{f:.3g} for {k} orders over {n} seeds" for (n, k), f in blocked.items())
     return (
-        f"{which} return 'differs', whatever the data: orders ranked alike in every seed give the "
-        f"smallest p the test has ({cells}), above Holm's first threshold {ALPHA:g}/{m} = {ALPHA / m:.2g}; "
-        "there only 'equivalent' or 'inconclusive' can come out at this number of seeds."
+        f"{which} reach Holm's first threshold {ALPHA:g}/{m} = {ALPHA / m:.3g} at this number of seeds: "
+        f"the smallest permutation p they can give, that of orders ranked alike in every seed, is {cells}; "
+        "there only 'equivalent' or 'inconclusive' can come out."
     )
 
 

@@ -55,27 +55,40 @@ def paired_difference(
     return m, lo, hi, len(d)
 
 
-def across_conditions(trials: pd.DataFrame, condition: str, metric: str, block=None) -> tuple[str, float, float]:
-    """Does the metric differ across conditions beyond seed noise? (test name, statistic, p-value)
+CHI2_APPROXIMATION = "chi-square approximation"
+
+
+class Across(NamedTuple):
+    test: str  # "Friedman", "Wilcoxon signed-rank" or "Kruskal-Wallis"
+    statistic: float
+    p: float
+    method: str  # how the p was computed (for Friedman: the permutation p, exact or Monte Carlo)
+
+
+def across_conditions(trials: pd.DataFrame, condition: str, metric: str, block=None) -> Across:
+    """Does the metric differ across conditions beyond seed noise? (test name, statistic, p-value, how the
+    p was computed)
 
     With `block` (e.g. "seed") naming columns of the trials, the test is paired within blocks on complete
-    blocks: Friedman for three or more conditions, Wilcoxon signed-rank for two. Otherwise Kruskal-Wallis,
-    which ignores the pairing. No normality assumed; NaN when the data cannot support the test."""
+    blocks: Friedman for three or more conditions, its p from the permutation distribution within blocks
+    (`friedman_test`), Wilcoxon signed-rank for two. Otherwise Kruskal-Wallis, which ignores the pairing.
+    No normality assumed; NaN when the data cannot support the test."""
     if key_columns(block) and all(c in trials for c in key_columns(block)):
         table = block_table(trials, condition, metric, block)
         if table.shape[1] != 2:
             r = friedman(trials, condition, metric, block)
-            return "Friedman", r.statistic, r.p
+            return Across("Friedman", r.statistic, r.p, r.method)
+        wilcoxon = "scipy.stats.wilcoxon, method='auto'"
         if len(table) >= 2 and np.any(table.iloc[:, 0] != table.iloc[:, 1]):
             w, p = stats.wilcoxon(table.iloc[:, 0], table.iloc[:, 1])
-            return "Wilcoxon signed-rank", float(w), float(p)
-        return "Wilcoxon signed-rank", math.nan, math.nan
+            return Across("Wilcoxon signed-rank", float(w), float(p), wilcoxon)
+        return Across("Wilcoxon signed-rank", math.nan, math.nan, wilcoxon)
     groups = [g[metric].dropna().to_numpy(float) for _, g in trials.groupby(condition)]
     groups = [g for g in groups if len(g) >= 2]
     if len(groups) < 2 or np.ptp(np.concatenate(groups)) == 0:
-        return "Kruskal-Wallis", math.nan, math.nan
+        return Across("Kruskal-Wallis", math.nan, math.nan, CHI2_APPROXIMATION)
     h, p = stats.kruskal(*groups)
-    return "Kruskal-Wallis", float(h), float(p)
+    return Across("Kruskal-Wallis", float(h), float(p), CHI2_APPROXIMATION)
 
 
 def position_effects(trials: pd.DataFrame, order_col: str, metric: str, sep: str = ">") -> pd.DataFrame:
@@ -115,9 +128,10 @@ def pareto_front(x, y) -> np.ndarray:
 
 class Friedman(NamedTuple):
     statistic: float  # Friedman chi-square (df = k - 1)
-    p: float
+    p: float  # from the permutation distribution within blocks (friedman_test), not the chi-square
     n_blocks: int  # complete blocks used
     k: int  # conditions
+    method: str  # which permutation p: exact, or Monte Carlo with its number of resamples
 
 
 class Contrast(NamedTuple):
@@ -155,23 +169,96 @@ def block_table(trials: pd.DataFrame, condition: str, metric: str, block="seed")
 
 
 def friedman(trials: pd.DataFrame, condition: str, metric: str, block="seed") -> Friedman:
-    """Friedman test across conditions within blocks (seeds), so seed-to-seed offsets cancel.
-    NaN when fewer than 3 conditions or 2 complete blocks, or every block is tied."""
+    """Friedman test across conditions within blocks (seeds), so seed-to-seed offsets cancel; its p is
+    the permutation p of `friedman_test`. NaN when fewer than 3 conditions or 2 complete blocks, or
+    every block is tied."""
     table = block_table(trials, condition, metric, block)
     n, k = table.shape
     if k < 3 or n < 2 or np.all(np.ptp(table.to_numpy(), axis=1) == 0):
-        return Friedman(math.nan, math.nan, n, k)
-    chi2, p = stats.friedmanchisquare(*table.to_numpy().T)
-    return Friedman(float(chi2), float(p), n, k)
+        return Friedman(math.nan, math.nan, n, k, "no test")
+    r = friedman_test(table.to_numpy())
+    return Friedman(r.statistic, r.p, n, k, r.method)
+
+
+PERMUTATIONS = 99_999  # Monte Carlo resamples of friedman_test where the exact distribution has more arrangements
+PERMUTATION_SEED = 0  # fixes the Monte Carlo draws: the same data give the same p
+
+
+class FriedmanTest(NamedTuple):
+    statistic: float  # Friedman chi-square (scipy.stats.friedmanchisquare's), df = k - 1
+    p: float  # share of within-block permutations with a statistic at least as large
+    method: str  # "exact permutation p" or "Monte Carlo permutation p, 99,999 resamples"
+
+
+def _friedman_statistic(*samples, axis=-1):
+    return stats.friedmanchisquare(*samples, axis=axis).statistic
+
+
+def friedman_test(blocks, n_resamples: int = PERMUTATIONS, seed: int = PERMUTATION_SEED) -> FriedmanTest:
+    """Friedman test with its p from the permutation distribution, not the chi-square approximation.
+
+    blocks: 2-D array of shape (n_blocks, k): one row per block (a seed), one column per condition, no
+    missing cells (analysis.stats.block_table gives such a table). Under the null every block's k values
+    are exchangeable among the conditions, so each block is permuted on its own (scipy.stats.
+    permutation_test with permutation_type='samples', which permutes the values among the samples at
+    each index); the statistic is the Friedman chi-square, large when the blocks rank the conditions
+    alike (alternative 'greater').
+
+    Exact, over all (k!)^n_blocks arrangements, where there are at most n_resamples of them; otherwise
+    Monte Carlo with n_resamples draws from a generator seeded with `seed`, so the same data always give
+    the same p, and p = (hits + 1) / (n_resamples + 1). `method` says which. The exact p of blocks that
+    all rank the conditions the same way (no ties) is 1 / (k!)^(n_blocks - 1), the smallest it gives
+    (friedman_floor). Every block tied: statistic and p NaN.
+
+    Returns (statistic, p, method). Raises ValueError for fewer than 2 blocks or 3 conditions, or a
+    value that is not finite."""
+    x = np.asarray(blocks, dtype=float)
+    if x.ndim != 2:
+        raise ValueError(
+            f"friedman_test: blocks must be a 2-D array (blocks x conditions), got shape {x.shape}; "
+            "analysis.stats.block_table makes one from trials"
+        )
+    n, k = x.shape
+    if n < 2:
+        raise ValueError(
+            f"friedman_test: {n} block(s) (rows); the test needs at least 2 complete blocks: run more seeds"
+        )
+    if k < 3:
+        raise ValueError(
+            f"friedman_test: {k} condition(s) (columns); the test needs at least 3: compare two conditions "
+            "with the Wilcoxon signed-rank test (across_conditions does)"
+        )
+    if not np.all(np.isfinite(x)):
+        raise ValueError(
+            "friedman_test: blocks holds NaN or infinite values; drop the incomplete blocks first "
+            "(analysis.stats.block_table keeps complete blocks only)"
+        )
+    if np.all(np.ptp(x, axis=1) == 0):
+        return FriedmanTest(math.nan, math.nan, "no test: every block is tied")
+    exact = math.factorial(k) ** n <= n_resamples
+    r = stats.permutation_test(
+        tuple(x.T),
+        _friedman_statistic,
+        permutation_type="samples",
+        vectorized=True,
+        n_resamples=n_resamples,
+        batch=10_000,
+        alternative="greater",
+        rng=np.random.default_rng(seed),
+    )
+    method = "exact permutation p" if exact else f"Monte Carlo permutation p, {n_resamples:,} resamples"
+    return FriedmanTest(float(r.statistic), float(r.pvalue), method)
 
 
 def friedman_floor(n_blocks: int, k: int) -> float:
-    """The smallest p-value the Friedman test can give with n blocks and k conditions: every block
-    ranking the conditions the same way gives its largest statistic, n (k - 1). A family whose first
-    Holm threshold lies below it can never return 'differs', whatever the data."""
+    """The smallest permutation p of the Friedman test with n blocks and k conditions, ties aside:
+    1 / (k!)^(n - 1), the p of blocks that all rank the conditions alike (k! of the (k!)^n within-block
+    arrangements rank as extreme). friedman_test enumerates the arrangements of every design whose
+    floor is above 0.002 (at most 14,400 of them); a Monte Carlo p estimates it. A family whose
+    first Holm threshold lies below it cannot return 'differs' from that test at this number of blocks."""
     if k < 3 or n_blocks < 2:
         return math.nan
-    return float(stats.chi2.sf(n_blocks * (k - 1), k - 1))
+    return 1.0 / math.factorial(k) ** (n_blocks - 1)
 
 
 # ---- paired contrasts and equivalence -------------------------------------------------------------------------------

@@ -29,14 +29,18 @@ Margins: ±0.02 accuracy, ±0.03 R² (the defaults): an order that moves object_
     sets up the augmentations.
 Seeds: 11. With the paired object_acc SD of 0.020 (alpha 1 - 0 in the alpha study, docs/findings
     at 0ff7bb8, taken as the SD of a difference between two orders),
-    seeds_for_equivalence(0.020, 0.02) = 11 seeds per order show an order within the margin.
-    Fewer seeds cannot answer the primaries either way: at 3, even orders ranked alike in every
-    seed give the Friedman test p = 0.010 (6 orders) or 0.029 (4), above Holm's first threshold
-    over 6, 0.0083 (analysis.stats.friedman_floor), so only 'inconclusive' or 'equivalent' can
-    come out. The positive control's expected effect of 0.05 (its ops fail to commute 10 to 20
-    times more than any op-order pair) needs seeds_for_power(0.020, 0.05) = 4 for 80 % power.
+    seeds_for_equivalence(0.020, 0.02) = 11 seeds per order show an order within the margin with
+    80 % power (tost_power(11, 0.020, 0.02) = 0.85; at 3 seeds it is 0): the 11 rest on this alone.
+    The Friedman tests take their p from the permutation distribution within seeds (analysis.stats.
+    friedman_test), so 3 seeds do not stop them returning 'differs': orders ranked alike in every seed
+    give the exact p = 1/24^2 = 0.0017 over 4 orders, and over 6 a Monte Carlo p near 1e-5 (the exact
+    1/720^2 is below its resolution), both below Holm's first threshold over 6, 0.0083
+    (analysis.stats.friedman_floor). The positive control's expected
+    effect of 0.05 (its ops fail to commute 10 to 20 times more than any op-order pair) needs
+    seeds_for_power(0.020, 0.05) = 4 for 80 % power.
     The committed run (docs/findings/aug_order) has 3 seeds, a budget choice made before these
-    numbers were worked out: its primaries say nothing either way.
+    numbers were worked out: its Friedman tests could find a large order effect consistent across
+    seeds, but its equivalence tests have next to no power, so its 'inconclusive' verdicts say little.
 """
 
 from ciper.config import JITTER_OPS

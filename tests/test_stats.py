@@ -13,6 +13,7 @@ from analysis.stats import (
     across_conditions,
     friedman,
     friedman_floor,
+    friedman_test,
     paired_contrast,
     per_world,
     these_worlds_contrast,
@@ -40,37 +41,101 @@ def _long(table: dict[int, list[float]], conditions=("a", "b", "c")) -> pd.DataF
 
 def test_friedman_matches_the_textbook_formula():
     # ranks within blocks: (1,2,3) (1,3,2) (1,2,3) (2,1,3) -> rank sums R = 5, 8, 11; n = 4, k = 3
-    # chi2 = 12 / (n k (k+1)) * sum R^2 - 3 n (k+1) = 12/48 * 210 - 48 = 4.5; chi2(2).sf(x) = exp(-x/2)
+    # chi2 = 12 / (n k (k+1)) * sum R^2 - 3 n (k+1) = 12/48 * 210 - 48 = 4.5 (chi-square p exp(-2.25), not used)
     t = _long({0: [1.0, 2.0, 3.0], 1: [10.0, 30.0, 20.0], 2: [0.1, 0.2, 0.3], 3: [5.0, 4.0, 6.0]})
     t = pd.concat([t, pd.DataFrame({"seed": [9, 9], "cond": ["a", "b"], "m": [0.0, 9.0]})])  # block 9 lacks c
     r = friedman(t, "cond", "m")
     assert (r.n_blocks, r.k) == (4, 3)
-    assert r.statistic == pytest.approx(4.5) and r.p == pytest.approx(math.exp(-2.25))
-    assert across_conditions(t, "cond", "m", block="seed") == ("Friedman", r.statistic, r.p)
+    # the p is the exact permutation p over the 6^4 arrangements: 162 reach 4.5 (Friedman's table: 0.125)
+    assert r.statistic == pytest.approx(4.5) and r.p == pytest.approx(162 / 1296) and r.method == "exact permutation p"
+    assert across_conditions(t, "cond", "m", block="seed") == ("Friedman", r.statistic, r.p, r.method)
 
 
 def test_blocking_by_seed_finds_what_kruskal_wallis_misses():
     # seeds differ by 10, the conditions by 0.1 in every seed: every block ranks a < b < c
     t = _long({s: [10.0 * s, 10.0 * s + 0.1, 10.0 * s + 0.2] for s in range(8)})
     r = friedman(t, "cond", "m")
-    assert r.statistic == pytest.approx(16.0) and r.p == pytest.approx(math.exp(-8.0))  # 12/96 * 896 - 96
-    name, _, p = across_conditions(t, "cond", "m")  # no block: the old test, which drops the pairing
+    assert r.statistic == pytest.approx(16.0)  # 12/96 * 896 - 96
+    # 6^8 arrangements: Monte Carlo, whose p estimates the exact 1 / 6^7 (= 3.6e-6)
+    assert r.p < 1e-4 and r.method == "Monte Carlo permutation p, 99,999 resamples"
+    name, _, p, _ = across_conditions(t, "cond", "m")  # no block: the old test, which drops the pairing
     assert name == "Kruskal-Wallis" and p > 0.5
 
 
 def test_two_conditions_blocked_use_the_signed_rank_test():
     t = _long({s: [float(s), s + 0.5 + 0.1 * s] for s in range(6)}, conditions=("a", "b"))
-    name, _, p = across_conditions(t, "cond", "m", block="seed")
+    name, _, p, _ = across_conditions(t, "cond", "m", block="seed")
     assert name == "Wilcoxon signed-rank" and p == pytest.approx(2 / 2**6)  # all 6 signs agree: exact p
 
 
-def test_friedman_floor_is_the_p_of_blocks_that_all_rank_alike():
-    # 3 seeds, 6 orders ranked the same way in every seed: the largest statistic, 3 * 5 = 15
-    same = _long({s: [float(j) for j in range(6)] for s in range(3)}, conditions=tuple("abcdef"))
-    r = friedman(same, "cond", "m")
-    assert r.statistic == pytest.approx(15.0) and friedman_floor(3, 6) == pytest.approx(r.p)
-    assert friedman_floor(3, 6) == pytest.approx(0.0104, abs=1e-4) and friedman_floor(3, 6) > 0.05 / 6  # Holm: 6
-    assert friedman_floor(11, 6) < 0.05 / 6 and math.isnan(friedman_floor(1, 6))
+def _friedman_by_hand(ranks: np.ndarray) -> float:
+    """The textbook statistic from untied ranks (n blocks x k): 12 / (n k (k+1)) sum R_j^2 - 3 n (k+1)."""
+    n, k = ranks.shape
+    return 12 / (n * k * (k + 1)) * float((ranks.sum(axis=0) ** 2).sum()) - 3 * n * (k + 1)
+
+
+def test_friedman_permutation_p_is_the_count_over_every_arrangement_within_blocks():
+    # 3 blocks x 3 conditions: every block permuted on its own gives 6^3 = 216 arrangements
+    blocks = np.array([[0.1, 0.5, 0.9], [2.0, 7.0, 3.0], [-1.0, -4.0, 5.0]])  # ranks (1,2,3) (1,3,2) (2,1,3)
+    observed = _friedman_by_hand(np.array([[1, 2, 3], [1, 3, 2], [2, 1, 3]]))
+    assert observed == pytest.approx(8 / 3)  # rank sums 4, 6, 8: 12/36 * 116 - 36
+    perms = list(itertools.permutations(range(3)))
+    count = sum(
+        _friedman_by_hand(blocks[np.arange(3)[:, None], np.array(arrangement)].argsort(axis=1).argsort(axis=1) + 1)
+        >= observed - 1e-9
+        for arrangement in itertools.product(perms, repeat=3)
+    )
+    assert count == 78  # Friedman's exact table, k = 3, n = 3: P(chi2 >= 2.667) = 0.361
+    r = friedman_test(blocks)
+    assert r.statistic == pytest.approx(observed) and r.p == pytest.approx(count / 216)
+    assert r.method == "exact permutation p" and stats.chi2.sf(observed, 2) == pytest.approx(0.264, abs=1e-3)
+    # ties within a block: the statistic is scipy's tie-corrected one, permuted the same way
+    tied = np.array([[1.0, 1.0, 2.0], [3.0, 1.0, 2.0], [0.0, 1.0, 2.0]])
+    assert friedman_test(tied).statistic == pytest.approx(stats.friedmanchisquare(*tied.T).statistic)
+
+
+@pytest.mark.parametrize("n, k", [(3, 3), (2, 4), (3, 4), (2, 5)])
+def test_blocks_ranked_alike_give_the_permutation_floor(n, k):
+    # every block ranks the conditions the same way: k! of the (k!)^n arrangements are as extreme
+    same = np.array([[10.0 * b + j for j in range(k)] for b in range(n)])
+    r = friedman_test(same)
+    assert r.method == "exact permutation p" and r.statistic == pytest.approx(n * (k - 1))
+    assert r.p == pytest.approx(1 / math.factorial(k) ** (n - 1)) and friedman_floor(n, k) == pytest.approx(r.p)
+
+
+def test_friedman_floor_blocks_holm_only_in_tiny_designs():
+    # 3 seeds: 4 orders can give 1/24^2 = 0.0017 and 6 orders 1/720^2, both below Holm's first threshold over 6
+    assert friedman_floor(3, 4) == pytest.approx(1 / 576) and friedman_floor(3, 4) < 0.05 / 6
+    assert friedman_floor(3, 6) == pytest.approx(1 / 720**2)
+    assert friedman_floor(2, 4) > 0.05 / 6 and friedman_floor(3, 3) > 0.05 / 6  # 1/24, 1/36
+    assert math.isnan(friedman_floor(1, 6)) and math.isnan(friedman_floor(3, 2))
+
+
+def test_the_monte_carlo_permutation_p_is_deterministic_and_near_the_exact_one():
+    rng = np.random.default_rng(4)
+    blocks = rng.normal(size=(3, 6)) + np.linspace(0, 1, 6)  # 720^3 arrangements: Monte Carlo
+    first, second = friedman_test(blocks), friedman_test(blocks)
+    assert first == second and first.method == "Monte Carlo permutation p, 99,999 resamples"
+    assert 1 / 100_000 <= first.p <= 1
+    small = rng.normal(size=(3, 4)) + np.linspace(0, 1, 4)  # 24^3 = 13,824 arrangements
+    exact, sampled = friedman_test(small), friedman_test(small, n_resamples=2_000)
+    assert exact.method == "exact permutation p" and sampled.method == "Monte Carlo permutation p, 2,000 resamples"
+    assert abs(sampled.p - exact.p) < 4 * math.sqrt(exact.p * (1 - exact.p) / 2_000) + 1e-3
+    assert friedman_test(small, n_resamples=2_000, seed=1) == friedman_test(small, n_resamples=2_000, seed=1)
+
+
+@pytest.mark.parametrize(
+    "blocks, message",
+    [
+        (np.array([[1.0, 2.0, 3.0]]), "at least 2 complete blocks: run more seeds"),
+        (np.array([[1.0, 2.0], [2.0, 1.0]]), "at least 3: compare two conditions with the Wilcoxon"),
+        (np.array([[1.0, 2.0, math.nan], [2.0, 1.0, 3.0]]), "NaN or infinite values; drop the incomplete blocks"),
+        (np.array([1.0, 2.0, 3.0]), "must be a 2-D array"),
+    ],
+)
+def test_friedman_test_rejects_what_it_cannot_test(blocks, message):
+    with pytest.raises(ValueError, match=message):
+        friedman_test(blocks)
 
 
 def test_friedman_cannot_test_two_conditions_or_one_block():

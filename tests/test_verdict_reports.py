@@ -15,6 +15,7 @@ from statsmodels.stats.multitest import multipletests
 from analysis import ablation, alpha, claims, latent, order, order_verdicts, removal, views
 from analysis.families import MARGINS_FILE, read_margins, write_margins
 from analysis.shared import counted_once, shared_lines, shared_runs
+from analysis.stats import block_table, friedman_test
 from analysis.verdicts import seeds_for_equivalence, seeds_for_power
 from ciper.study import Study
 from ciper.study.spec import DEFAULT_MARGINS, margin_of
@@ -119,11 +120,23 @@ def test_the_order_report_tests_with_friedman_blocked_by_seed_and_its_positive_c
     assert lines and all(re.search(r"Friedman blocked by seed, χ²\((5|3)\) = [\d.]+, p = ", line) for line in lines)
     assert all("picked from" in line and "so its CI is descriptive" in line for line in lines)
     assert "Kruskal" not in "\n".join(lines)
-    # 3 seeds, Holm over 4 (threshold 0.0125): a Friedman test over 4 orders cannot pass it (its smallest p
-    # is 0.029), one over 6 can (0.0104), and the report names the first only
-    floor = order_verdicts.floor_line(table)
-    assert floor.startswith("Some of these Friedman tests cannot return 'differs'") and "0.05/4" in floor
-    assert "0.0293 for 4 orders over 3 seeds" in floor and "6 orders" not in floor
+    # the p is the permutation p within seeds: exact over 24^3 arrangements of 4 orders, Monte Carlo over 720^3
+    assert all("(exact permutation p), p_holm" in line for line in lines if line.startswith("- jitter orders (4)"))
+    six = [line for line in lines if line.startswith("- op orders (6)")]
+    assert six and all("(Monte Carlo permutation p, 99,999 resamples), p_holm" in line for line in six)
+    for r in primary.itertuples():  # the printed p is friedman_test's on the seeds x orders table
+        blocks = block_table(_orders(3, np.random.default_rng(2)), "condition", r.metric)
+        group = blocks[[c for c in blocks if c.startswith("ops " if r.k == 6 else "jitter ") and "sample" not in c]]
+        if r.k == 4:  # the jitter orders' group holds the canonical op order as its default jitter order
+            group = blocks[[*group, r.canonical]]
+        assert r.p == pytest.approx(friedman_test(group.to_numpy()).p)
+    # 3 seeds, Holm over 4 (threshold 0.0125): orders ranked alike in every seed give 1/24^2 = 0.0017 over 4
+    # orders and about 1/720^2 over 6, so both can pass it (0.029 and 0.0104 were the chi-square's floors)
+    assert order_verdicts.floor_line(table) is None
+    # 2 seeds: 4 orders cannot give less than 1/24 = 0.042, 6 orders can (1/720); the report names the first only
+    floor = order_verdicts.floor_line(order_verdicts.judged(_orders(2, np.random.default_rng(5))))
+    assert floor.startswith("Some of these Friedman tests cannot reach Holm's first threshold 0.05/4 = 0.0125")
+    assert "0.0417 for 4 orders over 2 seeds" in floor and "6 orders" not in floor
     assert set(primary.verdict) == {"inconclusive"}  # no order effect planted; 3 seeds cannot show its absence
     control = table[(table.family == "positive control") & (table.metric == "aug_r2")].set_index("swapped")
     assert control.loc["crop / rotation", "verdict"] == "differs"  # the planted order effect is found
