@@ -214,13 +214,16 @@ def test_the_structure_contrasts_in_the_readme_recompute_from_the_committed_stru
     said_as = {
         "between_objects": "between objects, ",
         "pose_r2[within objects]": "pose_r2 within objects ",
-        "separation": "(separation ",
+        "separation": "contrastive-only ",
         "object_acc[pose removed - random]": "a difference of ",
     }
     for metric, said in said_as.items():
         by_seed = separation.pivot_table(index="seed", columns="alpha", values=metric)
         mean, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
         assert f"{said}{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]" in readme, metric
+    supervised = rows[rows["kind"] == "pose_supervised"]
+    gap = (supervised["pose_r2[E]"] - supervised["pose_r2[E_perp]"]).mean()
+    assert f"the pose-supervised one included (separation {gap:+.3f};" in readme  # the measure's insensitivity
     sizes = trials.groupby("alpha").removed_directions.mean()
     assert f"takes {sizes[0.0]:.0f} (alpha 0) and {sizes[1.0]:.0f} (alpha 1) of h's 128 dimensions" in readme
     below = -trials.groupby("alpha")["object_acc[pose removed - random]"].mean()
@@ -245,3 +248,27 @@ def test_the_removal_contrasts_in_the_readme_recompute_from_the_committed_trials
         r = table.loc[("no synthetic ops vs all ops, alpha = 1", metric)]
         assert f"{metric} {r['diff']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]" in readme, metric
     assert len(table[(table.family == "secondary") & (table.verdict == "differs")]) == 1
+
+
+def test_the_claim_verdicts_in_the_readme_recompute_from_the_committed_trials():
+    """No cost as non-inferiority, the depth axes neither arm reads, the pose gain without pose labels."""
+    from analysis import claims
+    from analysis.families import read_margins
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    trials, _ = load_results(RESULTS)
+    table = claims.alpha_verdicts(trials, read_margins(RESULTS)).set_index(["label", "metric"])
+    p = claims.noninferiority_p(table.loc[("alpha = 1 vs 0", "object_acc")], primaries=6)
+    assert f"margin with p_bonf {p:.2g} (Bonferroni over the six primaries)" in readme
+    assert claims.noninferiority_p(table.loc[("alpha = 10 vs 0", "object_acc")], primaries=6) == 1.0
+    ciper = trials[(trials.method == "ciper") & trials.alpha.isin([0.0, 1.0])]
+    levels = ciper.groupby("alpha")[["rot_r2/drot_x", "rot_r2/drot_y", "rot_r2/drot_z"]].mean()
+    for axis in "xyz":
+        a0, a1 = levels.loc[0.0, f"rot_r2/drot_{axis}"], levels.loc[1.0, f"rot_r2/drot_{axis}"]
+        assert f"drot_{axis} {a0:.3f} -> {a1:.3f}" in readme, axis
+    assert (levels[["rot_r2/drot_x", "rot_r2/drot_y"]] <= 0.05).all().all()  # neither arm reads depth
+    views, _ = load_results(RESULTS.parent / "view_source")
+    free = claims.views_verdicts(views, read_margins(RESULTS.parent / "view_source")).set_index(["label", "metric"])
+    for label in claims.LABEL_FREE:
+        r = free.loc[(label, "pose_r2")]
+        assert r.verdict == "inconclusive" and f"{r['diff']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}] with" in readme, label
