@@ -2,32 +2,37 @@
 
 A linear probe on more features gains even when the features are random, so a slope
 per doubling of the latent dimension says little by itself: the untrained encoder's
-slope is the reference. Slopes are OLS fits on log2(latent_dim) with one intercept per
-seed (analysis.linear), with 95 % CIs.
+slope is the reference. Each seed gives its own slope (OLS on log2(latent_dim),
+analysis.linear.seed_slopes); a slope's verdict is the t over the seeds' slopes, and
+two slopes are compared paired by seed, so n is the number of seeds and df = n - 1.
 
 Primary contrasts (Holm within them): the slope per doubling of each trained model
 (alpha = 0, alpha = 1) minus the untrained encoder's (the interaction, from the study's
 untrained reference trials), on object_acc, pose_r2 and rot_r2. Secondary
 (Benjamini-Hochberg): each slope on its own, alpha = 1's slope minus alpha = 0's,
 the other metrics, and CIPER's gain over contrastive-only at the smallest and the
-largest dimension."""
+largest dimension. Exploratory (added after the first results; BH within them): the
+curvature of each primary metric, the middle width's value minus the straight line
+through the smallest and largest widths, where a slope summarises a bent curve."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 
 from analysis import families
 from analysis.families import PRIMARY, SECONDARY, Comparison
-from analysis.linear import slope, slope_interaction
+from analysis.linear import seed_slopes
 from analysis.plots import LABELS, METRICS, errorbar, panels, present, save
 from analysis.references import STYLE, with_reference_rows
-from analysis.stats import summarise
+from analysis.stats import paired_contrast, summarise
 from ciper.study.spec import DEFAULT_MARGINS, margin_of
 
 FIGURE = "latent_dim.png"  # the key figure (FINDINGS.md shows it)
 PRIMARY_METRICS = ("object_acc", "pose_r2", "rot_r2")
+EXPLORATORY = "exploratory"  # curvature: a family of its own, added after the first results
 
 
 def plot(summary: pd.DataFrame, path: Path, refs: pd.DataFrame | None = None) -> Path:
@@ -60,25 +65,63 @@ def untrained(ref_rows: pd.DataFrame | None) -> pd.DataFrame:
     return ref_rows[kind == "untrained"]
 
 
-def _seeds(*tables) -> int:
-    """n of a slope's verdict: the seeds it is fitted over (each seed gives a line over the dimensions)."""
-    return min(int(t.seed.nunique()) for t in tables)
+def _row(label: str, metric: str, family: str, treated: pd.Series, baseline: pd.Series, margins) -> dict:
+    """treated - baseline, each a value per seed, paired by seed (a baseline of zeros: a one-sample t)."""
+    sides = pd.concat([treated.rename("treated"), baseline.rename("baseline")], axis=1).dropna()
+    long = sides.rename_axis("seed").reset_index().melt("seed", var_name="side", value_name=metric)
+    r = paired_contrast(long, "side", "treated", "baseline", metric, "seed", margin_of(margins, metric))
+    return {"label": label, "metric": metric, "family": family, **r._asdict()}
 
 
-def _slope_row(label, metric, family, t, margins) -> dict:
-    s = slope(t, "latent_dim", metric)
-    return families.estimate_row(
-        label, metric, family, s.slope, s.lo, s.hi, s.p, _seeds(t), s.df, margin_of(margins, metric)
-    )
+def _slopes(t: pd.DataFrame, metric: str) -> pd.Series:
+    return seed_slopes(t, "latent_dim", metric)
 
 
-def _interaction_row(label, metric, family, a, b, names, margins) -> dict:
-    """slope(a) - slope(b) per doubling: a and b are tables of trials, names their group labels."""
-    both = pd.concat([a.assign(model=names[0]), b.assign(model=names[1])], ignore_index=True)
-    r = slope_interaction(both, "latent_dim", metric, "model", reference=names[1])
-    return families.estimate_row(
-        label, metric, family, r.difference, r.lo, r.hi, r.p, _seeds(a, b), r.df, margin_of(margins, metric)
-    )
+def _curvature(t: pd.DataFrame, metric: str) -> pd.Series:
+    """Per seed, the metric at the middle width minus the straight line (on log2 width) through the
+    smallest and the largest width, read at the middle width: 0 where the curve is straight."""
+    dims = sorted(t.latent_dim.unique())
+    lo, mid, hi = dims[0], dims[len(dims) // 2], dims[-1]
+    by_seed = t.pivot_table(index="seed", columns="latent_dim", values=metric)
+    w = (math.log2(mid) - math.log2(lo)) / (math.log2(hi) - math.log2(lo))
+    return by_seed[mid] - ((1 - w) * by_seed[lo] + w * by_seed[hi])
+
+
+SLOPES = (
+    "Slopes are changes per doubling of the latent dimension: each seed's own OLS slope on log2 latent_dim, "
+    "the t over the seeds' slopes (95 % CI; n counts the seeds), two slopes paired by seed; the margins "
+    "apply per doubling. (Declared as one OLS fit over all trials with an intercept per seed; changed to "
+    "per-seed slopes after the first results, since the seeds, not the trials, are the replicates: see "
+    "studies/latent_dim.py.)"
+)
+AXES = ("rot_r2/drot_x", "rot_r2/drot_y", "rot_r2/drot_z")  # z is the view axis: drot_z turns in the image plane
+
+
+def axis_lines(trials: pd.DataFrame) -> list[str]:
+    """rot_r2 axis by axis at each width: whether a rot_r2 slope reads the turn in depth or in the plane."""
+    if not set(AXES) <= set(trials.columns):
+        return []
+    means = trials.groupby(["alpha", "latent_dim"])[list(AXES)].mean()
+    out = ["", "rot_r2 axis by axis (mean over seeds at each width; x and y turn in depth, z in the image plane):", ""]
+    for alpha, rows in means.groupby(level="alpha"):
+        widths = "/".join(str(int(d)) for d in rows.index.get_level_values("latent_dim"))
+        axes = "; ".join(f"{a.split('/')[1]} " + " / ".join(f"{v:.3f}" for v in rows[a]) for a in AXES)
+        out.append(f"- alpha = {alpha:g}, widths {widths}: {axes}")
+    return out
+
+
+def curvature_lines(table: pd.DataFrame) -> list[str]:
+    """The exploratory curvature rows: where a straight line on log2 width misdescribes a metric."""
+    if not len(table) or not (table.family == EXPLORATORY).any():
+        return []
+    return [
+        "",
+        "Curvature at the middle width (exploratory, added after the first results; BH within these): the "
+        "middle width's value minus the straight line through the smallest and the largest width, per seed. "
+        "Where it differs, the curve bends and its slope summarises a bent curve:",
+        "",
+        *families.lines(table, EXPLORATORY),
+    ]
 
 
 def judged(trials: pd.DataFrame, ref_rows: pd.DataFrame | None = None, margins: dict | None = None) -> pd.DataFrame:
@@ -87,6 +130,7 @@ def judged(trials: pd.DataFrame, ref_rows: pd.DataFrame | None = None, margins: 
     base = untrained(ref_rows)
     alphas = sorted(float(a) for a in trials.alpha.unique())
     rows = []
+    zero = pd.Series(0.0, index=sorted(trials.seed.unique()))  # the baseline of a one-sample t
     for m in families.present(trials):
         has_base = m in base and base[m].notna().any() and base.latent_dim.nunique() > 1
         for a in alphas:
@@ -94,13 +138,20 @@ def judged(trials: pd.DataFrame, ref_rows: pd.DataFrame | None = None, margins: 
             if has_base:
                 family = PRIMARY if m in PRIMARY_METRICS else SECONDARY
                 label = f"slope, alpha = {a:g} minus untrained encoder"
-                rows.append(_interaction_row(label, m, family, t, base, ("trained", "untrained"), margins))
-            rows.append(_slope_row(f"slope, alpha = {a:g}", m, SECONDARY, t, margins))
+                rows.append(_row(label, m, family, _slopes(t, m), _slopes(base, m), margins))
+            rows.append(_row(f"slope, alpha = {a:g}", m, SECONDARY, _slopes(t, m), zero, margins))
         if has_base:
-            rows.append(_slope_row("slope, untrained encoder", m, SECONDARY, base, margins))
+            rows.append(_row("slope, untrained encoder", m, SECONDARY, _slopes(base, m), zero, margins))
         if {0.0, 1.0} <= set(alphas):
             a1, a0 = trials[trials.alpha == 1.0], trials[trials.alpha == 0.0]
-            rows.append(_interaction_row("slope, alpha = 1 minus alpha = 0", m, SECONDARY, a1, a0, (1.0, 0.0), margins))
+            rows.append(_row("slope, alpha = 1 minus alpha = 0", m, SECONDARY, _slopes(a1, m), _slopes(a0, m), margins))
+    if trials.latent_dim.nunique() >= 3:
+        groups = [(f"alpha = {a:g}", trials[trials.alpha == a]) for a in alphas]
+        if not base.empty and base.latent_dim.nunique() >= 3:
+            groups.append(("untrained encoder", base))
+        for m in [m for m in PRIMARY_METRICS if m in trials]:
+            for name, t in [(name, t) for name, t in groups if m in t and t[m].notna().any()]:
+                rows.append(_row(f"curvature, {name}", m, EXPLORATORY, _curvature(t, m), zero, margins))
     dims = sorted(trials.latent_dim.unique())
     if {0.0, 1.0} <= set(alphas) and len(dims) >= 2:
         for d in (dims[0], dims[-1]):
@@ -128,8 +179,7 @@ def analyse(
         "",
         f"![metrics against latent dimension]({plot(summary, out / FIGURE, refs).name})",
         "",
-        "Slopes are changes per doubling of the latent dimension (OLS on log2 latent_dim, one intercept "
-        "per seed, 95 % CI; n counts the seeds); the margins apply per doubling.",
+        SLOPES,
         "",
         families.families_note(table, margins or DEFAULT_MARGINS),
         "",
@@ -151,6 +201,7 @@ def analyse(
                 f"- {m}, alpha = {alpha:g}: highest mean {best[m]:.3f} "
                 f"(CI {best[f'{m}_lo']:.3f}..{best[f'{m}_hi']:.3f}) at {int(best.latent_dim)}."
             )
+    lines += curvature_lines(table) + axis_lines(trials)
     table = with_reference_rows(summary, refs, "alpha")
     lines += ["", table.round(3).to_markdown(index=False), ""]
     return lines
@@ -178,4 +229,5 @@ def verdict(
         + "; ".join(f"{r.label.removeprefix('slope, ')}, {r.metric} {r.sentence}" for r in slopes.itertuples())
         + ".",
     ]
-    return out + ["", f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report."]
+    out += ["", f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report."]
+    return [SLOPES, "", *out, *curvature_lines(table), *axis_lines(trials)]

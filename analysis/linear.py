@@ -1,6 +1,6 @@
 """Linear models with one intercept per block (seed, and world_seed where worlds
-are crossed with seeds): condition effects with CIs, slopes per doubling with
-CIs, and whether two groups' slopes differ.
+are crossed with seeds): condition effects with CIs; and each seed's own slope
+per doubling, so that slopes are compared paired by seed.
 
 Blocks are fixed effects rather than random ones: with a handful of seeds a
 variance component is poorly estimated (often at zero), while block indicators
@@ -28,28 +28,6 @@ class BlockedModel(NamedTuple):
     n: int  # observations
 
 
-class Slope(NamedTuple):
-    slope: float  # change in the metric per unit of x (per doubling of x with log2=True)
-    lo: float
-    hi: float
-    p: float
-    n: int  # observations
-    df: int  # residual degrees of freedom
-
-
-class Interaction(NamedTuple):
-    difference: float  # slope(other) - slope(reference)
-    lo: float
-    hi: float
-    p: float
-    n: int
-    df: int
-    reference: object
-    other: object
-    slope_reference: float
-    slope_other: float
-
-
 def _levels(values: pd.Series) -> list:
     """Distinct values in their natural order (numbers as numbers), by text where types are mixed."""
     unique = list(values.unique())
@@ -59,13 +37,11 @@ def _levels(values: pd.Series) -> list:
         return sorted(unique, key=str)
 
 
-def _dummies(frame: pd.DataFrame, columns: list[str], nested: bool = False) -> np.ndarray:
-    """Indicators of each level but the first: one set per column, or (nested) one per combination."""
+def _dummies(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Indicators of each level but the first, one set per column."""
     if not columns:
         return np.empty((len(frame), 0))
     levels = frame[columns].astype(str)
-    if nested:
-        levels = levels.agg(" | ".join, axis=1).to_frame("cell")
     return pd.get_dummies(levels, drop_first=True).to_numpy(float)
 
 
@@ -123,46 +99,17 @@ def blocked_model(
     return BlockedModel(effects, float(f), float(p), df_num, df_den, len(y))
 
 
-def slope(trials: pd.DataFrame, x: str, metric: str, log2: bool = True, block="seed", level: float = 0.95) -> Slope:
-    """OLS slope of the metric on x (on log2 x: the change per doubling) with one intercept per block,
-    its CI and p. NaN where x does not vary within blocks or no residual df is left."""
+def seed_slopes(trials: pd.DataFrame, x: str, metric: str, log2: bool = True, block="seed") -> pd.Series:
+    """Each block's own OLS slope of the metric on x (on log2 x: the change per doubling), indexed by
+    block: the replicates a slope's verdict generalises over, so two groups' slopes pair by seed. NaN
+    for a block where x takes fewer than two values."""
     keys = key_columns(block)
-    require_columns(trials, [x, metric, *keys], "slope")
+    require_columns(trials, [x, metric, *keys], "seed_slopes")
     t = trials.dropna(subset=[x, metric, *keys])
-    y = t[metric].to_numpy(float)
-    X = np.column_stack([np.ones(len(t)), _x(t, x, log2, "slope"), _dummies(t, keys)])
-    b, lo, hi, p, df = _coefficient(y, X, 1, level)
-    return Slope(b, lo, hi, p, len(y), df)
+    lx = pd.Series(_x(t, x, log2, "seed_slopes"), index=t.index)
 
+    def fit(rows: pd.DataFrame) -> float:
+        v = lx[rows.index]
+        return float(np.polyfit(v, rows[metric], 1)[0]) if v.nunique() > 1 else math.nan
 
-def slope_interaction(
-    trials: pd.DataFrame,
-    x: str,
-    metric: str,
-    group: str,
-    log2: bool = True,
-    block="seed",
-    reference=None,
-    level: float = 0.95,
-) -> Interaction:
-    """Do two groups' slopes differ? OLS metric ~ x * group with one intercept per (group, block): the
-    interaction is the slope difference (other - reference, default reference: the first group) with CI
-    and p. Blocks sit within groups: a seed's offset need not be the same for, say, a trained model and
-    the untrained encoder."""
-    keys = key_columns(block)
-    require_columns(trials, [x, metric, group, *keys], "slope_interaction")
-    t = trials.dropna(subset=[x, metric, group, *keys])
-    levels = _levels(t[group])
-    if len(levels) != 2:
-        raise ValueError(f"slope_interaction: {group!r} needs exactly two groups, found {levels}")
-    reference = levels[0] if reference is None else reference
-    if reference not in levels:
-        raise ValueError(f"slope_interaction: reference {reference!r} is not a group of {group!r} ({levels})")
-    other = levels[1] if reference == levels[0] else levels[0]
-    y = t[metric].to_numpy(float)
-    lx = _x(t, x, log2, "slope_interaction")
-    g = (t[group] == other).to_numpy(float)  # the group's own offset is in its (group, block) intercepts
-    X = np.column_stack([np.ones(len(t)), lx, lx * g, _dummies(t, [group, *keys], nested=True)])
-    d, lo, hi, p, df = _coefficient(y, X, 2, level)
-    base = _coefficient(y, X, 1, level)[0]
-    return Interaction(d, lo, hi, p, len(y), df, reference, other, base, base + d)
+    return t.groupby(keys).apply(fit, include_groups=False).rename(metric)

@@ -9,7 +9,12 @@ Measured: all metrics against log2(latent_dim), one line per alpha, and the untr
     (analysis/latent.py, Holm within them): each trained model's slope per doubling
     minus the untrained encoder's, on object_acc, pose_r2 and rot_r2; the slopes
     themselves, alpha 1 against alpha 0 and the gains at the smallest and the largest
-    dimension are secondary.
+    dimension are secondary. Each seed gives its own slope and slopes compare paired by seed
+    (n = seeds, df = seeds - 1). Disclosed: the declared analysis was one OLS fit with an
+    intercept per seed (residuals pooled over trials, 26 df at 7 seeds); after the first
+    results a review found that it treats trials, not seeds, as the replicates, and the
+    analysis became per-seed slopes (stricter for the primaries). The curvature at the middle
+    width, an exploratory family, was added then too: several metrics bend.
 Margins: ±0.02 accuracy, ±0.03 R², per doubling for the slopes (over the cpu grid's four
     doublings a slope difference within them moves a metric by at most 0.08 or 0.12).
 Widths: a slope's precision comes from the spread of log2 dimension, so the cpu grid takes

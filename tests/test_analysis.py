@@ -168,6 +168,37 @@ def test_notebook_runs_against_a_smoke_study(smoke_alpha_study, tmp_path, monkey
 SMALL_WORLD = {"world_objects": 4, "world_sessions": 2, "world_frames": 20, "test_fraction": 0.5, "image_size": 16}
 
 
+def test_latent_slopes_pair_by_seed_against_the_untrained_encoder_and_curvature_is_found():
+    """A planted slope difference differs, an equal slope is within the margin, a bend shows as curvature;
+    n is the number of seeds (each seed's own slope), not the number of trials."""
+    from analysis import latent
+
+    rng = np.random.default_rng(0)
+    dims, seeds = (16, 64, 256), range(6)
+
+    def rows(slope, bend=0.0, **tags):
+        out = []
+        for s in seeds:
+            own = slope + rng.normal(0, 0.003)  # each seed its own slope
+            for d in dims:
+                x = math.log2(d)
+                out.append({"latent_dim": d, "seed": s, **tags, "object_acc": 0.3 + own * x + 0.02 * s,
+                            "pose_r2": 0.1 + 0.01 * x + (bend if d == 64 else 0.0) + rng.normal(0, 0.002)})  # fmt: skip
+        return out
+
+    trials = pd.DataFrame(rows(0.05, alpha=0.0) + rows(0.01, bend=0.08, alpha=1.0))
+    untrained = pd.DataFrame(rows(0.05, method="untrained", kind="untrained"))
+    table = latent.judged(trials, untrained, {"acc": 0.02, "r2": 0.03}).set_index(["label", "metric"])
+    planted = table.loc[("slope, alpha = 1 minus untrained encoder", "object_acc")]
+    assert planted.verdict == "differs" and planted["diff"] == pytest.approx(-0.04, abs=0.005) and planted.n == 6
+    same = table.loc[("slope, alpha = 0 minus untrained encoder", "object_acc")]
+    assert same.p_equiv_adj < 0.05 and abs(same["diff"]) < 0.005  # within the ±0.02 margin
+    assert table.loc[("curvature, alpha = 1", "pose_r2"), "verdict"] == "differs"  # the planted bend
+    assert table.loc[("curvature, alpha = 0", "pose_r2"), "verdict"] != "differs"  # a straight line
+    assert set(table.loc[table.index.get_level_values(0).str.startswith("curvature")].family) == {"exploratory"}
+    assert latent.curvature_lines(table.reset_index())[1].startswith("Curvature at the middle width")
+
+
 def test_order_latent_and_ablation_analyses_on_known_tables(tmp_path):
     import itertools
 

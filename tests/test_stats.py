@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.linear import blocked_model, slope, slope_interaction
+from analysis.linear import blocked_model, seed_slopes
 from analysis.stats import (
     across_conditions,
     friedman,
@@ -254,38 +254,17 @@ def _dims(seeds=3, dims=(2, 4, 8, 16, 32)) -> pd.DataFrame:
     return pd.DataFrame(list(itertools.product(range(seeds), dims)), columns=["seed", "latent_dim"])
 
 
-def test_slope_on_exact_linear_data():
+def test_seed_slopes_on_exact_linear_data():
     t = _dims()
-    t["m"] = 0.3 + 0.07 * np.log2(t.latent_dim) + 0.05 * t.seed  # seed offsets are absorbed by the blocks
-    s = slope(t, "latent_dim", "m")
-    assert s.slope == pytest.approx(0.07, abs=1e-12) and s.hi - s.lo < 1e-9 and (s.n, s.df) == (15, 11)
-    t["y"] = 2.0 * t.latent_dim + 1.0
-    assert slope(t, "latent_dim", "y", log2=False, block=None).slope == pytest.approx(2.0)
+    t["m"] = 0.3 + 0.07 * np.log2(t.latent_dim) + 0.05 * t.seed  # a seed's offset does not move its slope
+    s = seed_slopes(t, "latent_dim", "m")
+    assert list(s.index) == [0, 1, 2] and np.allclose(s, 0.07)
+    t["y"] = 2.0 * t.latent_dim + 1.0 + t.seed * t.latent_dim  # seed k: slope 2 + k on the raw scale
+    assert np.allclose(seed_slopes(t, "latent_dim", "y", log2=False), [2.0, 3.0, 4.0])
     one_x_per_seed = pd.DataFrame({"seed": [0, 1, 2], "latent_dim": [2, 4, 8], "m": [0.1, 0.2, 0.3]})
-    assert math.isnan(slope(one_x_per_seed, "latent_dim", "m").slope)  # x is confounded with the seeds
+    assert seed_slopes(one_x_per_seed, "latent_dim", "m").isna().all()  # no slope within a seed
     with pytest.raises(ValueError, match="values <= 0"):
-        slope(t.assign(latent_dim=0), "latent_dim", "m")
-
-
-def _two_groups(trained_slope: float, untrained_slope: float, rng) -> pd.DataFrame:
-    t = pd.concat([_dims().assign(model="trained"), _dims().assign(model="untrained")], ignore_index=True)
-    k = np.where(t.model == "trained", trained_slope, untrained_slope)
-    t["m"] = 0.5 + k * np.log2(t.latent_dim) + 0.03 * t.seed + rng.normal(0, 0.01, len(t))
-    return t
-
-
-def test_slope_interaction_detects_a_planted_difference_and_not_a_null_one():
-    rng = np.random.default_rng(0)
-    planted = slope_interaction(_two_groups(0.10, 0.02, rng), "latent_dim", "m", "model", reference="untrained")
-    assert planted.p < 1e-6 and planted.lo > 0 and planted.other == "trained"
-    assert planted.difference == pytest.approx(0.08, abs=0.01) and planted.slope_reference == pytest.approx(
-        0.02, abs=0.01
-    )
-    assert planted.slope_other == pytest.approx(planted.slope_reference + planted.difference)
-    null = slope_interaction(_two_groups(0.05, 0.05, rng), "latent_dim", "m", "model")
-    assert null.p > 0.05 and null.lo < 0 < null.hi
-    with pytest.raises(ValueError, match="exactly two groups"):
-        slope_interaction(_dims().assign(model="x", m=1.0), "latent_dim", "m", "model")
+        seed_slopes(t.assign(latent_dim=0), "latent_dim", "m")
 
 
 def test_blocked_model_with_seeds_crossed_with_worlds():
