@@ -272,3 +272,37 @@ def test_the_claim_verdicts_in_the_readme_recompute_from_the_committed_trials():
     for label in claims.LABEL_FREE:
         r = free.loc[(label, "pose_r2")]
         assert r.verdict == "inconclusive" and f"{r['diff']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}] with" in readme, label
+
+
+def test_the_latent_dimension_contrasts_in_the_readme_recompute_from_the_committed_trials():
+    from analysis import latent
+    from analysis.families import read_margins
+    from analysis.references import split_references
+
+    study = RESULTS.parent / "latent_dim"
+    trials, _ = load_results(study)
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert len(trials) == 105 and set(trials.status) == {"finished"}  # 7 seeds: 42 trained, 63 references
+    done, refs = split_references(trials)
+    assert len(done) == 42 and done.seed.nunique() == 7 and set(done.precision_ran) == {"bf16"}
+    table = latent.judged(done, refs, read_margins(study)).set_index(["label", "metric"])
+    primary = table[table.family == "primary"]
+    assert len(primary) == 6 and primary.n.eq(7).all()  # n counts seeds: each seed's own slope
+    expected = [
+        (0, "object_acc", "differs"),
+        (1, "object_acc", "equivalent"),
+        (0, "pose_r2", "equivalent"),
+        (1, "pose_r2", "differs"),
+        (1, "rot_r2", "differs"),
+    ]
+    for alpha, metric, verdict in expected:
+        r = table.loc[(f"slope, alpha = {alpha} minus untrained encoder", metric)]
+        assert r.verdict == verdict and f"{r['diff']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]" in readme, (alpha, metric)
+    for width in (16, 256):
+        r = table.loc[(f"alpha = 1 vs 0 at latent_dim {width}", "object_acc")]
+        assert r.verdict == "differs" and f"{r['diff']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}], p_bh {r.p_adj:.3f}" in readme
+    bends = table[table.family == "exploratory"].reset_index()
+    bent = bends[bends.verdict == "differs"]
+    assert set(bent.metric) == {"pose_r2", "rot_r2", "object_acc"} and len(bent) == 7  # the README's list
+    means = done.groupby(["alpha", "latent_dim"]).pose_r2.mean()
+    assert "pose_r2 peaks at 64 ({:.3f} / {:.3f} / {:.3f})".format(*means.loc[1.0]) in readme
