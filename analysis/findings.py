@@ -245,7 +245,7 @@ def section(sec: Section, tables: dict, storage: Path, out: Path, args, passed, 
     read_back = f", {int(was_reused.sum())} of them read back from another study's runs" if was_reused.any() else ""
     lines += [
         f"{len(done)} finished trials ({done.seed.nunique()} seeds per condition{on}, "
-        f"{done.train_time[~was_reused].sum() / 60:.0f} min of trial time{read_back}); "
+        f"{done.train_time[~was_reused].sum() / 60:.0f} min of training time{read_back}); "
         f"code {', '.join(sorted(done.code_version.dropna().unique()))}; machine: {_machine(study_dir)}; "
         f"full report: `{Path(sec.folder) / sec.study}/report.md`.",
         "",
