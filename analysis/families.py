@@ -13,11 +13,9 @@ them beside report.md (margins.json), where the findings read them again.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
-from scipy import stats
 
 from analysis.stats import paired_contrast, world_contrast
 from analysis.verdicts import adjust, verdicts
@@ -79,20 +77,6 @@ def contrast_row(trials: pd.DataFrame, c: Comparison, margins: dict) -> dict:
         r = paired_contrast(t, c.condition, c.treated, c.baseline, c.metric, c.pair_on, margin)
         units = {}  # the pairs are the replicates: n says it
     return {"label": c.label, "metric": c.metric, "family": c.family, **r._asdict(), **units, **c.tags}
-
-
-def estimate_row(label: str, metric: str, family: str, estimate, lo, hi, p, n: int, df: int, margin: float) -> dict:
-    """A contrast row from a model coefficient (a slope, a slope difference) with its 95 % CI, p and
-    residual df; the TOST p of |coefficient| < margin from the same t distribution."""
-    p_equiv = math.nan
-    if df >= 1 and all(map(math.isfinite, (estimate, lo, hi))):
-        se = (hi - lo) / (2 * stats.t.ppf(0.975, df))
-        if se > 0:
-            p_equiv = max(stats.t.sf((estimate + margin) / se, df), stats.t.cdf((estimate - margin) / se, df))
-        else:
-            p_equiv = 0.0 if abs(estimate) < margin else 1.0
-    return dict(label=label, metric=metric, family=family, diff=estimate, lo=lo, hi=hi, n=n, t=math.nan, p=p,
-                dz=math.nan, sd=math.nan, p_equiv=p_equiv, margin=margin)  # fmt: skip
 
 
 def judge(rows: list[dict], methods: dict | None = None) -> pd.DataFrame:
