@@ -116,7 +116,8 @@ def curvature_lines(table: pd.DataFrame) -> list[str]:
         return []
     return [
         "",
-        "Curvature at the middle width (exploratory, added after the first results; BH within these): the "
+        f"Curvature at the middle width (exploratory, added after the first results; BH over these "
+        f"{families.count(table, EXPLORATORY)}): the "
         "middle width's value minus the straight line through the smallest and the largest width, per seed. "
         "Where it differs, the curve bends and its slope summarises a bent curve:",
         "",

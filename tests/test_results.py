@@ -301,6 +301,8 @@ def test_the_latent_dimension_contrasts_in_the_readme_recompute_from_the_committ
     for width in (16, 256):
         r = table.loc[(f"alpha = 1 vs 0 at latent_dim {width}", "object_acc")]
         assert r.verdict == "differs" and f"{r['diff']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}], p_bh {r.p_adj:.3f}" in readme
+    own = table.loc[("slope, alpha = 1", "rot_r2")]
+    assert own.verdict == "equivalent" and f"CIPER's own rot_r2 slope is {own['diff']:+.3f}" in readme
     bends = table[table.family == "exploratory"].reset_index()
     bent = bends[bends.verdict == "differs"]
     assert set(bent.metric) == {"pose_r2", "rot_r2", "object_acc"} and len(bent) == 7  # the README's list
