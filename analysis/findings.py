@@ -242,10 +242,15 @@ def section(sec: Section, tables: dict, storage: Path, out: Path, args, passed, 
     worlds = done.world_seed.nunique() if "world_seed" in done else 1
     on = f" on each of {worlds} worlds" if worlds > 1 else ""
     was_reused = reused(done)
-    read_back = f", {int(was_reused.sum())} of them read back from another study's runs" if was_reused.any() else ""
+    # a run this study trained before (a stopped run, rerun) is its own training; another study's is not
+    own = was_reused & done["reused_from"].astype(str).str.startswith(f"{sec.study}/")
+    elsewhere = was_reused & ~own
+    read_back = f", {int(elsewhere.sum())} of them read back from another study's runs" if elsewhere.any() else ""
+    read_back += f", {int(own.sum())} read back from this study's own earlier run of the same code" if own.any() else ""
     lines += [
-        f"{len(done)} finished trials ({done.seed.nunique()} seeds per condition{on}, "
-        f"{done.train_time[~was_reused].sum() / 60:.0f} min of training time{read_back}); "
+        f"{len(done)} finished trained trials and {len(reference_rows)} reference and control trials "
+        f"({done.seed.nunique()} seeds per condition{on}, "
+        f"{done.train_time[~elsewhere].sum() / 60:.0f} min of training time{read_back}); "
         f"code {', '.join(sorted(done.code_version.dropna().unique()))}; machine: {_machine(study_dir)}; "
         f"full report: `{Path(sec.folder) / sec.study}/report.md`.",
         "",

@@ -97,6 +97,14 @@ def test_wandb_offline_runs_hold_config_and_history(tracked):
     assert sorted(alphas) == [0.0, 1.0]
 
 
+def test_a_wandb_run_may_take_minutes_to_start_while_trials_train_beside_it(tmp_path):
+    from ciper.study.trackers import callbacks
+
+    (wandb,) = callbacks(["wandb"], "tracked", tmp_path)
+    assert wandb.kwargs["settings"].init_timeout >= 300  # wandb's own default, 90 s, is not enough under load
+    assert wandb.kwargs["dir"] == str(tmp_path)
+
+
 def test_a_missing_tracker_package_is_one_line_before_ray_starts(tmp_path, capsys, monkeypatch):
     # a Python that cannot import mlflow: the check must name the extra to install
     monkeypatch.setitem(sys.modules, "mlflow", None)

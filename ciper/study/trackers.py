@@ -23,6 +23,9 @@ TRACKERS = {
 }
 
 
+WANDB_INIT_TIMEOUT_S = 600  # seconds a trial's wandb run may take to start
+
+
 def missing(trackers: list[str]) -> list[str]:
     """One problem per tracker whose package is not installed (with what to install)."""
     return [
@@ -48,8 +51,14 @@ def callbacks(trackers: list[str], study_name: str, study_dir: Path | None) -> l
                 study_dir.mkdir(parents=True, exist_ok=True)
             out.append(MLflowLoggerCallback(tracking_uri=uri, experiment_name=study_name))
         elif name == "wandb":
+            import wandb
             from ray.air.integrations.wandb import WandbLoggerCallback
 
             kwargs = {"dir": str(study_dir)} if study_dir is not None else {}
-            out.append(WandbLoggerCallback(project=study_name, group=study_name, log_config=True, **kwargs))
+            # each trial's run starts while trials train beside it: on a busy machine that can
+            # take longer than wandb's 90 s default, and a run that times out logs no history
+            settings = wandb.Settings(init_timeout=WANDB_INIT_TIMEOUT_S)
+            out.append(
+                WandbLoggerCallback(project=study_name, group=study_name, log_config=True, settings=settings, **kwargs)
+            )
     return out
