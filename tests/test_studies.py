@@ -112,6 +112,25 @@ def test_rerun_resumes_without_training_again(tmp_path, capsys, local_ray):
 
 
 @pytest.mark.slow
+def test_more_seeds_than_the_run_to_resume_is_refused_and_fresh_reads_its_seeds_back(tmp_path, capsys, local_ray):
+    one_seed = [*TINY, "--seeds", "1", "--storage", str(tmp_path)]  # the last --seeds counts
+    first, _ = load_results(run_study(SMALL, one_seed).study_dir)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as refused:
+        run_study(SMALL, [*one_seed, "--seeds", "2"])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "seeds 1 there, 2 asked" in err and "--fresh" in err
+    assert load_results(tmp_path / "alpha_pair")[0].equals(first)  # the finished run is untouched
+    both, _ = load_results(run_study(SMALL, [*one_seed, "--seeds", "2", "--fresh"]).study_dir)
+    seed0 = both[both.seed == 0].sort_values("alpha")
+    assert len(both) == 4 and set(both.status) == {"finished"}
+    assert seed0.reused_from.tolist() == [f"alpha_pair/{t}" for t in first.sort_values("alpha").trial_id]
+    assert both[both.seed == 1].reused_from.isna().all()  # the new seed trained
+    assert seed0.object_acc.tolist() == first.sort_values("alpha").object_acc.tolist()
+
+
+@pytest.mark.slow
 def test_a_run_another_study_finished_is_reused_not_trained_again(tmp_path, capsys, local_ray):
     # two epochs, so that every report, not just the last, must come back
     args = ["--preset", "smoke", "--seeds", "1", "--set", "epochs=2", "world_frames=20", "eval_images=100"]

@@ -10,6 +10,7 @@ The report is built by the study's entry point (studies/), above this library.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import sys
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ciper.config import Config
+from ciper.records import write_json
 from ciper.study.cli import base_config, check_args, is_uri, parse_args
 from ciper.study.packing import GpuSampler
 from ciper.study.spec import Study, trial_settings
@@ -90,6 +92,8 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
         state = resume_state(exp_path)  # read before Ray starts: a folder that cannot be resumed stops here
     except UnusableStudy as e:
         _exit_on([str(e)])
+    if state in ("resume", "rebuild") and study_dir is not None:
+        _exit_on(_changed_command(study, study_dir, args, base))
 
     owns_ray = not ray.is_initialized()  # a notebook or test may have started Ray already
     if owns_ray:
@@ -100,6 +104,8 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
             _exit_on([f"--gpus-per-trial {args.gpus_per_trial} exceeds the cluster's {cluster_gpus} GPU(s)"])
         try:
             tuner = _tuner(study, args, base, storage, study_dir, state)
+            if state in ("new", "restart") and study_dir is not None:
+                write_json(study_dir / GRID_RECORD, _grid(args, base))
             started = time.time()
             with GpuSampler() as gpu:
                 grid = _fit(tuner, exp_path, resumed=state in ("resume", "rebuild"))
@@ -114,6 +120,37 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
         if owns_ray:
             ray.shutdown()
     return StudyRun(study_dir, trials, epochs)
+
+
+GRID_RECORD = "grid.json"  # what a study's Ray run was started with; resuming it must ask for the same
+
+
+def _grid(args, base: Config) -> dict:
+    """What decides a study's trials: the seeds, the references, the search's size and the base config."""
+    return {
+        "seeds": args.seeds,
+        "references": args.references,
+        "num_samples": getattr(args, "num_samples", None),
+        **base.to_dict(),
+    }
+
+
+def _changed_command(study: Study, study_dir: Path, args, base: Config) -> list[str]:
+    """One problem if this command asks for other trials than the run it would resume: Ray resumes
+    the trials it started with and would silently ignore the new settings (more seeds, say)."""
+    try:
+        started = json.loads((study_dir / GRID_RECORD).read_text())
+    except (OSError, ValueError):
+        return []  # a run started before the record was kept: nothing to compare
+    asked = json.loads(json.dumps(_grid(args, base)))
+    changes = [f"{k} {started[k]} there, {asked[k]} asked" for k in asked if k in started and started[k] != asked[k]]
+    if not changes:
+        return []
+    return [
+        f"{study_dir} holds a run of {study.name} started with other settings ({'; '.join(changes)}): "
+        "rerun with its settings to resume it, or add --fresh to run these (finished trials of the same "
+        "code are read back from the storage's runs/, not trained again)"
+    ]
 
 
 def reference_cache(storage: str) -> str:
@@ -143,7 +180,7 @@ def _exit_on(problems: list[str]) -> None:
 def _write_results(study: Study, study_dir: Path, args, argv, trials, epochs, wall: float, gpu: dict) -> None:
     """trials.parquet and epochs.parquet, then run.json (the command, fit time, resources)."""
     from ciper.device import machine
-    from ciper.records import code_version, write_json
+    from ciper.records import code_version
     from ciper.study.tables import write_tables
 
     write_tables(study_dir, trials, epochs)
