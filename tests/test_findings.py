@@ -108,6 +108,7 @@ def test_findings_command_on_the_smoke_preset_writes_every_section(tmp_path):
     assert "budget_curves.png" in budget and "epochs=1" not in budget.split("Reproduce: ")[1]
     # compute once: the later studies read the alpha study's runs back instead of training them again
     assert re.search(r" \d+ trials were read back from a finished run of the same code", doc)
+    assert re.search(r"\n\d+ finished trained trials and \d+ reference and control trials \(", doc)
     assert "### The paper's claims here" in doc and "### Trials counted once" in doc
     claims_part = doc.split("### The paper's claims here")[1].split("\n### ")[0]
     assert "From `alpha_sweep` (the built-in world;" in claims_part and "held out: unseen sequences" in claims_part
