@@ -13,12 +13,13 @@ them beside report.md (margins.json), where the findings read them again.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from analysis.stats import paired_contrast, world_contrast
-from analysis.verdicts import adjust, verdicts
+from analysis.verdicts import adjust, seeds_for_equivalence, seeds_for_power, tost_power, verdicts
 from ciper.metrics import METRICS
 from ciper.records import write_json
 from ciper.study.spec import DEFAULT_MARGINS, margin_of
@@ -96,9 +97,47 @@ def judge_comparisons(trials: pd.DataFrame, comparisons: list[Comparison], margi
 
 
 def lines(table: pd.DataFrame, family: str | None = None, bullet: str = "- ") -> list[str]:
-    """'- <label>, <metric>: <effect> [CI], n, adjusted p: <verdict>' per row (of one family)."""
+    """'- <label>, <metric>: <effect> [CI], n, adjusted p: <verdict>' per row (of one family); the
+    primary family ends with the seeds its inconclusive contrasts would need (`seeds_to_decide`)."""
     rows = table if family is None or table.empty else table[table.family == family]
-    return [f"{bullet}{r.label}, {r.metric}: {r.sentence}" for r in rows.itertuples()]
+    out = [f"{bullet}{r.label}, {r.metric}: {r.sentence}" for r in rows.itertuples()]
+    plan = seeds_to_decide(rows) if family == PRIMARY else None
+    return out + [f"{bullet}{plan}"] if plan else out
+
+
+MOST_SEEDS = 1000  # a plan needing more seeds than this is reported as "more than 1000"
+
+
+def seeds_to_decide(rows: pd.DataFrame, power: float = 0.8) -> str | None:
+    """The seeds each inconclusive contrast would need at the SD of paired differences it measured:
+    to show equivalence within its margin were the true difference 0 (paired TOST), and to detect a
+    true difference as large as the margin (paired t). A plan for the next run, not a result: an SD
+    from a few seeds is itself uncertain, and Holm's adjustment asks for more. None where no
+    contrast paired by seed is inconclusive (a world-random contrast's replicates are worlds)."""
+    if rows.empty or "verdict" not in rows:
+        return None
+    units = rows["units"] if "units" in rows else pd.Series(math.nan, rows.index)
+    open_rows = rows[(rows.verdict == "inconclusive") & units.isna() & (rows.sd > 0) & (rows.margin > 0)]
+    if open_rows.empty:
+        return None
+
+    def needed(r) -> str:
+        if tost_power(MOST_SEEDS, r.sd, r.margin) < power:
+            equivalence = f"more than {MOST_SEEDS}"
+        else:
+            equivalence = str(seeds_for_equivalence(r.sd, r.margin, power=power))
+        detect = seeds_for_power(r.sd, r.margin, power=power)
+        detect = str(detect) if detect <= MOST_SEEDS else f"more than {MOST_SEEDS}"
+        return (
+            f"{r.label}, {r.metric} (SD {r.sd:.3f} over {int(r.n)} seeds): {equivalence} for equivalence "
+            f"within ±{r.margin:g}, {detect} to detect a difference of {r.margin:g}"
+        )
+
+    return (
+        f"Seeds to decide the inconclusive ones, at the SD of paired differences each measured ({power * 100:.0f} % "
+        "power, before Holm; a plan for the next run, not a result): "
+        + "; ".join(needed(r) for r in open_rows.itertuples())
+    )
 
 
 def count(table: pd.DataFrame, family: str) -> int:

@@ -305,6 +305,36 @@ def test_seeds_for_equivalence_against_a_simulated_tost():
     assert abs(simulated - tost_power(n, 1.0, 1.0)) < 0.02
 
 
+def test_tost_power_rises_with_seeds_where_scipys_noncentral_t_fails():
+    # scipy's nct returns NaN at some large df (1000 seeds, SD 0.0245, margin 0.03): power then read 0
+    powers = [tost_power(n, 0.0245, 0.03) for n in (10, 100, 999, 1000, 1001, 5000)]
+    assert all(math.isfinite(p) for p in powers) and powers == sorted(powers) and powers[-1] > 0.999
+    wide = [tost_power(n, 0.5, 0.03) for n in (999, 1000, 1001, 2000)]  # across the switch: continuous
+    assert wide == sorted(wide) and abs(wide[1] - wide[0]) < 0.005 and abs(wide[2] - wide[1]) < 0.005
+
+
+def test_the_seeds_to_decide_an_inconclusive_primary_follow_its_sd_and_margin():
+    from analysis import families
+
+    rows = pd.DataFrame(
+        {
+            "label": ["a vs b", "c vs d", "e vs f"],
+            "metric": ["object_acc", "pose_r2", "object_acc"],
+            "family": families.PRIMARY,
+            "verdict": ["inconclusive", "inconclusive", "differs"],
+            "sd": [1.0, 0.5, 1.0],
+            "margin": [1.0, 1.0, 1.0],
+            "n": [3, 3, 3],
+        }
+    )
+    plan = families.seeds_to_decide(rows)
+    assert plan.count(" for equivalence within") == 2 and "e vs f" not in plan  # only the inconclusive ones
+    assert f"a vs b, object_acc (SD 1.000 over 3 seeds): {seeds_for_equivalence(1.0, 1.0)} for equivalence" in plan
+    assert f"{seeds_for_power(1.0, 1.0)} to detect a difference of 1" in plan
+    assert families.seeds_to_decide(rows[rows.verdict == "differs"]) is None
+    assert "more than 1000" in families.seeds_to_decide(rows.assign(sd=[20.0, 0.5, 1.0]))
+
+
 def _worlds(gain_by_world, noise, seeds=4, seed=0) -> pd.DataFrame:
     """alpha 0 and 1 trials on each world, the alpha-1 gain of world w gain_by_world[w] plus noise."""
     rng = np.random.default_rng(seed)
