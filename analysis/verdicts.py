@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.power import TTestPower
 
 # short name (shown as p_<name>) -> statsmodels' method name
 METHODS = {"holm": "holm", "bh": "fdr_bh", "bonferroni": "bonferroni", "none": None}
@@ -150,13 +149,33 @@ def format_verdict(v: Verdict, digits: int = 3, units=None) -> str:
 # ---- how many seeds -------------------------------------------------------------------------------------------------
 
 
+def paired_t_power(n: int, dz: float, alpha: float = ALPHA) -> float:
+    """Power of the two-sided paired t-test with n pairs when the true mean difference is dz SDs of the
+    differences (the noncentral t; where scipy's gives NaN, far in a tail, the normal beside the t's
+    critical value). statsmodels' TTestPower returns NaN at such points too."""
+    df, nc = n - 1, abs(dz) * math.sqrt(n)
+    crit = stats.t.ppf(1 - alpha / 2, df)
+    power = stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc)
+    if not math.isfinite(power):
+        power = stats.norm.sf(crit - nc) + stats.norm.cdf(-crit - nc)
+    return float(power)
+
+
 def seeds_for_power(sd_diff: float, effect: float, power: float = 0.8, alpha: float = ALPHA) -> int:
     """Seeds (pairs) a two-sided paired t-test needs to detect a true mean difference `effect` with this
     power, given the SD of paired differences over seeds (Contrast.sd of a pilot)."""
     if not (sd_diff > 0 and effect != 0 and math.isfinite(effect)):
         raise ValueError(f"seeds_for_power: needs sd_diff > 0 and a non-zero effect, got {sd_diff!r}, {effect!r}")
-    n = TTestPower().solve_power(effect_size=abs(effect) / sd_diff, alpha=alpha, power=power)
-    return max(2, math.ceil(float(np.squeeze(n)) - 1e-9))
+    size = abs(effect) / sd_diff
+    enough = lambda n: paired_t_power(n, size, alpha) >= power
+    # power rises with n: double to a bound, then bisect
+    low, high = 1, 2
+    while not enough(high):
+        low, high = high, high * 2
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if enough(mid) else (mid, high)
+    return high
 
 
 def tost_power(n: int, sd_diff: float, margin: float, true_diff: float = 0.0, alpha: float = ALPHA) -> float:

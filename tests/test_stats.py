@@ -25,6 +25,7 @@ from analysis.verdicts import (
     adjust,
     adjust_p,
     format_verdict,
+    paired_t_power,
     seeds_for_equivalence,
     seeds_for_power,
     tost_power,
@@ -293,6 +294,10 @@ def test_seeds_for_power_against_textbook_values():
         assert (power >= 0.8) == ok
     with pytest.raises(ValueError, match="non-zero effect"):
         seeds_for_power(1.0, 0.0)
+    # an effect 30 SDs wide: two pairs are enough (statsmodels' root finder returns NaN below 2)
+    assert seeds_for_power(sd_diff=0.001, effect=0.03) == 2 and seeds_for_power(0.01, 0.03) in (3, 4)
+    # dz = 7.5: scipy's noncentral t is NaN at 3 and 4 pairs; the power there is still near 1
+    assert paired_t_power(3, 7.5) > 0.95 and seeds_for_power(0.004, 0.03) == 3
 
 
 def test_seeds_for_equivalence_against_a_simulated_tost():
