@@ -43,7 +43,7 @@ from analysis.maps import landmarks
 from analysis.plots import METRICS
 from analysis.references import LABEL, config_of, reference_lines, reference_summary, shortcut_flags, split_references
 from analysis.report import condition_keys, report_module
-from analysis.shared import counted_once, reused, shared_lines, shared_runs
+from analysis.shared import counted_once, reused, reused_from_elsewhere, shared_lines, shared_runs
 from analysis.stats import mean_ci, summarise
 from analysis.structure import POSE_GONE, RANDOM_DRAWS, analyse_checkpoint, analyse_reference
 from ciper.checkpoint import CheckpointError, trial_checkpoint
@@ -241,10 +241,8 @@ def section(sec: Section, tables: dict, storage: Path, out: Path, args, passed, 
     again = shared_lines(shared, sec.key)
     worlds = done.world_seed.nunique() if "world_seed" in done else 1
     on = f" on each of {worlds} worlds" if worlds > 1 else ""
-    was_reused = reused(done)
-    # a run this study trained before (a stopped run, rerun) is its own training; another study's is not
-    own = was_reused & done["reused_from"].astype(str).str.startswith(f"{sec.study}/")
-    elsewhere = was_reused & ~own
+    elsewhere = reused_from_elsewhere(done, sec.study)
+    own = reused(done) & ~elsewhere
     read_back = f", {int(elsewhere.sum())} of them read back from another study's runs" if elsewhere.any() else ""
     read_back += f", {int(own.sum())} read back from this study's own earlier run of the same code" if own.any() else ""
     lines += [

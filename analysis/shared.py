@@ -124,6 +124,13 @@ def reused(trials: pd.DataFrame) -> pd.Series:
     return trials["reused_from"].notna() if "reused_from" in trials else pd.Series(False, trials.index)
 
 
+def reused_from_elsewhere(trials: pd.DataFrame, study: str) -> pd.Series:
+    """Per trial: True where it read back another study's run. A run the same study trained before
+    (a stopped run, rerun with more seeds) is that study's own training."""
+    source = trials["reused_from"].astype(str) if "reused_from" in trials else pd.Series("", trials.index)
+    return reused(trials) & ~source.str.startswith(f"{study}/")
+
+
 def distinct_runs(tables: dict[str, pd.DataFrame]) -> int:
     fields = common_fields(tables.values())
     keys = [run_keys(t, fields) for t in tables.values() if not t.empty]
