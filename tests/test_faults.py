@@ -115,6 +115,47 @@ def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
     assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(set(e)) == list(range(1, 31))).all()
 
 
+def _session(pid: int) -> list[int]:
+    """Live processes of the session a study's driver leads (its Ray and trial workers)."""
+    out = subprocess.run(["ps", "-eo", "pid,sid,stat"], capture_output=True, text=True).stdout
+    rows = (line.split()[:3] for line in out.splitlines()[1:])
+    return [int(p) for p, sid, stat in rows if int(sid) == pid and int(p) != pid and not stat.startswith("Z")]
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_trial_workers_too_and_the_rerun_resumes(tmp_path):
+    """SIGTERM to a study's driver (kill, timeout, a scheduler) while trials train: one line, a
+    non-zero exit, no trial worker left training, and the rerun finishes the study."""
+    cmd = _study_cmd(tmp_path, 30)
+    p = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, start_new_session=True
+    )
+    ray_dir = tmp_path / NAME / "ray"
+    running = None
+    while running is None and p.poll() is None:
+        running = _checkpointed_running_trial(ray_dir)
+        time.sleep(0.2)
+    assert running is not None, "the study ended before a trial was seen training"
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=600)
+    try:
+        assert p.returncode == 1 and err.strip().splitlines()[-1] == (
+            f"{NAME}: stopped by SIGTERM; rerun the same command to resume it"
+        ), err[-3000:]
+        assert "Traceback" not in err, err[-3000:]
+        deadline = time.time() + 120  # Ray's processes exit on their own once stopped
+        while _session(p.pid) and time.time() < deadline:
+            time.sleep(0.5)
+        assert not _session(p.pid), "processes of the stopped study are still running"
+    finally:
+        kill_session(p)
+    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=1800)
+    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
+    assert "resuming small" in second.stdout
+    trials, _ = load_results(tmp_path / NAME)
+    assert len(trials) == 2 and set(trials.status) == {"finished"}
+
+
 @pytest.mark.slow
 def test_corrupt_checkpoint_in_a_study_restarts_that_trial(tmp_path):
     """Kill the study once a trial has finished and another has checkpoints; truncate every

@@ -13,7 +13,9 @@ import functools
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +100,7 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
     owns_ray = not ray.is_initialized()  # a notebook or test may have started Ray already
     if owns_ray:
         _start_ray(args)
+    before = _stop_on_sigterm(study) if owns_ray else None
     try:
         cluster_gpus = ray.cluster_resources().get("GPU", 0)
         if args.gpus_per_trial > cluster_gpus:
@@ -119,7 +122,23 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
     finally:
         if owns_ray:
             ray.shutdown()
+        if before is not None:
+            signal.signal(signal.SIGTERM, before)
     return StudyRun(study_dir, trials, epochs)
+
+
+def _stop_on_sigterm(study: Study):
+    """On SIGTERM (`kill`, `timeout`, a job scheduler) leave through run_study's `finally`, which stops
+    Ray and its trial workers; Python's default would exit at once and leave them training. Ray saved
+    the study's state as it went, so rerunning the command resumes it. Returns the handler it replaced
+    (None off the main thread, where Python lets no one set one)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame):
+        raise SystemExit(f"{study.name}: stopped by SIGTERM; rerun the same command to resume it")
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 GRID_RECORD = "grid.json"  # what a study's Ray run was started with; resuming it must ask for the same
