@@ -126,7 +126,10 @@ def seeds_to_decide(rows: pd.DataFrame, power: float = 0.8) -> str | None:
             equivalence = f"more than {MOST_SEEDS}"
         else:
             equivalence = str(seeds_for_equivalence(r.sd, r.margin, power=power))
-        detect = seeds_for_power(r.sd, r.margin, power=power)
+        try:
+            detect = seeds_for_power(r.sd, r.margin, power=power)
+        except ValueError:  # beyond any plan
+            detect = MOST_SEEDS + 1
         detect = str(detect) if detect <= MOST_SEEDS else f"more than {MOST_SEEDS}"
         return (
             f"{r.label}, {r.metric} (SD {r.sd:.3f} over {int(r.n)} seeds): {equivalence} for equivalence "

@@ -149,16 +149,26 @@ def format_verdict(v: Verdict, digits: int = 3, units=None) -> str:
 # ---- how many seeds -------------------------------------------------------------------------------------------------
 
 
+def _tail(probability: float, approximation: float) -> float:
+    """A noncentral-t tail probability, or its normal approximation where scipy returns NaN (it does
+    for tails far from the noncentrality, whose probability is then close to 0)."""
+    return float(probability) if math.isfinite(probability) else float(approximation)
+
+
 def paired_t_power(n: int, dz: float, alpha: float = ALPHA) -> float:
-    """Power of the two-sided paired t-test with n pairs when the true mean difference is dz SDs of the
-    differences (the noncentral t; where scipy's gives NaN, far in a tail, the normal beside the t's
-    critical value). statsmodels' TTestPower returns NaN at such points too."""
+    """Power of the two-sided paired t-test with n >= 2 pairs when the true mean difference is dz SDs
+    of the differences: the noncentral t's two tails, each replaced by the normal where scipy gives
+    NaN (statsmodels' TTestPower returns NaN for the whole power there)."""
+    if n < 2:
+        raise ValueError(f"paired_t_power: needs at least 2 pairs, got {n!r}")
     df, nc = n - 1, abs(dz) * math.sqrt(n)
     crit = stats.t.ppf(1 - alpha / 2, df)
-    power = stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc)
-    if not math.isfinite(power):
-        power = stats.norm.sf(crit - nc) + stats.norm.cdf(-crit - nc)
-    return float(power)
+    upper = _tail(stats.nct.sf(crit, df, nc), stats.norm.sf(crit - nc))
+    lower = _tail(stats.nct.cdf(-crit, df, nc), stats.norm.cdf(-crit - nc))
+    return upper + lower
+
+
+MOST_PAIRS = 10_000_000  # seeds_for_power gives up beyond this
 
 
 def seeds_for_power(sd_diff: float, effect: float, power: float = 0.8, alpha: float = ALPHA) -> int:
@@ -169,8 +179,12 @@ def seeds_for_power(sd_diff: float, effect: float, power: float = 0.8, alpha: fl
     size = abs(effect) / sd_diff
     enough = lambda n: paired_t_power(n, size, alpha) >= power
     # power rises with n: double to a bound, then bisect
+    if not 0 < power < 1:
+        raise ValueError(f"seeds_for_power: the power must lie between 0 and 1, got {power!r}")
     low, high = 1, 2
     while not enough(high):
+        if high > MOST_PAIRS:
+            raise ValueError(f"seeds_for_power: more than {MOST_PAIRS} seeds needed for an effect of {size:.2g} SDs")
         low, high = high, high * 2
     while high - low > 1:
         mid = (low + high) // 2
@@ -184,10 +198,8 @@ def tost_power(n: int, sd_diff: float, margin: float, true_diff: float = 0.0, al
     df, se = n - 1, sd_diff / math.sqrt(n)
     crit = stats.t.ppf(1 - alpha, df)
     low, high = (true_diff + margin) / se, (true_diff - margin) / se
-    miss_low = stats.nct.cdf(crit, df, low)  # lower test fails to reject
-    miss_high = stats.nct.sf(-crit, df, high)  # upper test fails to reject
-    if not (math.isfinite(miss_low) and math.isfinite(miss_high)):  # scipy's nct gives NaN at some large df
-        miss_low, miss_high = stats.norm.cdf(crit - low), stats.norm.sf(-crit - high)
+    miss_low = _tail(stats.nct.cdf(crit, df, low), stats.norm.cdf(crit - low))  # lower test fails to reject
+    miss_high = _tail(stats.nct.sf(-crit, df, high), stats.norm.sf(-crit - high))  # upper test fails to reject
     return max(0.0, 1.0 - miss_low - miss_high)
 
 

@@ -31,6 +31,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
+def json_ready(value):
+    """The value as write_json writes it (NaN as null, numpy scalars as numbers)."""
+    return _clean(value)
+
+
 def _clean(value):
     """JSON has no NaN: write null instead, so every reader can parse the file; a numpy scalar is
     written as the Python number it holds."""

@@ -139,9 +139,8 @@ def test_sigterm_stops_the_trial_workers_too_and_the_rerun_resumes(tmp_path):
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=600)
     try:
-        assert p.returncode == 1 and err.strip().splitlines()[-1] == (
-            f"{NAME}: stopped by SIGTERM; rerun the same command to resume it"
-        ), err[-3000:]
+        message = f"{NAME}: stopped by SIGTERM; rerun the same command to resume it"
+        assert p.returncode == 1 and message in err.splitlines(), err[-3000:]
         assert "Traceback" not in err, err[-3000:]
         deadline = time.time() + 120  # Ray's processes exit on their own once stopped
         while _session(p.pid) and time.time() < deadline:

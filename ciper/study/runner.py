@@ -9,6 +9,7 @@ The report is built by the study's entry point (studies/), above this library.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ciper.config import Config
-from ciper.records import write_json
+from ciper.records import json_ready, write_json
 from ciper.study.cli import base_config, check_args, is_uri, parse_args
 from ciper.study.packing import GpuSampler
 from ciper.study.spec import Study, trial_settings
@@ -100,7 +101,7 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
     owns_ray = not ray.is_initialized()  # a notebook or test may have started Ray already
     if owns_ray:
         _start_ray(args)
-    before = _stop_on_sigterm(study) if owns_ray else None
+    sigterm = GracefulStop(study.name) if owns_ray else None
     try:
         cluster_gpus = ray.cluster_resources().get("GPU", 0)
         if args.gpus_per_trial > cluster_gpus:
@@ -108,9 +109,9 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
         try:
             tuner = _tuner(study, args, base, storage, study_dir, state)
             if state in ("new", "restart") and study_dir is not None:
-                write_json(study_dir / GRID_RECORD, _grid(args, base))
+                write_json(study_dir / GRID_RECORD, _grid(study, args, base))
             started = time.time()
-            with GpuSampler() as gpu:
+            with GpuSampler() as gpu, sigterm.fitting() if sigterm else contextlib.nullcontext():
                 grid = _fit(tuner, exp_path, resumed=state in ("resume", "rebuild"))
         except UnusableStudy as e:
             _exit_on([str(e)])
@@ -120,38 +121,69 @@ def run_study(study: Study, argv: list[str] | None = None) -> StudyRun:
             _write_results(study, study_dir, args, argv, trials, epochs, wall, gpu.summary())
         _summary(study, trials, wall)
     finally:
-        if owns_ray:
-            ray.shutdown()
-        if before is not None:
-            signal.signal(signal.SIGTERM, before)
+        try:
+            if owns_ray:
+                ray.shutdown()
+        finally:
+            if sigterm is not None:
+                sigterm.restore()
     return StudyRun(study_dir, trials, epochs)
 
 
-def _stop_on_sigterm(study: Study):
-    """On SIGTERM (`kill`, `timeout`, a job scheduler) leave through run_study's `finally`, which stops
-    Ray and its trial workers; Python's default would exit at once and leave them training. Ray saved
-    the study's state as it went, so rerunning the command resumes it. Returns the handler it replaced
-    (None off the main thread, where Python lets no one set one)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
+class GracefulStop:
+    """SIGTERM (`kill`, `timeout`, a job scheduler) stops a study as Ctrl-C stops Ray Tune: during the
+    fit it calls Tune's own stop, which ends the trials and saves the study's state one last time,
+    then exits with one line; Ray and its trial workers stop in run_study's `finally`, and rerunning
+    the command resumes. Outside the fit it exits at once (nothing is half-written there: results are
+    written atomically). A second SIGTERM is ignored, so it cannot cut the shutdown short.
+    Off the main thread, where Python sets no handler, it does nothing."""
 
-    def stop(signum, frame):
-        raise SystemExit(f"{study.name}: stopped by SIGTERM; rerun the same command to resume it")
+    def __init__(self, study_name: str):
+        self.message = f"{study_name}: stopped by SIGTERM; rerun the same command to resume it"
+        self.in_fit = False
+        self.received = False
+        self.installed = threading.current_thread() is threading.main_thread()
+        if self.installed:  # (None: a handler set outside Python; the default is what it did)
+            self.before = signal.signal(signal.SIGTERM, self._on_sigterm) or signal.SIG_DFL
 
-    return signal.signal(signal.SIGTERM, stop)
+    def _on_sigterm(self, signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        self.received = True
+        tune_stop = signal.getsignal(signal.SIGINT)  # Tune's handler while it fits
+        if not (self.in_fit and callable(tune_stop) and tune_stop is not signal.default_int_handler):
+            raise SystemExit(self.message)
+        tune_stop(signal.SIGINT, frame)
+
+    @contextlib.contextmanager
+    def fitting(self):
+        self.in_fit = True
+        try:
+            yield
+        finally:
+            self.in_fit = False
+        if self.received:  # Tune stopped on our signal and returned: leave now, not with a partial table
+            raise SystemExit(self.message)
+
+    def restore(self) -> None:
+        if self.installed:
+            signal.signal(signal.SIGTERM, self.before)
 
 
 GRID_RECORD = "grid.json"  # what a study's Ray run was started with; resuming it must ask for the same
 
 
-def _grid(args, base: Config) -> dict:
-    """What decides a study's trials: the seeds, the references, the search's size and the base config."""
-    return {
-        "seeds": args.seeds,
-        "references": args.references,
-        "num_samples": getattr(args, "num_samples", None),
-        **base.to_dict(),
-    }
+RESOURCE_FIELDS = ("device", "threads")  # set from --gpus-per-trial / --cpus-per-trial: a resume may change them
+
+
+def _grid(study: Study, args, base: Config) -> dict:
+    """What decides a study's trials: the preset and base config, and the grid's seeds and references
+    or the search's size and objective (JSON-ready, as grid.json holds it)."""
+    config = {k: v for k, v in base.to_dict().items() if k not in RESOURCE_FIELDS}
+    if study.is_search(args.preset):
+        trials = {"num_samples": getattr(args, "num_samples", None), "objective": getattr(args, "objective", None)}
+    else:
+        trials = {"seeds": args.seeds, "references": args.references}
+    return json.loads(json.dumps(json_ready({"preset": args.preset, **trials, **config})))
 
 
 def _changed_command(study: Study, study_dir: Path, args, base: Config) -> list[str]:
@@ -161,7 +193,7 @@ def _changed_command(study: Study, study_dir: Path, args, base: Config) -> list[
         started = json.loads((study_dir / GRID_RECORD).read_text())
     except (OSError, ValueError):
         return []  # a run started before the record was kept: nothing to compare
-    asked = json.loads(json.dumps(_grid(args, base)))
+    asked = _grid(study, args, base)
     changes = [f"{k} {started[k]} there, {asked[k]} asked" for k in asked if k in started and started[k] != asked[k]]
     if not changes:
         return []
