@@ -84,21 +84,21 @@ def write_study(path: Path, name: str, alphas: list[float], report: bool = True)
     return path
 
 
+def session_processes(leader: int) -> list[int]:
+    """Live processes of the session a study's driver leads (started with start_new_session): the
+    driver itself, Ray and the trial workers."""
+    out = subprocess.run(["ps", "-eo", "pid,sid,stat"], capture_output=True, text=True).stdout
+    rows = (line.split()[:3] for line in out.splitlines()[1:])
+    return [int(pid) for pid, sid, stat in rows if int(sid) == leader and not stat.startswith("Z")]
+
+
 def kill_session(p):
     """SIGKILL a study's driver and every process it started, as a machine crash would.
 
     Ray puts each trial worker in a process group of its own, so killing the driver's group
     leaves workers writing checkpoints until they notice; kill the whole session instead.
     """
-
-    def alive():
-        out = subprocess.run(["ps", "-eo", "pid,sid,stat"], capture_output=True, text=True).stdout
-        return [
-            int(pid)
-            for pid, sid, stat in (line.split()[:3] for line in out.splitlines()[1:])
-            if int(sid) == p.pid and not stat.startswith("Z")
-        ]
-
+    alive = lambda: session_processes(p.pid)
     deadline = time.time() + 30
     while (pids := alive()) and time.time() < deadline:
         for pid in pids:

@@ -16,7 +16,18 @@ import pandas as pd
 import pytest
 import ray
 import torch
-from helpers import ENV, ROOT, interrupted, kill_session, refused, resume_point, snapshot, write_cifar, write_study
+from helpers import (
+    ENV,
+    ROOT,
+    interrupted,
+    kill_session,
+    refused,
+    resume_point,
+    session_processes,
+    snapshot,
+    write_cifar,
+    write_study,
+)
 
 from ciper import checkpoint
 from ciper.records import atomic_write_bytes
@@ -85,6 +96,17 @@ def _checkpointed_running_trial(ray_dir):
     return None
 
 
+def _wait_for_checkpointed_trial(p, ray_dir):
+    """_checkpointed_running_trial once there is one (whatever the machine's speed); fails if the
+    study `p` ends first."""
+    found = None
+    while found is None and p.poll() is None:
+        found = _checkpointed_running_trial(ray_dir)
+        time.sleep(0.2)
+    assert found is not None, "the study ended before a trial was seen training with a checkpoint"
+    return found
+
+
 @pytest.mark.slow
 def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
     """Kill a trial's worker once Ray has recorded a checkpoint for it (whatever the machine's
@@ -98,13 +120,7 @@ def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
         env=ENV,
         start_new_session=True,
     )
-    ray_dir = tmp_path / NAME / "ray"
-    victim = None
-    while victim is None and p.poll() is None:
-        victim = _checkpointed_running_trial(ray_dir)
-        time.sleep(0.2)
-    assert victim is not None, "the study ended before any trial could be killed"
-    trial_id, pid = victim
+    trial_id, pid = _wait_for_checkpointed_trial(p, tmp_path / NAME / "ray")
     os.kill(pid, signal.SIGKILL)
     out, _ = p.communicate(timeout=1800)
     assert p.returncode == 0, out[-3000:]
@@ -115,13 +131,6 @@ def test_worker_killed_mid_trial_is_retried_from_its_checkpoint(tmp_path):
     assert epochs.groupby("trial_id").epoch.apply(lambda e: sorted(set(e)) == list(range(1, 31))).all()
 
 
-def _session(pid: int) -> list[int]:
-    """Live processes of the session a study's driver leads (its Ray and trial workers)."""
-    out = subprocess.run(["ps", "-eo", "pid,sid,stat"], capture_output=True, text=True).stdout
-    rows = (line.split()[:3] for line in out.splitlines()[1:])
-    return [int(p) for p, sid, stat in rows if int(sid) == pid and int(p) != pid and not stat.startswith("Z")]
-
-
 @pytest.mark.slow
 def test_sigterm_stops_the_trial_workers_too_and_the_rerun_resumes(tmp_path):
     """SIGTERM to a study's driver (kill, timeout, a scheduler) while trials train: one line, a
@@ -130,12 +139,7 @@ def test_sigterm_stops_the_trial_workers_too_and_the_rerun_resumes(tmp_path):
     p = subprocess.Popen(
         cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, start_new_session=True
     )
-    ray_dir = tmp_path / NAME / "ray"
-    running = None
-    while running is None and p.poll() is None:
-        running = _checkpointed_running_trial(ray_dir)
-        time.sleep(0.2)
-    assert running is not None, "the study ended before a trial was seen training"
+    _wait_for_checkpointed_trial(p, tmp_path / NAME / "ray")
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=600)
     try:
@@ -143,9 +147,9 @@ def test_sigterm_stops_the_trial_workers_too_and_the_rerun_resumes(tmp_path):
         assert p.returncode == 1 and message in err.splitlines(), err[-3000:]
         assert "Traceback" not in err, err[-3000:]
         deadline = time.time() + 120  # Ray's processes exit on their own once stopped
-        while _session(p.pid) and time.time() < deadline:
+        while session_processes(p.pid) and time.time() < deadline:  # the driver has exited: Ray's remain
             time.sleep(0.5)
-        assert not _session(p.pid), "processes of the stopped study are still running"
+        assert not session_processes(p.pid), "processes of the stopped study are still running"
     finally:
         kill_session(p)
     second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=1800)
