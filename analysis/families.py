@@ -138,8 +138,9 @@ def seeds_to_decide(rows: pd.DataFrame, power: float = 0.8) -> str | None:
 
     return (
         f"Seeds to decide the inconclusive ones, at the SD of paired differences each measured ({power * 100:.0f} % "
-        "power, before Holm; a plan for the next run, not a result): "
-        + "; ".join(needed(r) for r in open_rows.itertuples())
+        "power, before Holm; equivalence counted as if the true difference were 0, so an estimate near the "
+        "margin needs many more; an SD from few seeds is itself uncertain; a plan for the next run, not a "
+        "result): " + "; ".join(needed(r) for r in open_rows.itertuples())
     )
 
 
