@@ -168,7 +168,7 @@ def control_beside(trials: pd.DataFrame, metric: str) -> tuple[str, bool]:
             f"{sides.min():.3f} to {sides.max():.3f} for the trained models"
         )
         if 0 < gap - SHORTCUT_MARGIN < SHORTCUT_MARGIN:
-            text += f", {gap:.3f} above it: near the shortcut margin of {SHORTCUT_MARGIN}"
+            text += f", {gap:.3f} above it: within twice the shortcut margin of {SHORTCUT_MARGIN}"
         if closest is None or gap < closest[0]:
             closest = (gap, text)
     if closest is None:

@@ -380,7 +380,7 @@ def test_a_claim_names_its_control_world_by_world_and_a_near_one_is_said():
     assert "0.120 to 0.400" in text and "above it" not in text
     nearer = controls.assign(rot_r2=[0.15, 0.05])  # world 1's alpha 0 is 0.07 above: past the margin, near it
     text, shortcut = control_beside(pd.concat([trained, nearer]), "rot_r2")
-    assert not shortcut and "0.070 above it: near the shortcut margin" in text
+    assert not shortcut and "0.070 above it: within twice the shortcut margin" in text
     closer = controls.assign(rot_r2=[0.15, 0.08])  # 0.04 above: within the margin, the claim is blocked
     assert control_beside(pd.concat([trained, closer]), "rot_r2")[1]
     pooled = pd.concat([trained.drop(columns="world_seed"), controls.drop(columns="world_seed").iloc[:1]])
