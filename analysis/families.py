@@ -77,7 +77,17 @@ def contrast_row(trials: pd.DataFrame, c: Comparison, margins: dict) -> dict:
     else:
         r = paired_contrast(t, c.condition, c.treated, c.baseline, c.metric, c.pair_on, margin)
         units = {}  # the pairs are the replicates: n says it
-    return {"label": c.label, "metric": c.metric, "family": c.family, **r._asdict(), **units, **c.tags}
+    row = {"label": c.label, "metric": c.metric, "family": c.family, **r._asdict(), **units, **c.tags}
+    return {**row, "repeats": repeated_study(t[t[c.condition].isin([c.treated, c.baseline])])}
+
+
+def repeated_study(sides: pd.DataFrame) -> str:
+    """The earlier study whose runs every trial of a contrast is (column run_of, analysis.shared.run_of):
+    the contrast repeats that study's, "" where any of its trials is this study's own."""
+    if "run_of" not in sides or sides.empty:
+        return ""
+    studies = set(sides.run_of.fillna(""))
+    return studies.pop() if len(studies) == 1 else ""
 
 
 def judge(rows: list[dict], methods: dict | None = None) -> pd.DataFrame:
@@ -131,9 +141,15 @@ def seeds_to_decide(rows: pd.DataFrame, power: float = 0.8) -> str | None:
         except ValueError:  # beyond any plan
             detect = MOST_SEEDS + 1
         detect = str(detect) if detect <= MOST_SEEDS else f"more than {MOST_SEEDS}"
+        repeats = getattr(r, "repeats", "")
+        again = (
+            f" (the same runs as {repeats}'s: more seeds for it belong in {repeats})"
+            if isinstance(repeats, str) and repeats
+            else ""
+        )
         return (
             f"{r.label}, {r.metric} (SD {r.sd:.3f} over {int(r.n)} seeds): {equivalence} for equivalence "
-            f"within ±{r.margin:g}, {detect} to detect a difference of {r.margin:g}"
+            f"within ±{r.margin:g}, {detect} to detect a difference of {r.margin:g}{again}"
         )
 
     return (

@@ -43,7 +43,7 @@ from analysis.maps import landmarks
 from analysis.plots import METRICS
 from analysis.references import LABEL, config_of, reference_lines, reference_summary, shortcut_flags, split_references
 from analysis.report import condition_keys, report_module
-from analysis.shared import counted_once, reused, reused_from_elsewhere, shared_lines, shared_runs
+from analysis.shared import counted_once, reused, reused_from_elsewhere, run_of, shared_lines, shared_runs
 from analysis.stats import mean_ci, summarise
 from analysis.structure import POSE_GONE, RANDOM_DRAWS, analyse_checkpoint, analyse_reference
 from ciper.checkpoint import CheckpointError, trial_checkpoint
@@ -220,6 +220,7 @@ def section(sec: Section, tables: dict, storage: Path, out: Path, args, passed, 
     storage = storage / sec.folder
     study_dir = storage / sec.study
     done, reference_rows = split_references(tables[sec.key])
+    done = done.assign(run_of=run_of(done, sec.study, shared[shared.study == sec.key]))
     if (sec.study, sec.folder) in failed:
         lines += [f"**The study {sec.study} failed:** {failed[(sec.study, sec.folder)]}; see its log above.", ""]
     if done.empty:

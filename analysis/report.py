@@ -20,6 +20,7 @@ from analysis.families import read_margins, write_margins
 from analysis.load import load_study, missing_trials
 from analysis.plots import METRICS
 from analysis.references import reference_lines, reference_summary, shortcut_flags, split_references
+from analysis.shared import run_of
 from analysis.stats import summarise
 from ciper.records import atomic_write_bytes
 from ciper.study.spec import REPORTS
@@ -62,6 +63,7 @@ def build_report(
     findings; without them, the ones recorded there by an earlier report (else the defaults)."""
     study_dir = Path(study_dir)
     trials, epochs = load_study(study_dir)
+    trials = trials.assign(run_of=run_of(trials, study_dir.name))  # a contrast of another study's runs says so
     report = report or recorded_report(study_dir)
     done = trials[trials.status == "finished"] if len(trials) else trials
     done, reference_rows = split_references(done)

@@ -86,7 +86,7 @@ def labels(trials: pd.DataFrame) -> pd.Series:
     return trials.apply(one, axis=1) if len(trials) else pd.Series(dtype=str)
 
 
-SHARED_COLUMNS = ["study", "label", "seed", "first_study", "first_label", "precision", "first_precision", "gap"]
+SHARED_COLUMNS = "study trial_id label seed first_study first_label precision first_precision gap".split()
 GAP_METRIC = "object_acc"  # how far a run trained again lands from the first: its gap on this metric
 
 
@@ -108,12 +108,20 @@ def shared_runs(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         precisions = _column(trials, "precision_ran", "").fillna("").astype(str)
         values = _column(trials, GAP_METRIC, float("nan")).astype(float)
         keys = run_keys(trials, fields)
-        for key, name, seed, precision, value in zip(keys, labels(trials), trials.seed, precisions, values):
+        ids = _column(trials, "trial_id", None)
+        for key, trial_id, name, seed, precision, value in zip(
+            keys, ids, labels(trials), trials.seed, precisions, values
+        ):
             if key in seen and seen[key][0] != study:
                 first, first_name, first_precision, first_value = seen[key]
                 gap = abs(value - first_value)
                 rows.append(
-                    dict(zip(SHARED_COLUMNS, (study, name, seed, first, first_name, precision, first_precision, gap)))
+                    dict(
+                        zip(
+                            SHARED_COLUMNS,
+                            (study, trial_id, name, seed, first, first_name, precision, first_precision, gap),
+                        )
+                    )
                 )
             seen.setdefault(key, (study, name, precision, value))
     return pd.DataFrame(rows, columns=SHARED_COLUMNS)
@@ -129,6 +137,18 @@ def reused_from_elsewhere(trials: pd.DataFrame, study: str) -> pd.Series:
     (a stopped run, rerun with more seeds) is that study's own training."""
     source = trials["reused_from"].astype(str) if "reused_from" in trials else pd.Series("", trials.index)
     return reused(trials) & ~source.str.startswith(f"{study}/")
+
+
+def run_of(trials: pd.DataFrame, study: str, shared: pd.DataFrame | None = None) -> pd.Series:
+    """Per trial: the earlier study whose run it is, "" where it is this study's own. A run read back
+    from another study (reused_from) is that study's; given the findings' `shared` rows of this study
+    (shared_runs), so is a run with the config and seed of an earlier section's study."""
+    source = _column(trials, "reused_from", None).fillna("").astype(str).str.split("/").str[0]
+    out = source.where(source != study, "")
+    if shared is not None and len(shared) and "trial_id" in trials:
+        first = trials.trial_id.map(shared.drop_duplicates("trial_id").set_index("trial_id").first_study)
+        out = first.fillna(out)
+    return out
 
 
 def distinct_runs(tables: dict[str, pd.DataFrame]) -> int:

@@ -12,9 +12,9 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from analysis import ablation, alpha, claims, latent, order, order_verdicts, removal, views
+from analysis import ablation, alpha, claims, families, latent, order, order_verdicts, removal, views
 from analysis.families import MARGINS_FILE, read_margins, write_margins
-from analysis.shared import counted_once, shared_lines, shared_runs
+from analysis.shared import counted_once, run_of, shared_lines, shared_runs
 from analysis.stats import block_table, friedman_test
 from analysis.verdicts import seeds_for_equivalence, seeds_for_power
 from ciper.study import Study
@@ -349,6 +349,46 @@ def test_a_run_two_studies_share_is_counted_once_and_named_where_it_appears_agai
     newer["head_ablation"] = heads.assign(probe_steps=600)  # both record it: it tells them apart where it differs
     newer["alpha_sweep"] = alpha_sweep.assign(probe_steps=100)
     assert shared_runs(newer).empty
+
+
+def test_a_seeds_plan_for_a_contrast_of_another_studys_runs_says_whose_runs_they_are():
+    base = {"dataset": "world", "latent_dim": 128, "method": "ciper", "alpha": 1.0}
+    seed_acc = [0.61, 0.55, 0.63, 0.58]
+    shift = {"contrastive": [0.0] * 4, "both": [0.03, -0.02, 0.01, 0.0], "predictive": [0.0, 0.03, -0.02, 0.01]}
+    alpha_sweep = pd.DataFrame(
+        [
+            {**base, "alpha": a, "head_mode": "both", "seed": s, "trial_id": f"a{a:g}_{s}"}
+            for a in (0.0, 1.0)
+            for s in range(4)
+        ]
+    )
+    heads = pd.DataFrame(
+        [
+            {**base, "head_mode": m, "seed": s, "trial_id": f"{m}_{s}", "object_acc": seed_acc[s] + shift[m][s]}
+            for m in shift
+            for s in range(4)
+        ]
+    )  # both contrasts inconclusive at 4 seeds
+
+    def plan(trials):
+        comparisons = [
+            families.Comparison(f"{m} vs contrastive", "object_acc", "head_mode", m, "contrastive")
+            for m in ("both", "predictive")
+        ]
+        return (
+            families.seeds_to_decide(families.judge_comparisons(trials, comparisons)).split("result): ")[1].split("; ")
+        )
+
+    shared = shared_runs({"alpha_sweep": alpha_sweep, "head_ablation": heads})
+    both, predictive = plan(heads.assign(run_of=run_of(heads, "head_ablation", shared)))
+    # both sides of "both vs contrastive" are the alpha study's alpha 1 and 0 runs; "predictive" was trained here
+    assert both.endswith("(the same runs as alpha_sweep's: more seeds for it belong in alpha_sweep)")
+    assert predictive.startswith("predictive vs contrastive") and "same runs" not in predictive
+    # read back (reused_from) from another study marks it too; from this study's own earlier run it does not
+    from_alpha = heads.assign(reused_from=np.where(heads.head_mode != "predictive", "alpha_sweep/x", None))
+    assert "alpha_sweep" in plan(from_alpha.assign(run_of=run_of(from_alpha, "head_ablation")))[0]
+    own = heads.assign(reused_from="head_ablation/x")
+    assert all("same runs" not in line for line in plan(own.assign(run_of=run_of(own, "head_ablation"))))
 
 
 def test_a_claim_with_no_gain_or_a_loss_is_contradicted_and_only_a_gain_reproduces_it():
