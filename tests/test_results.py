@@ -311,3 +311,31 @@ def test_the_latent_dimension_contrasts_in_the_readme_recompute_from_the_committ
     controls = refs[refs.kind.isin(["pixels", "colour"])]
     same = controls.groupby(["kind", "seed"]).object_acc.nunique().eq(1).all()  # the width changes nothing
     assert same and len(controls) == 42 and "(42 of the 63 reference trials, 28 of them repeats" in readme
+
+
+def test_the_order_verdicts_in_the_readme_recompute_from_the_committed_trials():
+    from analysis import order_verdicts
+    from analysis.families import read_margins
+    from analysis.fmt import with_ci
+    from analysis.references import split_references
+    from analysis.verdicts import format_p
+
+    study = RESULTS.parent / "aug_order"
+    trials, _ = load_results(study)
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    done, refs = split_references(trials)
+    seeds = done.seed.nunique()
+    assert set(trials.status) == {"finished"} and len(trials) == 19 * seeds  # 14 orders and 5 references a seed
+    assert done.code_version.nunique() == 1 and f"--seeds {seeds}`: {seeds} of its 11 seeds" in readme
+    table = order_verdicts.judged(order_verdicts.conditions(done), read_margins(study)).set_index(["label", "metric"])
+    for kind in ("op orders (6)", "jitter orders (4)"):
+        for metric in order_verdicts.KEY_METRICS:
+            r = table.loc[(kind, metric)]
+            state = f"equivalent within ±{r.margin:g}" if r.verdict == "equivalent" else r.verdict
+            quoted = f"{metric} p {format_p(r.p)} (p_holm {format_p(r.p_adj)}, {state}; largest shift "
+            assert quoted + f"{with_ci(r['diff'], r.lo, r.hi, signed=True)})" in readme, (kind, metric)
+    control = table[table.family == order_verdicts.CONTROL]
+    for (label, metric), r in control.iterrows():
+        swapped = label.split(" swapped")[0]
+        quoted = f"{swapped}, {metric} {with_ci(r['diff'], r.lo, r.hi, signed=True)} (p_holm {format_p(r.p_adj)})"
+        assert quoted in readme, (label, metric)
