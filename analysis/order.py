@@ -33,6 +33,7 @@ from analysis.order_verdicts import (
     floor_line,
     judged,
     omnibus_lines,
+    seeds_line,
 )
 from analysis.plots import LABELS, METRICS, panels, present, save
 from analysis.references import config_of, draw_bands, with_reference_rows
@@ -144,6 +145,7 @@ def analyse(
         "",
         *omnibus_lines(table),
         "",
+        *([line, ""] if (line := seeds_line(table)) else []),
         *([line, ""] if (line := floor_line(table)) else []),
         "Positive control (Holm within it):",
         "",
@@ -226,6 +228,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
         "",
         *omnibus_lines(table),
         "",
+        *([line, ""] if (line := seeds_line(table)) else []),
         *([line, ""] if (line := floor_line(table)) else []),
     ]
     control = control_lines(table, comm)  # every metric of the control's family, as Holm counted them

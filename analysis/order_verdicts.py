@@ -27,7 +27,7 @@ from analysis import families
 from analysis.families import PRIMARY, SECONDARY
 from analysis.fmt import with_ci
 from analysis.stats import across_conditions, block_table, friedman_floor, paired_contrast
-from analysis.verdicts import ALPHA, format_p
+from analysis.verdicts import ALPHA, format_p, seeds_for_equivalence, tost_power
 from ciper.config import AUGMENTATIONS
 from ciper.study.spec import DEFAULT_MARGINS, margin_of
 
@@ -95,7 +95,8 @@ def _omnibus_row(kind: str, group: pd.DataFrame, metric: str, margins: dict) -> 
     for name in group.condition.unique():
         if name != base:
             c = paired_contrast(group, "condition", name, base, metric, margin=margin)
-            pairs.append({"label": f"{name} vs {base}", "metric": metric, "family": SECONDARY, **c._asdict()})
+            pair = {"label": f"{name} vs {base}", "metric": metric, "family": SECONDARY, **c._asdict()}
+            pairs.append({**pair, "kind": kind})
     largest = max(pairs, key=lambda r: abs(r["diff"]) if math.isfinite(r["diff"]) else -1.0)
     p_equiv = [r["p_equiv"] for r in pairs]
     row = {
@@ -111,6 +112,7 @@ def _omnibus_row(kind: str, group: pd.DataFrame, metric: str, margins: dict) -> 
         "k": int(group.condition.nunique()),
         "canonical": base,
         "largest": largest["label"].split(" vs ")[0],
+        "kind": kind,
     }
     return row, pairs
 
@@ -184,6 +186,35 @@ def omnibus_lines(table: pd.DataFrame) -> list[str]:
             f"canonical one (the largest TOST p), p_equiv_{r.method} = {format_p(r.p_equiv_adj)}: {state}"
         )
     return out
+
+
+def seeds_line(table: pd.DataFrame, power: float = 0.8) -> str | None:
+    """The seeds each inconclusive primary would need for its equivalence verdict: every order must pass
+    its own TOST against the canonical one, so at least what the order with the largest SD of paired
+    differences needs, were the true differences 0. A plan for the next run, not a result; None where
+    no primary is inconclusive."""
+    rows = table[(table.family == PRIMARY) & (table.verdict == "inconclusive")] if len(table) else table
+    if rows.empty or "kind" not in table:
+        return None
+    parts = []
+    for r in rows.itertuples():
+        pairs = table[(table.family == SECONDARY) & (table.kind == r.kind) & (table.metric == r.metric)]
+        sd = pairs.sd.max()
+        if not (sd > 0 and r.margin > 0):
+            continue
+        if tost_power(families.MOST_SEEDS, sd, r.margin) < power:
+            n = f"more than {families.MOST_SEEDS}"
+        else:
+            n = f"at least {seeds_for_equivalence(sd, r.margin, power=power)}"
+        parts.append(f"{r.label}, {r.metric}: {n} (SD {sd:.3f} over {int(r.n)} seeds)")
+    if not parts:
+        return None
+    return (
+        f"Seeds to decide the inconclusive ones ({power * 100:.0f} % power, before Holm; every order must be "
+        "within the margin of the canonical one, so this is what the order with the largest SD of paired "
+        "differences needs were every true difference 0, a lower bound; an SD from few seeds is itself "
+        "uncertain; a plan for the next run, not a result): " + "; ".join(parts)
+    )
 
 
 def _how(r) -> str:

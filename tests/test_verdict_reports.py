@@ -153,6 +153,20 @@ def test_the_order_report_tests_with_friedman_blocked_by_seed_and_its_positive_c
     _no_null_wording(lines)
 
 
+def test_the_order_seeds_plan_is_what_its_least_precise_order_needs_for_equivalence():
+    table = order_verdicts.judged(_orders(3, np.random.default_rng(2)))
+    plan = order_verdicts.seeds_line(table)
+    inconclusive = table[(table.family == "primary") & (table.verdict == "inconclusive")]
+    assert len(inconclusive) == 4 and plan.startswith("Seeds to decide the inconclusive ones")
+    for r in inconclusive.itertuples():  # every order must pass its TOST: the largest SD of its kind decides
+        prefix = "ops " if r.k == 6 else "jitter "
+        pairs = table[(table.family == "secondary") & (table.metric == r.metric) & table.label.str.startswith(prefix)]
+        sd = pairs[~pairs.label.str.contains("per sample")].sd.max()
+        assert f"{r.label}, {r.metric}: at least {seeds_for_equivalence(sd, r.margin)} (SD {sd:.3f} over 3" in plan
+    quiet = order_verdicts.judged(_orders(25, np.random.default_rng(2), noise=0.002))
+    assert order_verdicts.seeds_line(quiet) is None  # every primary equivalent: nothing left to decide
+
+
 def test_the_order_report_reads_each_conditions_kind_from_its_order_kind_never_its_name():
     t = _orders(3, np.random.default_rng(2))
     names = {n: f"condition {i}" for i, n in enumerate(t.condition.unique())}
