@@ -132,6 +132,13 @@ def seeds_to_decide(rows: pd.DataFrame, power: float = 0.8) -> str | None:
         return None
 
     def needed(r) -> str:
+        repeats = getattr(r, "repeats", "")
+        if isinstance(repeats, str) and repeats:  # another study's question: its seeds and verdict are the ones
+            return (
+                f"{r.label}, {r.metric}: its runs have the config and seeds of {repeats}'s (read back or trained "
+                f"again), so it repeats {repeats}'s contrast: seeds for it belong there, and {repeats}'s verdict "
+                "is the one to cite"
+            )
         if tost_power(MOST_SEEDS, r.sd, r.margin) < power:
             equivalence = f"more than {MOST_SEEDS}"
         else:
@@ -141,15 +148,9 @@ def seeds_to_decide(rows: pd.DataFrame, power: float = 0.8) -> str | None:
         except ValueError:  # beyond any plan
             detect = MOST_SEEDS + 1
         detect = str(detect) if detect <= MOST_SEEDS else f"more than {MOST_SEEDS}"
-        repeats = getattr(r, "repeats", "")
-        again = (
-            f" (the same runs as {repeats}'s: more seeds for it belong in {repeats})"
-            if isinstance(repeats, str) and repeats
-            else ""
-        )
         return (
             f"{r.label}, {r.metric} (SD {r.sd:.3f} over {int(r.n)} seeds): {equivalence} for equivalence "
-            f"within ±{r.margin:g}, {detect} to detect a difference of {r.margin:g}{again}"
+            f"within ±{r.margin:g}, {detect} to detect a difference of {r.margin:g}"
         )
 
     return (

@@ -220,7 +220,7 @@ def section(sec: Section, tables: dict, storage: Path, out: Path, args, passed, 
     storage = storage / sec.folder
     study_dir = storage / sec.study
     done, reference_rows = split_references(tables[sec.key])
-    done = done.assign(run_of=run_of(done, sec.study, shared[shared.study == sec.key]))
+    done = done.assign(run_of=run_of(done, sec.study, shared[shared.study == sec.key], sec.folder))
     if (sec.study, sec.folder) in failed:
         lines += [f"**The study {sec.study} failed:** {failed[(sec.study, sec.folder)]}; see its log above.", ""]
     if done.empty:

@@ -189,10 +189,11 @@ def omnibus_lines(table: pd.DataFrame) -> list[str]:
 
 
 def seeds_line(table: pd.DataFrame, power: float = 0.8) -> str | None:
-    """The seeds each inconclusive primary would need for its equivalence verdict: every order must pass
-    its own TOST against the canonical one, so at least what the order with the largest SD of paired
-    differences needs, were the true differences 0. A plan for the next run, not a result; None where
-    no primary is inconclusive."""
+    """A floor on the seeds each inconclusive primary would need for its equivalence verdict: what the
+    order with the largest SD of paired differences needs alone, were the true differences 0. Every
+    order must pass its TOST against the canonical one together, so at that number the joint power is
+    lower, and the largest of a few SDs from few seeds runs high. A plan for the next run, not a
+    result; None where no primary is inconclusive."""
     rows = table[(table.family == PRIMARY) & (table.verdict == "inconclusive")] if len(table) else table
     if rows.empty or "kind" not in table:
         return None
@@ -210,10 +211,10 @@ def seeds_line(table: pd.DataFrame, power: float = 0.8) -> str | None:
     if not parts:
         return None
     return (
-        f"Seeds to decide the inconclusive ones ({power * 100:.0f} % power, before Holm; every order must be "
-        "within the margin of the canonical one, so this is what the order with the largest SD of paired "
-        "differences needs were every true difference 0, a lower bound; an SD from few seeds is itself "
-        "uncertain; a plan for the next run, not a result): " + "; ".join(parts)
+        f"Seeds for an equivalence verdict on the inconclusive ones (a floor for {power * 100:.0f} % power, before "
+        "Holm: the seeds the order with the largest SD of paired differences would need alone, at the SDs "
+        "measured and were every true difference 0; every order must pass together, so the joint power at "
+        f"that number is below {power * 100:.0f} %; a plan for the next run, not a result): " + "; ".join(parts)
     )
 
 

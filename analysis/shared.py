@@ -139,15 +139,18 @@ def reused_from_elsewhere(trials: pd.DataFrame, study: str) -> pd.Series:
     return reused(trials) & ~source.str.startswith(f"{study}/")
 
 
-def run_of(trials: pd.DataFrame, study: str, shared: pd.DataFrame | None = None) -> pd.Series:
+def run_of(trials: pd.DataFrame, study: str, shared: pd.DataFrame | None = None, folder: str = "") -> pd.Series:
     """Per trial: the earlier study whose run it is, "" where it is this study's own. A run read back
-    from another study (reused_from) is that study's; given the findings' `shared` rows of this study
-    (shared_runs), so is a run with the config and seed of an earlier section's study."""
+    from another study (reused_from, a study of the same storage `folder`) is that study's; given the
+    findings' `shared` rows of this study (shared_runs), so is a run with the config and seed of an
+    earlier section's study. Studies are named as in `shared`: "<folder>/<study>" within a folder."""
     source = _column(trials, "reused_from", None).fillna("").astype(str).str.split("/").str[0]
-    out = source.where(source != study, "")
+    out = source.where((source != study) & (source != ""), "")
+    out = out.where(out == "", f"{folder}/" + out) if folder else out
     if shared is not None and len(shared) and "trial_id" in trials:
-        first = trials.trial_id.map(shared.drop_duplicates("trial_id").set_index("trial_id").first_study)
-        out = first.fillna(out)
+        known = shared.dropna(subset=["trial_id"]).drop_duplicates("trial_id").set_index("trial_id").first_study
+        first = trials.trial_id.where(trials.trial_id.notna()).map(known)
+        out = first.where(trials.trial_id.notna()).fillna(out)
     return out
 
 

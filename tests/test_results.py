@@ -329,12 +329,19 @@ def test_the_order_verdicts_in_the_readme_recompute_from_the_committed_trials():
     command = "`python studies/aug_order.py`: its 11 seeds" if seeds == 11 else f"--seeds {seeds}`: {seeds} of its 11"
     assert done.code_version.nunique() == 1 and command in readme
     table = order_verdicts.judged(order_verdicts.conditions(done), read_margins(study)).set_index(["label", "metric"])
-    for kind in ("op orders (6)", "jitter orders (4)"):
+    paragraph = readme.split("- **Order** (")[1].split("- **")[0]
+    said = dict(zip(("op orders (6)", "jitter orders (4)"), paragraph.split("Across the 4 jitter orders:")))
+    for kind, text in said.items():  # each kind's figures in its own sentence
         for metric in order_verdicts.KEY_METRICS:
             r = table.loc[(kind, metric)]
             state = f"equivalent within ±{r.margin:g}" if r.verdict == "equivalent" else r.verdict
             quoted = f"{metric} p {format_p(r.p)} (p_holm {format_p(r.p_adj)}, {state}; largest shift "
-            assert quoted + f"{with_ci(r['diff'], r.lo, r.hi, signed=True)})" in readme, (kind, metric)
+            assert quoted + f"{with_ci(r['diff'], r.lo, r.hi, signed=True)})" in text, (kind, metric)
+    code = done.code_version.iloc[0][:7]
+    assert (
+        f"code {code}" in paragraph
+        and f"detected on {(table.verdict[table.family == 'positive control'] == 'differs').sum()}:" in paragraph
+    )
     control = table[table.family == order_verdicts.CONTROL]
     for (label, metric), r in control.iterrows():
         swapped = label.split(" swapped")[0]

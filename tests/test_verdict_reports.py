@@ -157,12 +157,13 @@ def test_the_order_seeds_plan_is_what_its_least_precise_order_needs_for_equivale
     table = order_verdicts.judged(_orders(3, np.random.default_rng(2)))
     plan = order_verdicts.seeds_line(table)
     inconclusive = table[(table.family == "primary") & (table.verdict == "inconclusive")]
-    assert len(inconclusive) == 4 and plan.startswith("Seeds to decide the inconclusive ones")
+    assert len(inconclusive) == 4 and plan.startswith("Seeds for an equivalence verdict on the inconclusive ones")
     for r in inconclusive.itertuples():  # every order must pass its TOST: the largest SD of its kind decides
         prefix = "ops " if r.k == 6 else "jitter "
         pairs = table[(table.family == "secondary") & (table.metric == r.metric) & table.label.str.startswith(prefix)]
         sd = pairs[~pairs.label.str.contains("per sample")].sd.max()
         assert f"{r.label}, {r.metric}: at least {seeds_for_equivalence(sd, r.margin)} (SD {sd:.3f} over 3" in plan
+    assert "more than 1000" in order_verdicts.seeds_line(table.assign(sd=table.sd * 100))  # beyond any plan
     quiet = order_verdicts.judged(_orders(25, np.random.default_rng(2), noise=0.002))
     assert order_verdicts.seeds_line(quiet) is None  # every primary equivalent: nothing left to decide
 
@@ -396,13 +397,19 @@ def test_a_seeds_plan_for_a_contrast_of_another_studys_runs_says_whose_runs_they
     shared = shared_runs({"alpha_sweep": alpha_sweep, "head_ablation": heads})
     both, predictive = plan(heads.assign(run_of=run_of(heads, "head_ablation", shared)))
     # both sides of "both vs contrastive" are the alpha study's alpha 1 and 0 runs; "predictive" was trained here
-    assert both.endswith("(the same runs as alpha_sweep's: more seeds for it belong in alpha_sweep)")
-    assert predictive.startswith("predictive vs contrastive") and "same runs" not in predictive
+    assert both.startswith("both vs contrastive, object_acc: its runs have the config and seeds of alpha_sweep's")
+    assert "seeds for it belong there, and alpha_sweep's verdict is the one to cite" in both and "SD" not in both
+    assert predictive.startswith("predictive vs contrastive, object_acc (SD") and "alpha_sweep" not in predictive
     # read back (reused_from) from another study marks it too; from this study's own earlier run it does not
     from_alpha = heads.assign(reused_from=np.where(heads.head_mode != "predictive", "alpha_sweep/x", None))
     assert "alpha_sweep" in plan(from_alpha.assign(run_of=run_of(from_alpha, "head_ablation")))[0]
     own = heads.assign(reused_from="head_ablation/x")
-    assert all("same runs" not in line for line in plan(own.assign(run_of=run_of(own, "head_ablation"))))
+    assert all("alpha_sweep" not in line for line in plan(own.assign(run_of=run_of(own, "head_ablation"))))
+    # a trial without an id is no shared run; a study in a folder is named as the findings name it
+    unnamed = heads.assign(trial_id=[None] + list(heads.trial_id[1:]))
+    assert run_of(unnamed, "head_ablation", shared.assign(trial_id=[None] + list(shared.trial_id[1:])))[0] == ""
+    in_folder = run_of(from_alpha, "head_ablation", folder="coil")
+    assert set(in_folder) == {"coil/alpha_sweep", ""}
 
 
 def test_a_claim_with_no_gain_or_a_loss_is_contradicted_and_only_a_gain_reproduces_it():
