@@ -149,8 +149,7 @@ def run_of(trials: pd.DataFrame, study: str, shared: pd.DataFrame | None = None,
     out = out.where(out == "", f"{folder}/" + out) if folder else out
     if shared is not None and len(shared) and "trial_id" in trials:
         known = shared.dropna(subset=["trial_id"]).drop_duplicates("trial_id").set_index("trial_id").first_study
-        first = trials.trial_id.where(trials.trial_id.notna()).map(known)
-        out = first.where(trials.trial_id.notna()).fillna(out)
+        out = trials.trial_id.map(known).fillna(out)  # a trial without an id maps to nothing
     return out
 
 
