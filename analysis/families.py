@@ -118,6 +118,14 @@ def lines(table: pd.DataFrame, family: str | None = None, bullet: str = "- ") ->
 MOST_SEEDS = 1000  # a plan needing more seeds than this is reported as "more than 1000"
 
 
+def equivalence_seeds(sd: float, margin: float, power: float = 0.8) -> str:
+    """The seeds a paired TOST within ±margin needs at this SD of paired differences, were the true
+    difference 0: a number, or 'more than 1000' beyond any plan."""
+    if tost_power(MOST_SEEDS, sd, margin) < power:
+        return f"more than {MOST_SEEDS}"
+    return str(seeds_for_equivalence(sd, margin, power=power))
+
+
 def seeds_to_decide(rows: pd.DataFrame, power: float = 0.8) -> str | None:
     """The seeds each inconclusive contrast would need at the SD of paired differences it measured:
     to show equivalence within its margin were the true difference 0 (paired TOST), and to detect a
@@ -139,10 +147,7 @@ def seeds_to_decide(rows: pd.DataFrame, power: float = 0.8) -> str | None:
                 f"again), so it repeats {repeats}'s contrast: seeds for it belong there, and {repeats}'s verdict "
                 "is the one to cite"
             )
-        if tost_power(MOST_SEEDS, r.sd, r.margin) < power:
-            equivalence = f"more than {MOST_SEEDS}"
-        else:
-            equivalence = str(seeds_for_equivalence(r.sd, r.margin, power=power))
+        equivalence = equivalence_seeds(r.sd, r.margin, power)
         try:
             detect = seeds_for_power(r.sd, r.margin, power=power)
         except ValueError:  # beyond any plan

@@ -27,7 +27,7 @@ from analysis import families
 from analysis.families import PRIMARY, SECONDARY
 from analysis.fmt import with_ci
 from analysis.stats import across_conditions, block_table, friedman_floor, paired_contrast
-from analysis.verdicts import ALPHA, format_p, seeds_for_equivalence, tost_power
+from analysis.verdicts import ALPHA, format_p
 from ciper.config import AUGMENTATIONS
 from ciper.study.spec import DEFAULT_MARGINS, margin_of
 
@@ -203,10 +203,8 @@ def seeds_line(table: pd.DataFrame, power: float = 0.8) -> str | None:
         sd = pairs.sd.max()
         if not (sd > 0 and r.margin > 0):
             continue
-        if tost_power(families.MOST_SEEDS, sd, r.margin) < power:
-            n = f"more than {families.MOST_SEEDS}"
-        else:
-            n = f"at least {seeds_for_equivalence(sd, r.margin, power=power)}"
+        n = families.equivalence_seeds(sd, r.margin, power)
+        n = n if n.startswith("more") else f"at least {n}"
         parts.append(f"{r.label}, {r.metric}: {n} (SD {sd:.3f} over {int(r.n)} seeds)")
     if not parts:
         return None
