@@ -189,8 +189,9 @@ def omnibus_lines(table: pd.DataFrame) -> list[str]:
 
 
 def seeds_line(table: pd.DataFrame, power: float = 0.8) -> str | None:
-    """A floor on the seeds each inconclusive primary would need for its equivalence verdict: what the
-    order with the largest SD of paired differences needs alone, were the true differences 0. Every
+    """The seeds each inconclusive primary would need for its equivalence verdict: what the order with
+    the largest SD of paired differences needs alone, were the true differences 0, and where a measured
+    shift already lies beyond the margin, that no number suffices at that shift. Every
     order must pass its TOST against the canonical one together, so at that number the joint power is
     lower, and the largest of a few SDs from few seeds runs high. A plan for the next run, not a
     result; None where no primary is inconclusive."""
@@ -205,11 +206,15 @@ def seeds_line(table: pd.DataFrame, power: float = 0.8) -> str | None:
             continue
         n = families.equivalence_seeds(sd, r.margin, power)
         n = n if n.startswith("more") else f"at least {n}"
-        parts.append(f"{r.label}, {r.metric}: {n} (SD {sd:.3f} over {int(r.n)} seeds)")
+        part = f"{r.label}, {r.metric}: {n} (SD {sd:.3f} over {int(r.n)} seeds)"
+        widest = pairs["diff"].abs().max()
+        if widest >= r.margin:  # at the shifts measured, equivalence is out of reach
+            part += f", but a shift of {widest:.3f} was measured, at or beyond ±{r.margin:g}: at that shift no seeds suffice"
+        parts.append(part)
     if not parts:
         return None
     return (
-        f"Seeds for an equivalence verdict on the inconclusive ones (a floor for {power * 100:.0f} % power, before "
+        f"Seeds for an equivalence verdict on the inconclusive ones ({power * 100:.0f} % power, before "
         "Holm: the seeds the order with the largest SD of paired differences would need alone, at the SDs "
         "measured and were every true difference 0; every order must pass together, so the joint power at "
         f"that number is below {power * 100:.0f} %; a plan for the next run, not a result): " + "; ".join(parts)

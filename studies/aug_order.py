@@ -42,8 +42,9 @@ Seeds: 11. With the paired object_acc SD of 0.020 (alpha 1 - 0 in the alpha stud
     numbers were worked out: its Friedman tests could find a large order effect consistent across
     seeds, but its equivalence tests have next to no power, so its 'inconclusive' verdicts say little.
     It measured larger SDs than the 0.020 assumed here (0.025 and 0.028 for the noisiest op and jitter
-    order on object_acc), at which the noisiest order alone needs 15 and 19 seeds (its report's seeds
-    plan): 11 may not decide it.
+    order on object_acc), at which the noisiest order alone needs 15 and 19 seeds were every true shift
+    0, and shifts at or beyond the ±0.02 margin (its report's seeds plan): 11 will not decide object_acc
+    unless the true shifts are far smaller than measured.
 """
 
 from ciper.config import JITTER_OPS
