@@ -209,7 +209,8 @@ def seeds_line(table: pd.DataFrame, power: float = 0.8) -> str | None:
         part = f"{r.label}, {r.metric}: {n} (SD {sd:.3f} over {int(r.n)} seeds)"
         widest = pairs["diff"].abs().max()
         if widest >= r.margin:  # at the shifts measured, equivalence is out of reach
-            part += f", but a shift of {widest:.3f} was measured, at or beyond ±{r.margin:g}: at that shift no seeds suffice"
+            part += f", but a shift of {widest:.3f} was measured, at or beyond ±{r.margin:g}: "
+            part += "at that shift no seeds suffice"
         parts.append(part)
     if not parts:
         return None
