@@ -22,7 +22,7 @@ from analysis import families
 from analysis.families import PRIMARY, SECONDARY, Comparison
 from analysis.fmt import with_ci
 from analysis.plots import METRICS, plot_conditions, present
-from analysis.references import reference_lines
+from analysis.references import matched_everywhere, reference_lines
 from analysis.stats import paired_difference, summarise
 
 FIGURE = "heads.png"  # the key figure (FINDINGS.md shows it)
@@ -103,7 +103,7 @@ def analyse(
         "",
         "Primary:",
         "",
-        *families.lines(judged_table, PRIMARY),
+        *families.lines(judged_table, PRIMARY, matched=matched_everywhere(trials, refs)),
         "",
         f"Secondary ({families.summary(judged_table)}):",
         "",
@@ -131,7 +131,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
     out = [
         f"Primary contrasts, paired by seed, Holm across the {families.count(table, PRIMARY)}:",
         "",
-        *families.lines(table, PRIMARY),
+        *families.lines(table, PRIMARY, matched=matched_everywhere(trials, refs)),
         "",
     ]
     if "compares" not in table:

@@ -20,7 +20,7 @@ from analysis import families
 from analysis.families import PRIMARY, SECONDARY, Comparison
 from analysis.fmt import with_ci
 from analysis.plots import LABELS, METRICS, errorbar, panels, present, save
-from analysis.references import STYLE, draw_bands, with_reference_rows
+from analysis.references import STYLE, draw_bands, matched_everywhere, with_reference_rows
 from analysis.stats import pareto_front, per_world, summarise, these_worlds_contrast, world_interaction
 
 FIGURE = "alpha_metrics.png"  # the key figure (FINDINGS.md shows it)
@@ -203,7 +203,7 @@ def analyse(
         lines += [f"Means at alpha = 0 (contrastive only) over seeds, 95 % CI: {'; '.join(levels)}.", ""]
         lines += [families.families_note(table, margins, paired_how(trials)), ""]
         lines += ["Primary, each alpha against alpha = 0:", ""]
-        lines += families.lines(table, PRIMARY)
+        lines += families.lines(table, PRIMARY, matched=matched_everywhere(trials, refs))
         lines += ["", *world_lines(trials)]
         lines += ["", f"Secondary ({families.summary(table)}):", ""]
         lines += families.lines(table, SECONDARY)
@@ -221,7 +221,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
         f"Primary contrasts against contrastive-only (alpha = 0), {paired_how(trials)}, Holm across the "
         f"{families.count(table, PRIMARY)}:",
         "",
-        *families.lines(table, PRIMARY),
+        *families.lines(table, PRIMARY, matched=matched_everywhere(trials, refs)),
         "",
         *world_lines(trials),
         f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report.",

@@ -2,7 +2,9 @@
 
 - **reproduced** (for a hypothesis the paper leaves open: **shown**): a verdict in the claim's
   favour: 'differs' in the claimed direction for a gain, beyond the margin; for a claim of no
-  cost, the one-sided test that the cost is smaller than the margin (non-inferiority).
+  cost, the one-sided test that the cost is smaller than the margin (non-inferiority), chosen
+  after the first results and so said **post hoc**. A study whose prediction head learns from
+  pose labels, which the paper's CIPER does not have, says **reproduced with pose labels**.
 - **contradicted**: the opposite differs, or the gain is equivalent to none within the margin.
 - **not shown**: inconclusive (which neither confirms nor rules the claim out), or a gain that
   differs from 0 but lies inside the margin.
@@ -59,6 +61,13 @@ CONFOUNDED = {
 
 # the word for a claim in its favour: a paper's claim, an open question, a follow-up chosen after results
 PAPER, OPEN, EXPLORATORY = "reproduced", "shown", "shown in this exploratory study (not confirmatory)"
+WITH_POSE_LABELS = "with pose labels"  # added to the word where the prediction head learns from pose labels
+
+
+def with_pose_labels(words: str) -> str:
+    """The word for a claim in its favour where the prediction head learned from pose labels."""
+    first, _, rest = words.partition(" ")
+    return f"{first} {WITH_POSE_LABELS}" + (f" {rest}" if rest else "")
 
 
 def says(
@@ -90,7 +99,7 @@ def says(
             f"{primaries} primaries; the claim's own test, which replaced a two-sided equivalence test after "
             "the first results)"
         )
-        said = f"**{words}**, non-inferior" if p < 0.05 else "**not shown**, the loss may exceed the margin"
+        said = f"**{words}, post hoc**, non-inferior" if p < 0.05 else "**not shown**, the loss may exceed the margin"
         return f"- {claim}: {said}: {test} ({row.metric}: {row.sentence}){note}"
     gain = row.verdict == "differs" and row["diff"] > 0
     if gain and row.get("p_equiv_adj", 1.0) < 0.05:
@@ -339,7 +348,7 @@ def separation_sensitivity(rows: pd.DataFrame, margin: float = 0.03) -> str:
     return f"no encoder measured separates pose by the ±{margin:g} margin, the pose-supervised one included ({cells})"
 
 
-def structure_claims(table: pd.DataFrame, missing: str = "") -> list[str]:
+def structure_claims(table: pd.DataFrame, missing: str = "", words: str = PAPER) -> list[str]:
     """The hierarchy and subspace claims, two measures each; `missing` says why they were not
     measured, where they were not. A table with `sensitivity` (separation_sensitivity) marks the
     separation claim untestable."""
@@ -347,6 +356,7 @@ def structure_claims(table: pd.DataFrame, missing: str = "") -> list[str]:
     claim = lambda text, measure, note="": says(
         text,
         _row(table, STRUCTURE[measure], measure),
+        words=words,
         missing=missing,
         note=note,
         untestable=insensitive if measure == "separation" else "",

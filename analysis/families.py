@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analysis.references import SHORTCUT_MARGIN
 from analysis.stats import paired_contrast, world_contrast
 from analysis.verdicts import adjust, seeds_for_equivalence, seeds_for_power, tost_power, verdicts
 from ciper.metrics import METRICS
@@ -106,12 +107,15 @@ def judge_comparisons(trials: pd.DataFrame, comparisons: list[Comparison], margi
     return judge([contrast_row(trials, c, margins) for c in comparisons])
 
 
-def lines(table: pd.DataFrame, family: str | None = None, bullet: str = "- ") -> list[str]:
+def lines(
+    table: pd.DataFrame, family: str | None = None, bullet: str = "- ", matched: dict[str, str] | None = None
+) -> list[str]:
     """'- <label>, <metric>: <effect> [CI], n, adjusted p: <verdict>' per row (of one family); the
-    primary family ends with the seeds its inconclusive contrasts would need (`seeds_to_decide`)."""
+    primary family ends with the seeds its inconclusive contrasts would need (`seeds_to_decide`;
+    `matched`: analysis.references.matched_everywhere)."""
     rows = table if family is None or table.empty else table[table.family == family]
     out = [f"{bullet}{r.label}, {r.metric}: {r.sentence}" for r in rows.itertuples()]
-    plan = seeds_to_decide(rows) if family == PRIMARY else None
+    plan = seeds_to_decide(rows, matched=matched) if family == PRIMARY else None
     return out + [f"{bullet}{plan}"] if plan else out
 
 
@@ -126,12 +130,16 @@ def equivalence_seeds(sd: float, margin: float, power: float = 0.8) -> str:
     return str(seeds_for_equivalence(sd, margin, power=power))
 
 
-def seeds_to_decide(rows: pd.DataFrame, power: float = 0.8) -> str | None:
+def seeds_to_decide(rows: pd.DataFrame, power: float = 0.8, matched: dict[str, str] | None = None) -> str | None:
     """The seeds each inconclusive contrast would need at the SD of paired differences it measured:
     to show equivalence within its margin were the true difference 0 (paired TOST), and to detect a
     true difference as large as the margin (paired t). A plan for the next run, not a result: an SD
     from a few seeds is itself uncertain, and Holm's adjustment asks for more. None where no
-    contrast paired by seed is inconclusive (a world-random contrast's replicates are worlds)."""
+    contrast paired by seed is inconclusive (a world-random contrast's replicates are worlds).
+    No count for a contrast of another study's runs (its `repeats`); on a metric that a no-learning
+    control matches in every trained condition (`matched`: {metric: which control}) the count says
+    that those seeds would rank models that do not show learning there."""
+    matched = matched or {}
     if rows.empty or "verdict" not in rows:
         return None
     units = rows["units"] if "units" in rows else pd.Series(math.nan, rows.index)
@@ -153,10 +161,16 @@ def seeds_to_decide(rows: pd.DataFrame, power: float = 0.8) -> str | None:
         except ValueError:  # beyond any plan
             detect = MOST_SEEDS + 1
         detect = str(detect) if detect <= MOST_SEEDS else f"more than {MOST_SEEDS}"
-        return (
+        plan = (
             f"{r.label}, {r.metric} (SD {r.sd:.3f} over {int(r.n)} seeds): {equivalence} for equivalence "
             f"within ±{r.margin:g}, {detect} to detect a difference of {r.margin:g}"
         )
+        if r.metric in matched:
+            plan += (
+                f", but {matched[r.metric]} scores within {SHORTCUT_MARGIN} of or above every trained model on "
+                f"{r.metric} (its shortcut warning): these seeds would rank models that do not show learning there"
+            )
+        return plan
 
     return (
         f"Seeds to decide the inconclusive ones, at the SD of paired differences each measured ({power * 100:.0f} % "

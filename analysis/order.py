@@ -28,6 +28,7 @@ from analysis.order_verdicts import (
     KEY_METRICS,
     OP_ORDER,
     RANDOM,
+    aug_r2_shares,
     conditions,
     control_lines,
     floor_line,
@@ -151,7 +152,7 @@ def analyse(
         "",
         *(control_lines(table, comm) or ["- (the study ran no control conditions)"]),
         "",
-        *([control_summary(rows), ""] if len(rows := table[table.family == CONTROL]) else []),
+        *([control_summary(rows, t), ""] if len(rows := table[table.family == CONTROL]) else []),
         f"Secondary ({families.summary(table)}):",
         "",
         *families.lines(table, SECONDARY),
@@ -190,10 +191,12 @@ def analyse(
     return lines
 
 
-def control_summary(rows: pd.DataFrame) -> str:
+def control_summary(rows: pd.DataFrame, t: pd.DataFrame | None = None) -> str:
     """What the positive control's verdicts (the control family's rows) show, and what they cannot:
     it is tested by paired contrasts on swaps that change the images far more than the op orders do,
-    so it shows the read-outs register such an effect, not that the Friedman primaries could."""
+    so it shows the read-outs register such an effect, not that the Friedman primaries could. With
+    the trials (t, from `conditions`), aug_r2's change is split into the swapped ops' own targets
+    and the rest (aug_r2_shares)."""
     found = rows[rows.verdict == "differs"]
     if found.empty:
         return (
@@ -210,6 +213,26 @@ def control_summary(rows: pd.DataFrame) -> str:
             " aug_r2/crop_x is the crop's position, which a flip or rotation after the crop moves in the image: "
             "the order itself changes how that target relates to the image, so a change there needs no learning "
             "(no control measures it)."
+        )
+    shares = aug_r2_shares(t) if t is not None and (found.metric == "aug_r2").any() else []
+    if shares:
+        cells = "; ".join(
+            f"{s['swapped']} {s['aug_r2']:+.3f} = {s['own']:+.3f} from the swapped ops' own targets and "
+            f"{s['other']:+.3f} from the other ops'"
+            for s in shares
+        )
+        line += (
+            f" aug_r2 is the mean R² over the head's targets, and its change splits (paired, mean over seeds): "
+            f"{cells}. The swapped ops' own targets (the crop's position and shape, the flip, the rotation) "
+            "mean something else in the image once the order changes, so their share needs no learning either."
+        )
+    own_only = {s["pair"] for s in shares if s["other"] <= 0}  # aug_r2's change is all its own targets'
+    learned = found[(found.metric != "aug_r2/crop_x") & ~((found.metric == "aug_r2") & found.swapped.isin(own_only))]
+    if learned.empty and shares:
+        return line + (
+            " So every detection is on targets the order itself redefines: nothing here shows that the "
+            "read-outs register an order effect that training must produce; an 'equivalent' primary says no "
+            "order moves it by the margin, not that a smaller effect would be seen."
         )
     return line + (
         " The control is tested by paired contrasts on swaps whose images differ far more than any two op "
@@ -236,7 +259,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
         rows = table[table.family == CONTROL]
         out += [f"Positive control, ops that do not commute (Holm across the {len(rows)}):", ""]
         out += [*control, ""]
-        out += [control_summary(rows), ""]
+        out += [control_summary(rows, t), ""]
     line = commutation_line(t, comm)
     if line:
         out.append(line)

@@ -137,6 +137,33 @@ def control_pairs(t: pd.DataFrame) -> list[tuple[str, str, list[str]]]:
     return out
 
 
+def aug_r2_shares(t: pd.DataFrame) -> list[dict]:
+    """Per control pair, aug_r2's paired change (treated minus baseline, mean over seeds) split into
+    what the swapped ops' own targets contribute (crop_*, flip, rotation_*: the order changes what
+    they mean in the image, so a change there needs no learning) and what the other ops' targets
+    contribute. aug_r2 is the plain mean of the per-target R² (aug_r2/<target>), so the two add up."""
+    out = []
+    for treated, base, swapped in control_pairs(t):
+        both = t[t.condition.isin([treated, base])]
+        targets = [c for c in both if c.startswith("aug_r2/") and both[c].notna().all()]
+        if not targets:
+            continue
+        by_seed = both.groupby(["condition", "seed"])[targets].mean()
+        change = (by_seed.loc[treated] - by_seed.loc[base]).mean()  # per target, over the seeds both ran
+        own = [c for c in targets if c.removeprefix("aug_r2/").split("_")[0] in swapped]
+        out.append(
+            {
+                "swapped": " and ".join(swapped),
+                "pair": " / ".join(swapped),  # as the control's rows name it (column swapped)
+                "aug_r2": float(change.sum() / len(targets)),
+                "own": float(change[own].sum() / len(targets)),
+                "other": float(change.drop(own).sum() / len(targets)),
+                "targets": len(targets),
+            }
+        )
+    return out
+
+
 def judged(t: pd.DataFrame, margins: dict | None = None) -> pd.DataFrame:
     """Every verdict of the order study (module docstring); t from `conditions`."""
     margins = DEFAULT_MARGINS if margins is None else margins

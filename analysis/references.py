@@ -96,6 +96,28 @@ def nearest_control(summary: pd.DataFrame, metric: str, where: dict | None = Non
     return rows.loc[rows[metric].idxmax()] if len(rows) else None
 
 
+def condition_keys(done: pd.DataFrame) -> list[str]:
+    """The columns that tell a study's trained conditions apart (a shortcut flag compares each)."""
+    columns = ("world_seed", "condition", "aug_order", "alpha", "head_mode", "latent_dim")  # aug_order: a string
+    keys = [c for c in columns if c in done and done[c].map(str).nunique() > 1]
+    return keys or ["method"]
+
+
+def _reached(summary: pd.DataFrame, refs: pd.DataFrame, metric: str, axes: list[str]) -> list[tuple]:
+    """(trained row, its nearest no-learning control) for every trained condition of the summary that
+    the control comes within SHORTCUT_MARGIN of, or beats, on `metric`."""
+    reached = []
+    for _, r in summary.dropna(subset=[metric]).iterrows():
+        control = nearest_control(refs, metric, {k: r[k] for k in axes})
+        if control is not None and r[metric] <= control[metric] + SHORTCUT_MARGIN:
+            reached.append((r, control))
+    return reached
+
+
+def _control_axes(summary: pd.DataFrame, refs: pd.DataFrame) -> list[str]:
+    return [k for k in group_keys(refs[refs["kind"].isin(NO_LEARNING)]) if k in summary]
+
+
 def shortcut_flags(summary: pd.DataFrame, refs: pd.DataFrame | None, metrics: list[str]) -> list[str]:
     """One line per metric on which a no-learning reference comes within SHORTCUT_MARGIN of (or
     beats) a trained condition's mean, naming every such condition: there the metric does not show
@@ -105,18 +127,14 @@ def shortcut_flags(summary: pd.DataFrame, refs: pd.DataFrame | None, metrics: li
         return []
     metric_of = lambda c: c.split("/")[0].split("[")[0].removesuffix("_lo").removesuffix("_hi")
     keys = [c for c in summary.columns if c != "n" and metric_of(c) not in ALL_METRICS]
-    axes = [k for k in group_keys(refs[refs["kind"].isin(NO_LEARNING)]) if k in summary]
+    axes = _control_axes(summary, refs)
     count = lambda k, v: int(v) if k in ("world_seed", "latent_dim") and float(v).is_integer() else v
     name = lambda r: " ".join(f"{k} {count(k, r[k])}" for k in keys)
     out = []
     for m in metrics:
         if m not in summary or not summary[m].notna().any():
             continue
-        reached = []  # (trained row, its control)
-        for _, r in summary.dropna(subset=[m]).iterrows():
-            control = nearest_control(refs, m, {k: r[k] for k in axes})
-            if control is not None and r[m] <= control[m] + SHORTCUT_MARGIN:
-                reached.append((r, control))
+        reached = _reached(summary, refs, m, axes)
         if not reached:
             continue
         warn = f"- **shortcut warning, {m}**: "
@@ -132,6 +150,25 @@ def shortcut_flags(summary: pd.DataFrame, refs: pd.DataFrame | None, metrics: li
             same = ", ".join(axes)
             warn += f"a no-learning reference of the same {same} comes within {SHORTCUT_MARGIN} of or above {cells}"
         out.append(warn + ": there this metric does not show learning.")
+    return out
+
+
+def matched_everywhere(trained: pd.DataFrame, refs: pd.DataFrame | None) -> dict[str, str]:
+    """{metric: which control}: the metrics on which a no-learning reference comes within
+    SHORTCUT_MARGIN of, or beats, every trained condition (each against the controls of its own
+    world or width). A contrast between two trained conditions on such a metric ranks models that
+    do not show learning there, so more seeds would not make it say what training adds."""
+    if refs is None or refs.empty or trained.empty:
+        return {}
+    metrics = [m for m in ALL_METRICS if m in trained and trained[m].notna().any() and m in refs]
+    summary = summarise(trained, condition_keys(trained), metrics)
+    axes = _control_axes(summary, refs)
+    out = {}
+    for m in metrics:
+        reached = _reached(summary, refs, m, axes)
+        if reached and len(reached) == summary[m].notna().sum():
+            kinds = sorted({LABEL[c["kind"]] for _, c in reached})
+            out[m] = " or ".join(f"the {k}" for k in kinds)
     return out
 
 

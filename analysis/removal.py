@@ -21,7 +21,7 @@ from analysis import families
 from analysis.families import PRIMARY, SECONDARY, Comparison
 from analysis.fmt import with_ci
 from analysis.plots import METRICS, plot_conditions, present
-from analysis.references import reference_lines
+from analysis.references import matched_everywhere, reference_lines
 from analysis.stats import summarise
 
 FIGURE = "removal.png"  # the key figure (FINDINGS.md shows it)
@@ -140,7 +140,7 @@ def analyse(
     ]
     if len(table):
         lines += [families.families_note(table, margins or families.DEFAULT_MARGINS), "", "Primary:", ""]
-        lines += families.lines(table, PRIMARY)
+        lines += families.lines(table, PRIMARY, matched=matched_everywhere(trials, refs))
         lines += ["", f"Secondary ({families.summary(table)}):", ""]
         lines += families.lines(table, SECONDARY)
         wide = table.assign(value=table.apply(_fmt, axis=1)).pivot_table(
@@ -164,7 +164,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
         f"For CIPER (alpha = {alpha:g}), each op removed against all ops, paired by seed, Holm across the "
         f"{families.count(table, PRIMARY)}:",
         "",
-        *families.lines(table, PRIMARY),
+        *families.lines(table, PRIMARY, matched=matched_everywhere(trials, refs)),
         "",
     ]
     none = table[(table.alpha == alpha) & (table.removal == SYNTHETIC)]

@@ -19,7 +19,13 @@ from analysis import ablation, alpha, curves, latent, maps, order, structure
 from analysis.families import read_margins, write_margins
 from analysis.load import load_study, missing_trials
 from analysis.plots import METRICS
-from analysis.references import reference_lines, reference_summary, shortcut_flags, split_references
+from analysis.references import (
+    condition_keys,
+    reference_lines,
+    reference_summary,
+    shortcut_flags,
+    split_references,
+)
 from analysis.shared import run_of
 from analysis.stats import summarise
 from ciper.records import atomic_write_bytes
@@ -104,13 +110,6 @@ def build_report(
     path = study_dir / "report.md"
     atomic_write_bytes(path, ("\n".join(lines) + "\n").encode())
     return path
-
-
-def condition_keys(done) -> list[str]:
-    """The columns that tell a study's trained conditions apart (a shortcut flag compares each)."""
-    columns = ("world_seed", "condition", "aug_order", "alpha", "head_mode", "latent_dim")  # aug_order: a string
-    keys = [c for c in columns if c in done and done[c].map(str).nunique() > 1]
-    return keys or ["method"]
 
 
 def controls_section(done, refs) -> list[str]:

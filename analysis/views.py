@@ -17,7 +17,7 @@ from analysis import families
 from analysis.families import PRIMARY, SECONDARY, Comparison
 from analysis.fmt import with_ci
 from analysis.plots import LABELS, METRICS, panels, present, save
-from analysis.references import draw_bands, with_reference_rows
+from analysis.references import draw_bands, matched_everywhere, with_reference_rows
 from analysis.stats import paired_difference, summarise
 
 FIGURE = "views.png"  # the key figure (FINDINGS.md shows it)
@@ -127,7 +127,7 @@ def analyse(
         "",
         "Primary, CIPER's gain on the pose read-outs per source of pairs:",
         "",
-        *(families.lines(verdicts, PRIMARY) or [NO_PRIMARY]),
+        *(families.lines(verdicts, PRIMARY, matched=matched_everywhere(trials, refs)) or [NO_PRIMARY]),
         "",
         f"Secondary ({families.summary(verdicts)}):",
         "",
@@ -153,7 +153,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
         "CIPER's gain over contrastive-only on the pose read-outs, per source of pairs, paired by seed, "
         + (f"Holm across the {n}:" if (n := families.count(table, PRIMARY)) else "no primary contrasts:"),
         "",
-        *(families.lines(table, PRIMARY) or [NO_PRIMARY]),
+        *(families.lines(table, PRIMARY, matched=matched_everywhere(trials, refs)) or [NO_PRIMARY]),
         "",
         *families.lines(between),
         "",

@@ -14,17 +14,17 @@ Measured: all metrics; the report gives, for each op, the paired change when it
     other metrics are secondary (Benjamini-Hochberg).
 Margins: ±0.02 accuracy, ±0.03 R² (as the alpha study: its alpha = 0 and 1 trials are
     this study's 'all ops').
-Seeds: 10. SDs of the paired changes of the primaries over 3 seeds (docs/findings/aug_ablation,
-    fp32): object_acc 0.008-0.038, pose_r2 0.013-0.026, rot_r2 0.016-0.025. An effect the size of
-    the margin needs 4-30 seeds at an unadjusted 0.05 and 6-50 at Holm's first threshold over 9
-    (seeds_for_power(sd, margin, alpha=0.05 / 9)); 10 seeds cover five of the nine primaries at
-    Holm's level, not jitter's object_acc (50, one seed of three far from the others), jitter's
-    rot_r2, blur's pose_r2 (14 each) or blur's object_acc (11). SDs from 3 seeds are themselves
-    uncertain (2 df), so the number is a budget checked against them, not a power guarantee.
-Precision: the committed seeds trained in fp32 (a CPU without bf16); the same seeds in bf16 (the
-    alpha study's, on another CPU) land up to 0.026 away in object_acc and 0.045 in rot_r2, so
-    further seeds must add `--set precision=fp32` on a machine that computes bf16, or precision
-    becomes a seed block.
+Seeds: 10. SDs of the paired changes of the primaries over an earlier 3-seed run (fp32): object_acc
+    0.008-0.038, pose_r2 0.013-0.026, rot_r2 0.016-0.025. An effect the size of the margin needs
+    4-30 seeds at an unadjusted 0.05 and 6-50 at Holm's first threshold over 9
+    (seeds_for_power(sd, margin, alpha=0.05 / 9)); at those SDs 10 seeds cover five of the nine
+    primaries at Holm's level. SDs from 3 seeds are themselves uncertain (2 df), so the number is a
+    budget checked against them, not a power guarantee. Over the first 5 seeds of the committed run
+    the object_acc SDs are 0.010-0.030, at which equivalence within ±0.02 needs 4-22 seeds (80 %
+    power, before Holm, were the true change 0): six of the nine primaries within 10.
+Precision: every seed trains in one precision on one kind of machine (bf16 where the CPU has it):
+    the alpha study's seeds 0-2 of 'all ops' in bf16 (another CPU) and in fp32 (an AVX2-only CPU)
+    land up to 0.026 apart in object_acc, so mixing them would make precision a seed block.
 """
 
 from ciper.config import preset as preset_config

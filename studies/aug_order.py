@@ -38,13 +38,13 @@ Seeds: 11. With the paired object_acc SD of 0.020 (alpha 1 - 0 in the alpha stud
     (analysis.stats.friedman_floor). The positive control's expected
     effect of 0.05 (its ops fail to commute 10 to 20 times more than any op-order pair) needs
     seeds_for_power(0.020, 0.05) = 4 for 80 % power.
-    The committed run (docs/findings/aug_order) has 3 seeds, a budget choice made before these
-    numbers were worked out: its Friedman tests could find a large order effect consistent across
-    seeds, but its equivalence tests have next to no power, so its 'inconclusive' verdicts say little.
-    It measured larger SDs than the 0.020 assumed here (0.025 and 0.028 for the noisiest op and jitter
-    order on object_acc), at which the noisiest order alone needs 15 and 19 seeds were every true shift
-    0, and shifts at or beyond the ±0.02 margin (its report's seeds plan): 11 will not decide object_acc
-    unless the true shifts are far smaller than measured.
+    The committed run (docs/findings/aug_order) has the 11 seeds. It measured larger SDs than the
+    0.020 assumed here (0.024 and 0.027 for the noisiest op and jitter order on object_acc), at which
+    the noisiest order alone needs 15 and 18 seeds were every true shift 0 (its report's seeds plan):
+    11 decide pose_r2 and aug_r2 (equivalent for both kinds) but not object_acc. The control's
+    expected 0.05 did not hold: it moved object_acc and pose_r2 by 0.005 to 0.021, none detected, and
+    was detected only on targets the swapped order itself redefines (the crop's position, and aug_r2
+    through the swapped ops' own targets).
 """
 
 from ciper.config import JITTER_OPS

@@ -14,6 +14,7 @@ from statsmodels.stats.multitest import multipletests
 
 from analysis import ablation, alpha, claims, families, latent, order, order_verdicts, removal, views
 from analysis.families import MARGINS_FILE, read_margins, write_margins
+from analysis.references import matched_everywhere, reference_summary
 from analysis.shared import counted_once, run_of, shared_lines, shared_runs
 from analysis.stats import block_table, friedman_test
 from analysis.verdicts import seeds_for_equivalence, seeds_for_power
@@ -151,6 +152,32 @@ def test_the_order_report_tests_with_friedman_blocked_by_seed_and_its_positive_c
     assert set(many[many.family == "primary"].verdict) == {"equivalent"}
     assert order_verdicts.floor_line(many) is None  # 25 seeds: the Friedman tests can reject
     _no_null_wording(lines)
+
+
+def test_the_controls_aug_r2_change_splits_into_the_swapped_ops_own_targets_and_the_rest():
+    def trials(own: float, other: float) -> pd.DataFrame:
+        t = _orders(6, np.random.default_rng(4), control_effect=0.0)
+        swapped = (t.condition == "control rotation>crop").to_numpy()
+        rng = np.random.default_rng(9)
+        t["aug_r2/crop_x"] = 0.4 + own * swapped + rng.normal(0, 0.005, len(t))
+        t["aug_r2/rotation_angle"] = 0.6 + rng.normal(0, 0.005, len(t))
+        t["aug_r2/blur_sigma"] = 0.5 + other * swapped + rng.normal(0, 0.005, len(t))
+        return t.assign(aug_r2=t[["aug_r2/crop_x", "aug_r2/rotation_angle", "aug_r2/blur_sigma"]].mean(axis=1))
+
+    t = trials(own=0.3, other=-0.03)
+    (rotation,) = [s for s in order_verdicts.aug_r2_shares(t) if s["swapped"] == "crop and rotation"]
+    assert rotation["targets"] == 3 and rotation["aug_r2"] == pytest.approx(rotation["own"] + rotation["other"])
+    assert rotation["own"] == pytest.approx(0.1, abs=0.01) and rotation["other"] == pytest.approx(-0.01, abs=0.01)
+    table = order_verdicts.judged(t)
+    said = order.control_summary(table[table.family == "positive control"], t)
+    assert "crop and rotation +0.09" in said and "from the swapped ops' own targets and -0.01" in said
+    assert "every detection is on targets the order itself redefines" in said
+    # where the other ops' targets move too, the control shows something learned: no such sentence
+    t = trials(own=0.3, other=0.3)
+    table = order_verdicts.judged(t)
+    said = order.control_summary(table[table.family == "positive control"], t)
+    assert "from the swapped ops' own targets and +0.1" in said
+    assert "every detection is on targets the order itself redefines" not in said
 
 
 def test_the_order_seeds_plan_is_what_its_least_precise_order_needs_for_equivalence():
@@ -415,6 +442,78 @@ def test_a_seeds_plan_for_a_contrast_of_another_studys_runs_says_whose_runs_they
     assert set(in_folder) == {"coil/alpha_sweep", ""}
 
 
+def test_a_seeds_plan_on_a_metric_a_no_learning_control_matches_says_the_seeds_would_not_show_learning():
+    seeds = range(4)
+    trained = pd.DataFrame(
+        [
+            {
+                "method": "ciper",
+                "alpha": a,
+                "seed": s,
+                "object_acc": [0.61, 0.55, 0.63, 0.58][s] + a * [0.03, -0.02, 0.01, 0.0][s],
+                "pose_r2": [0.10, 0.05, 0.12, 0.08][s] + a * [0.04, -0.03, 0.02, 0.0][s],
+            }
+            for a in (0.0, 1.0)
+            for s in seeds
+        ]
+    )  # both contrasts inconclusive at 4 seeds
+
+    def plan(colour_pose_r2: float) -> dict[str, str]:
+        controls = pd.DataFrame(
+            [{"kind": "colour", "seed": s, "object_acc": 0.30, "pose_r2": colour_pose_r2} for s in seeds]
+        )
+        said = alpha.verdict(trained, reference_summary(controls, ["object_acc", "pose_r2"]))
+        line = next(x for x in said if x.startswith("- Seeds to decide"))
+        return {re.match(r"alpha = 1 vs 0, (\w+)", part)[1]: part for part in line.split("result): ")[1].split("; ")}
+
+    matched = plan(colour_pose_r2=0.20)  # above every trained model's pose_r2
+    assert matched["pose_r2"].startswith("alpha = 1 vs 0, pose_r2 (SD")  # the count stays, with what it can show
+    assert matched["pose_r2"].endswith(
+        "to detect a difference of 0.03, but the colour control (no learning) scores within 0.05 of or above "
+        "every trained model on pose_r2 (its shortcut warning): these seeds would rank models that do not show "
+        "learning there"
+    )
+    assert matched["object_acc"].startswith("alpha = 1 vs 0, object_acc (SD")  # the control is far below
+    assert "shortcut" not in matched["object_acc"]
+    below = plan(colour_pose_r2=-0.20)
+    assert below["pose_r2"].startswith("alpha = 1 vs 0, pose_r2 (SD") and "shortcut" not in below["pose_r2"]
+    # a control that reaches only one condition leaves the contrast a plan: the other side shows learning
+    one_side = trained.assign(pose_r2=trained.pose_r2 + 0.2 * trained.alpha)
+    controls = pd.DataFrame([{"kind": "colour", "seed": s, "pose_r2": 0.12} for s in seeds])
+    assert matched_everywhere(one_side, reference_summary(controls, ["pose_r2"])) == {}
+    assert set(matched_everywhere(trained, reference_summary(controls, ["pose_r2"]))) == {"pose_r2"}
+
+
+@pytest.mark.parametrize("report", ["removal", "views"])
+def test_every_report_with_controls_hands_them_to_its_seeds_plan(report):
+    rng = np.random.default_rng(6)
+    if report == "removal":
+        ops = {"A": ("none", None), "B": ("one op", "jitter")}
+        trials = pd.DataFrame(
+            [
+                {"condition": c, "removal": ops[c][0], "removed_op": ops[c][1], "alpha": a, "seed": s,
+                 "object_acc": rng.normal(0.5, 0.02)}
+                for c in ops for a in (0.0, 1.0) for s in range(4)
+            ]
+        )  # fmt: skip
+        module, metric = removal, "object_acc"
+    else:
+        trials = pd.DataFrame(
+            [
+                {"condition": "time pairs, pose labels", "pairs": "time+synthetic",
+                 "aug_order": "jitter>grayscale>blur", "alpha": a, "seed": s, "rot_r2": rng.normal(0.1, 0.02)}
+                for a in (0.0, 1.0) for s in range(4)
+            ]
+        )  # fmt: skip
+        module, metric = views, "rot_r2"
+    controls = pd.DataFrame([{"kind": "colour", "seed": s, metric: 0.9} for s in range(4)])
+    plan = next(x for x in module.verdict(trials, reference_summary(controls, [metric])) if "Seeds to decide" in x)
+    assert f"every trained model on {metric} (its shortcut warning)" in plan
+    plan = next(x for x in module.verdict(trials, reference_summary(controls.assign(**{metric: -0.9}), [metric]))
+                if "Seeds to decide" in x)  # fmt: skip
+    assert "shortcut warning" not in plan
+
+
 def test_a_claim_with_no_gain_or_a_loss_is_contradicted_and_only_a_gain_reproduces_it():
     rows = pd.DataFrame(
         {
@@ -436,6 +535,8 @@ def test_a_claim_with_no_gain_or_a_loss_is_contradicted_and_only_a_gain_reproduc
     assert "**contradicted**, the opposite differs" in claims.structure_claims(claims.structure_verdicts(loss))[0]
     gain = rows.assign(between_objects=rows.between_objects + 0.1 * rows.alpha + 0.001 * rows.seed)
     assert "**reproduced**" in claims.structure_claims(claims.structure_verdicts(gain))[0]
+    labelled = claims.structure_claims(claims.structure_verdicts(gain), words=claims.with_pose_labels(claims.PAPER))
+    assert "**reproduced with pose labels**" in labelled[0]
     assert "**not tested**" in claims.alpha_claims(None)[0]
 
 
@@ -486,7 +587,7 @@ def test_a_claim_on_a_probe_a_control_matches_says_so_and_a_metric_the_data_lack
     said = claims.alpha_claims(claims.alpha_verdicts(trials), trials, "From `x`")
     assert said[0] == "From `x`:"
     (acc,) = [line for line in said if "object_acc" in line]
-    assert "**reproduced**" in acc and "shows no learning" not in acc  # the control is far below
+    assert "**reproduced, post hoc**" in acc and "shows no learning" not in acc  # the control is far below
     (session,) = [line for line in said if "session_acc" in line]
     assert "the pixel control (no learning) scores 0.700 on it" in session and "Latin square" in session
     assert session.startswith(
@@ -546,7 +647,7 @@ def test_no_cost_is_a_one_sided_test_against_the_margin():
 
     tight = trials(0.003)
     (acc,) = [line for line in claims.alpha_claims(claims.alpha_verdicts(tight), tight) if "object_acc" in line]
-    assert "**reproduced**, non-inferior: one-sided test that the loss is under 0.02: p_bonf=" in acc
+    assert "**reproduced, post hoc**, non-inferior: one-sided test that the loss is under 0.02: p_bonf=" in acc
     wide = tight.assign(
         object_acc=[0.6 if a == 0 else 0.59 + (0.05 if s % 2 else -0.05) for a, s in zip(tight.alpha, tight.seed)]
     )  # a mean loss of 0.01 whose interval reaches below -0.02
@@ -583,3 +684,33 @@ def test_a_failed_probe_and_an_insensitive_measure_are_untestable_and_the_pose_c
     assert not pose_labelled(pd.DataFrame({"pairs": ["time+synthetic"], "time_pair_target": ["none"]}))
     assert not pose_labelled(pd.DataFrame({"pairs": ["synthetic"], "time_pair_target": ["pose_change"]}))
     assert "**not tested**" in claims.label_free_claims(None)[0]
+
+
+def test_a_claim_reproduced_with_pose_labels_says_so_on_its_verdict(tmp_path):
+    from analysis.findings import paper_claims
+
+    rng = np.random.default_rng(3)
+    trials = pd.DataFrame(
+        [{"method": "ciper", "alpha": a, "seed": s, "dataset": "world", "epochs": 12, "image_size": 48,
+          "pairs": "time+synthetic", "time_pair_target": target, "status": "finished",
+          "pose_r2": 0.3 + 0.1 * a + rng.normal(0, 0.005), "object_acc": 0.6 + rng.normal(0, 0.003)}
+         for target in ("pose_change", "none") for s in range(10) for a in (0.0, 1.0)]
+    )  # fmt: skip
+    labelled, label_free = trials[trials.time_pair_target == "pose_change"], trials[trials.time_pair_target == "none"]
+    said = "\n".join(paper_claims({"alpha_sweep": labelled}, tmp_path))
+    pose = next(line for line in said.splitlines() if line.startswith("- CIPER (alpha = 1) keeps more pose"))
+    assert "**reproduced with pose labels**" in pose
+    acc = next(line for line in said.splitlines() if "without costing invariance" in line)
+    assert "**reproduced with pose labels, post hoc**, non-inferior" in acc
+    pose = next(
+        line
+        for line in paper_claims({"alpha_sweep": label_free}, tmp_path)
+        if line.startswith("- CIPER (alpha = 1) keeps more pose")
+    )
+    assert "**reproduced** (pose_r2" in pose and "pose labels" not in pose
+    # the structure claims read alpha_sweep's checkpoints, so they carry its labels' word
+    from analysis.findings import structure_words
+
+    assert structure_words({"alpha_sweep": labelled}) == "reproduced with pose labels"
+    assert structure_words({"alpha_sweep": label_free}) == structure_words({}) == "reproduced"
+    assert claims.with_pose_labels(claims.EXPLORATORY).startswith("shown with pose labels in this exploratory")
