@@ -32,12 +32,13 @@ from analysis.order_verdicts import (
     conditions,
     control_lines,
     floor_line,
+    groups,
     judged,
     omnibus_lines,
     seeds_line,
 )
 from analysis.plots import LABELS, METRICS, panels, present, save
-from analysis.references import config_of, draw_bands, with_reference_rows
+from analysis.references import LABEL, config_of, draw_bands, nearest_control, with_reference_rows
 from analysis.stats import position_effects, summarise
 from ciper.commutativity import noncommutativity
 from ciper.config import AUGMENTATIONS
@@ -146,6 +147,7 @@ def analyse(
         "",
         *omnibus_lines(table),
         "",
+        *([line, ""] if (line := levels_line(t, refs)) else []),
         *([line, ""] if (line := seeds_line(table)) else []),
         *([line, ""] if (line := floor_line(table)) else []),
         "Positive control (Holm within it):",
@@ -217,8 +219,8 @@ def control_summary(rows: pd.DataFrame, t: pd.DataFrame | None = None) -> str:
     shares = aug_r2_shares(t) if t is not None and (found.metric == "aug_r2").any() else []
     if shares:
         cells = "; ".join(
-            f"{s['swapped']} {s['aug_r2']:+.3f} = {s['own']:+.3f} from the swapped ops' own targets and "
-            f"{s['other']:+.3f} from the other ops'"
+            f"{s['swapped'].replace(' / ', ' and ')} {s['aug_r2']:+.3f} = {s['own']:+.3f} from the swapped ops' "
+            f"own targets and {s['other']:+.3f} from the other ops'"
             for s in shares
         )
         line += (
@@ -226,7 +228,7 @@ def control_summary(rows: pd.DataFrame, t: pd.DataFrame | None = None) -> str:
             f"{cells}. The swapped ops' own targets (the crop's position and shape, the flip, the rotation) "
             "mean something else in the image once the order changes, so their share needs no learning either."
         )
-    own_only = {s["pair"] for s in shares if s["other"] <= 0}  # aug_r2's change is all its own targets'
+    own_only = {s["swapped"] for s in shares if s["other"] <= 0}  # aug_r2's change is all its own targets'
     learned = found[(found.metric != "aug_r2/crop_x") & ~((found.metric == "aug_r2") & found.swapped.isin(own_only))]
     if learned.empty and shares:
         return line + (
@@ -241,6 +243,23 @@ def control_summary(rows: pd.DataFrame, t: pd.DataFrame | None = None) -> str:
     )
 
 
+def levels_line(t: pd.DataFrame, refs: pd.DataFrame | None) -> str:
+    """Where each kind's orders sit on the primaries' metrics (lowest and highest order mean), beside
+    the no-learning reference that scores highest there: orders 'equivalent' on a metric say something
+    about learning only where they sit well above it."""
+    cells = []
+    for kind, group in groups(t).items():
+        means = group.groupby("condition")[[m for m in KEY_METRICS if m in group]].mean()
+        cells += [f"{kind}, {m} {means[m].min():.3f}-{means[m].max():.3f}" for m in means if means[m].notna().any()]
+    if not cells:
+        return ""
+    controls = [(m, nearest_control(refs, m)) for m in KEY_METRICS]
+    against = "; ".join(f"{m} {c[m]:.3f} (the {LABEL[c['kind']]})" for m, c in controls if c is not None)
+    return f"Levels (each order's mean over seeds, lowest-highest): {'; '.join(cells)}." + (
+        f" The best no-learning reference: {against}." if against else ""
+    )
+
+
 def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None, **_) -> list[str]:
     t = conditions(trials)
     table = judged(t, margins)
@@ -251,6 +270,7 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
         "",
         *omnibus_lines(table),
         "",
+        *([line, ""] if (line := levels_line(t, refs)) else []),
         *([line, ""] if (line := seeds_line(table)) else []),
         *([line, ""] if (line := floor_line(table)) else []),
     ]

@@ -153,8 +153,7 @@ def aug_r2_shares(t: pd.DataFrame) -> list[dict]:
         own = [c for c in targets if c.removeprefix("aug_r2/").split("_")[0] in swapped]
         out.append(
             {
-                "swapped": " and ".join(swapped),
-                "pair": " / ".join(swapped),  # as the control's rows name it (column swapped)
+                "swapped": " / ".join(swapped),  # as the control's rows name it (their column swapped)
                 "aug_r2": float(change.sum() / len(targets)),
                 "own": float(change[own].sum() / len(targets)),
                 "other": float(change.drop(own).sum() / len(targets)),

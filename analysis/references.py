@@ -103,13 +103,15 @@ def condition_keys(done: pd.DataFrame) -> list[str]:
     return keys or ["method"]
 
 
-def _reached(summary: pd.DataFrame, refs: pd.DataFrame, metric: str, axes: list[str]) -> list[tuple]:
+def _reached(
+    summary: pd.DataFrame, refs: pd.DataFrame, metric: str, axes: list[str], within: float = SHORTCUT_MARGIN
+) -> list[tuple]:
     """(trained row, its nearest no-learning control) for every trained condition of the summary that
-    the control comes within SHORTCUT_MARGIN of, or beats, on `metric`."""
+    the control comes within `within` of, or beats, on `metric`."""
     reached = []
     for _, r in summary.dropna(subset=[metric]).iterrows():
         control = nearest_control(refs, metric, {k: r[k] for k in axes})
-        if control is not None and r[metric] <= control[metric] + SHORTCUT_MARGIN:
+        if control is not None and r[metric] <= control[metric] + within:
             reached.append((r, control))
     return reached
 
@@ -169,6 +171,27 @@ def matched_everywhere(trained: pd.DataFrame, refs: pd.DataFrame | None) -> dict
         if reached and len(reached) == summary[m].notna().sum():
             kinds = sorted({LABEL[c["kind"]] for _, c in reached})
             out[m] = " or ".join(f"the {k}" for k in kinds)
+    return out
+
+
+def near_controls(trained: pd.DataFrame, refs: pd.DataFrame | None, metrics) -> list[str]:
+    """One clause per metric on which a no-learning control comes within twice SHORTCUT_MARGIN of a
+    trained condition's mean, naming each such condition, its level and its lead over the control:
+    a contrast there compares models that barely show learning, whatever its verdict."""
+    if refs is None or refs.empty or trained.empty:
+        return []
+    metrics = [m for m in metrics if m in trained and trained[m].notna().any() and m in refs]
+    keys = condition_keys(trained)
+    summary = summarise(trained, keys, metrics)
+    axes = _control_axes(summary, refs)
+    name = (lambda r: str(r["condition"])) if "condition" in keys else (lambda r: " ".join(f"{k} {r[k]}" for k in keys))
+    out = []
+    for m in metrics:
+        reached = _reached(summary, refs, m, axes, within=2 * SHORTCUT_MARGIN)
+        if reached:
+            cells = ", ".join(f"{name(r)} {r[m]:.3f} ({r[m] - c[m]:+.3f})" for r, c in reached)
+            kinds = " or ".join(sorted({f"the {LABEL[c['kind']]}" for _, c in reached}))
+            out.append(f"{m}: {cells} over {kinds}")
     return out
 
 

@@ -21,8 +21,9 @@ from analysis import families
 from analysis.families import PRIMARY, SECONDARY, Comparison
 from analysis.fmt import with_ci
 from analysis.plots import METRICS, plot_conditions, present
-from analysis.references import matched_everywhere, reference_lines
+from analysis.references import SHORTCUT_MARGIN, matched_everywhere, near_controls, reference_lines
 from analysis.stats import summarise
+from ciper.choices import AUGMENTATIONS
 
 FIGURE = "removal.png"  # the key figure (FINDINGS.md shows it)
 NOTHING, ONE_OP, SYNTHETIC = "none", "one op", "synthetic ops"  # a condition's `removal`
@@ -176,4 +177,25 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
             + "."
         )
         out.append("")
-    return out + [f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report."]
+    near = near_controls(trials[trials.alpha == alpha], refs, PRIMARY_METRICS)
+    if near:
+        out += [
+            f"Within twice the {SHORTCUT_MARGIN} shortcut margin of a no-learning control at alpha = {alpha:g} "
+            f"(level, and its lead over the control): {'; '.join(near)}. There the contrasts compare models that "
+            "barely show learning, whatever their verdict.",
+            "",
+        ]
+    out += [f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report.", ""]
+    return out + [untested(trials)]
+
+
+def untested(trials: pd.DataFrame) -> str:
+    """The ops the study trained with (the baseline's aug_order, which the preset decides) and the
+    platform's others, which it never trained with: it says nothing about those."""
+    base = trials[trials.removal == NOTHING]
+    used = str(base.aug_order.iloc[0]).split(">") if len(base) and "aug_order" in base else []
+    never = [op for op in AUGMENTATIONS if op not in used]
+    line = f"The preset's synthetic ops: {', '.join(used) or 'none'}."
+    if never:
+        line += f" Not in it, so untested here: {', '.join(never)}."
+    return line

@@ -154,6 +154,20 @@ def test_the_order_report_tests_with_friedman_blocked_by_seed_and_its_positive_c
     _no_null_wording(lines)
 
 
+def test_the_order_levels_sit_beside_the_best_no_learning_reference():
+    t = _orders(3, np.random.default_rng(2), noise=0.0)  # every order of a seed alike: one level per seed
+    level = f"{t[t.condition == t.condition.iloc[0]].object_acc.mean():.3f}"
+    refs = pd.DataFrame(
+        [{"kind": k, "seed": s, "object_acc": v, "aug_r2": v} for k, v in (("untrained", 0.3), ("pixels", 0.2))
+         for s in range(3)]
+    )  # fmt: skip
+    line = order.levels_line(t, reference_summary(refs, ["object_acc", "aug_r2"]))
+    assert f"op order, object_acc {level}-{level}" in line and f"jitter order, object_acc {level}-{level}" in line
+    best = "object_acc 0.300 (the untrained encoder); aug_r2 0.300 (the untrained encoder)."
+    assert line.endswith(f"The best no-learning reference: {best}")
+    assert "best no-learning" not in order.levels_line(t, None)
+
+
 def test_the_controls_aug_r2_change_splits_into_the_swapped_ops_own_targets_and_the_rest():
     def trials(own: float, other: float) -> pd.DataFrame:
         t = _orders(6, np.random.default_rng(4), control_effect=0.0)
@@ -165,7 +179,7 @@ def test_the_controls_aug_r2_change_splits_into_the_swapped_ops_own_targets_and_
         return t.assign(aug_r2=t[["aug_r2/crop_x", "aug_r2/rotation_angle", "aug_r2/blur_sigma"]].mean(axis=1))
 
     t = trials(own=0.3, other=-0.03)
-    (rotation,) = [s for s in order_verdicts.aug_r2_shares(t) if s["swapped"] == "crop and rotation"]
+    (rotation,) = [s for s in order_verdicts.aug_r2_shares(t) if s["swapped"] == "crop / rotation"]
     assert rotation["targets"] == 3 and rotation["aug_r2"] == pytest.approx(rotation["own"] + rotation["other"])
     assert rotation["own"] == pytest.approx(0.1, abs=0.01) and rotation["other"] == pytest.approx(-0.01, abs=0.01)
     table = order_verdicts.judged(t)
@@ -512,6 +526,29 @@ def test_every_report_with_controls_hands_them_to_its_seeds_plan(report):
     plan = next(x for x in module.verdict(trials, reference_summary(controls.assign(**{metric: -0.9}), [metric]))
                 if "Seeds to decide" in x)  # fmt: skip
     assert "shortcut warning" not in plan
+
+
+def test_the_removal_verdict_names_levels_near_a_control_and_the_ops_it_never_trained_with():
+    rng = np.random.default_rng(7)
+    ops = {"all ops": ("none", None, "jitter>blur"), "without blur": ("one op", "blur", "jitter")}
+    level = {"all ops": 0.12, "without blur": 0.30}  # 0.07 and 0.25 above a control at 0.05
+    trials = pd.DataFrame(
+        [
+            {"condition": c, "removal": ops[c][0], "removed_op": ops[c][1], "aug_order": ops[c][2], "alpha": a,
+             "seed": s, "rot_r2": level[c] + rng.normal(0, 0.005)}
+            for c in ops for a in (0.0, 1.0) for s in range(4)
+        ]
+    )  # fmt: skip
+    controls = pd.DataFrame([{"kind": "colour", "seed": s, "rot_r2": 0.05} for s in range(4)])
+    said = "\n".join(removal.verdict(trials, reference_summary(controls, ["rot_r2"])))
+    near = next(x for x in said.split("\n") if x.startswith("Within twice the 0.05 shortcut margin"))
+    assert "rot_r2: all ops 0.12" in near and "(+0.07" in near and "without blur" not in near
+    assert (
+        "The preset's synthetic ops: jitter, blur. Not in it, so untested here: crop, flip, grayscale, rotation."
+        in said
+    )
+    far = "\n".join(removal.verdict(trials, reference_summary(controls.assign(rot_r2=-0.5), ["rot_r2"])))
+    assert "shortcut margin" not in far
 
 
 def test_a_claim_with_no_gain_or_a_loss_is_contradicted_and_only_a_gain_reproduces_it():
