@@ -120,7 +120,14 @@ def commutation_line(t: pd.DataFrame, comm: pd.DataFrame) -> str | None:
     )
     if len(jit):
         line += f"; jitter's sub-ops differ by at most {jit.as_configured.max():.2e}"
-    return line + ", so orders can only change the images where such pairs swap."
+    line += ", so orders can only change the images where such pairs swap."
+    if "precision_ran" in t and t.precision_ran.eq("bf16").all():
+        line += (
+            f" The models trained in bf16 autocast, whose first convolution reads a pixel value in [0.25, 1) in "
+            f"bf16's steps there ({2**-9:.1e} to {2**-8:.1e}): mean differences near or below a step largely "
+            "round away before the encoder sees them, so these verdicts are bf16's and do not speak for fp32."
+        )
+    return line
 
 
 def analyse(
@@ -251,6 +258,8 @@ def levels_line(t: pd.DataFrame, refs: pd.DataFrame | None) -> str:
     for kind, group in groups(t).items():
         means = group.groupby("condition")[[m for m in KEY_METRICS if m in group]].mean()
         cells += [f"{kind}, {m} {means[m].min():.3f}-{means[m].max():.3f}" for m in means if means[m].notna().any()]
+    drawn = t[t.order_kind == RANDOM]
+    cells += [f"jitter order per sample, {m} {drawn[m].mean():.3f}" for m in KEY_METRICS if m in drawn and len(drawn)]
     if not cells:
         return ""
     controls = [(m, nearest_control(refs, m)) for m in KEY_METRICS]

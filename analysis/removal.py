@@ -21,7 +21,7 @@ from analysis import families
 from analysis.families import PRIMARY, SECONDARY, Comparison
 from analysis.fmt import with_ci
 from analysis.plots import METRICS, plot_conditions, present
-from analysis.references import SHORTCUT_MARGIN, matched_everywhere, near_controls, reference_lines
+from analysis.references import SHORTCUT_MARGIN, config_of, matched_everywhere, near_controls, reference_lines
 from analysis.stats import summarise
 from ciper.choices import AUGMENTATIONS
 
@@ -186,7 +186,39 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
             "",
         ]
     out += [f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report.", ""]
-    return out + [untested(trials)]
+    out += [untested(trials)]
+    return out + (["", line] if (line := reweighting(trials)) else [])
+
+
+def pose_shares(trials: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """{condition: (target groups of the time pairs' pose change, all target groups)} at the main
+    alpha: loss_pred is the mean over the groups (ciper.model), so removing an op re-weights the rest."""
+    from ciper.datasets import load_dataset
+    from ciper.model import target_groups
+
+    rows = trials[trials.alpha == main_alpha(trials)].drop_duplicates("condition")
+    if rows.empty or "dataset" not in rows:
+        return {}
+    data = load_dataset(config_of(rows.iloc[0]))  # every condition reads the same data; only its ops differ
+    out = {}
+    for _, r in rows.iterrows():
+        groups = target_groups(config_of(r), data)
+        out[r.condition] = (sum(g.startswith("pose") for g in groups), len(groups))
+    return out
+
+
+def reweighting(trials: pd.DataFrame) -> str:
+    """What removing an op does to the prediction loss's weights at the main alpha (pose_shares)."""
+    shares = pose_shares(trials)
+    if not shares or not any(pose for pose, _ in shares.values()):
+        return ""
+    cells = ", ".join(f"{cond} {pose} of {n}" for cond, (pose, n) in shares.items())
+    return (
+        f"At alpha = {main_alpha(trials):g}, loss_pred is the mean over its target groups, so removing an op "
+        f"weights the others more: the time pairs' pose change (from pose labels) is {cells} groups. A change at "
+        "this alpha, on pose_r2 and rot_r2 above all, mixes removing the op with weighting the supervised pose "
+        "targets more; at alpha = 0 (secondary) there is no prediction loss and no such confound."
+    )
 
 
 def untested(trials: pd.DataFrame) -> str:

@@ -35,9 +35,9 @@ Seeds: 11. With the paired object_acc SD of 0.020 (alpha 1 - 0 in the alpha stud
     friedman_test), so 3 seeds do not stop them returning 'differs': orders ranked alike in every seed
     give the exact p = 1/24^2 = 0.0017 over 4 orders, and over 6 a Monte Carlo p near 1e-5 (the exact
     1/720^2 is below its resolution), both below Holm's first threshold over 6, 0.0083
-    (analysis.stats.friedman_floor). The positive control's expected
-    effect of 0.05 (its ops fail to commute 10 to 20 times more than any op-order pair) needs
-    seeds_for_power(0.020, 0.05) = 4 for 80 % power.
+    (analysis.stats.friedman_floor). The positive control's expected effect of 0.05 (its ops
+    fail to commute 11 to 14 times more than any op-order pair as configured, 14 to 19 times with
+    both ops applied) needs seeds_for_power(0.020, 0.05) = 4 for 80 % power.
     The committed run (docs/findings/aug_order) has the 11 seeds. It measured larger SDs than the
     0.020 assumed here (0.024 and 0.027 for the noisiest op and jitter order on object_acc), at which
     the noisiest order alone needs 15 and 18 seeds were every true shift 0 (its report's seeds plan):

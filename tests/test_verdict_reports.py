@@ -168,6 +168,22 @@ def test_the_order_levels_sit_beside_the_best_no_learning_reference():
     assert "best no-learning" not in order.levels_line(t, None)
 
 
+def test_the_commutation_line_says_bf16_rounds_differences_near_its_step():
+    t = _orders(2, np.random.default_rng(3))
+    comm = pd.DataFrame(
+        [
+            {"pair": "crop / jitter", "as_configured": 3e-3},
+            {"pair": "crop / rotation", "as_configured": 4e-2},  # the control's ops: not among the op orders'
+            {"pair": "jitter.brightness / jitter.hue", "as_configured": 5e-4},
+        ]
+    )
+    fp32 = order.commutation_line(t.assign(precision_ran="fp32"), comm)
+    assert fp32.startswith("Among the op orders' ops, the pair that least commutes here is crop / jitter (3.00e-03")
+    assert "at most 5.00e-04" in fp32 and "bf16" not in fp32
+    bf16 = order.commutation_line(t.assign(precision_ran="bf16"), comm)
+    assert bf16.startswith(fp32) and "steps there (2.0e-03 to 3.9e-03)" in bf16 and "do not speak for fp32" in bf16
+
+
 def test_the_controls_aug_r2_change_splits_into_the_swapped_ops_own_targets_and_the_rest():
     def trials(own: float, other: float) -> pd.DataFrame:
         t = _orders(6, np.random.default_rng(4), control_effect=0.0)
@@ -549,6 +565,29 @@ def test_the_removal_verdict_names_levels_near_a_control_and_the_ops_it_never_tr
     )
     far = "\n".join(removal.verdict(trials, reference_summary(controls.assign(rot_r2=-0.5), ["rot_r2"])))
     assert "shortcut margin" not in far
+
+
+def test_the_removal_verdict_says_how_removing_an_op_reweights_the_prediction_loss():
+    from ciper.config import preset
+
+    base = {k: ">".join(v) if isinstance(v, list) else v for k, v in preset("smoke").to_dict().items()}
+    conditions = {
+        "all ops": ("none", None, "jitter>grayscale>blur", "time+synthetic"),
+        "without blur": ("one op", "blur", "jitter>grayscale", "time+synthetic"),
+        "no synthetic ops": ("synthetic ops", None, "jitter>grayscale>blur", "time"),
+    }
+    trials = pd.DataFrame(
+        [
+            {**base, "condition": c, "removal": r, "removed_op": op, "aug_order": order, "pairs": pairs,
+             "alpha": a, "seed": s, "object_acc": 0.5 + 0.01 * s}
+            for c, (r, op, order, pairs) in conditions.items() for a in (0.0, 1.0) for s in range(3)
+        ]
+    )  # fmt: skip
+    # the smoke world's time pairs give two pose groups (the 3D turn and the rest), each op one more
+    assert removal.pose_shares(trials) == {"all ops": (2, 5), "without blur": (2, 4), "no synthetic ops": (2, 2)}
+    said = "\n".join(removal.verdict(trials))
+    assert "is all ops 2 of 5, without blur 2 of 4, no synthetic ops 2 of 2 groups" in said
+    assert removal.reweighting(trials.assign(pairs="synthetic")) == ""  # no time pairs: no pose targets to re-weight
 
 
 def test_a_claim_with_no_gain_or_a_loss_is_contradicted_and_only_a_gain_reproduces_it():
