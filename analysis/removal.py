@@ -9,6 +9,10 @@ aug_r2 is measured over the ops it trains with, so the values are not comparable
 Primary contrasts (Holm within them): each op removed against all ops for CIPER
 (alpha = 1, else the largest alpha) on object_acc, pose_r2 and rot_r2. Secondary
 (Benjamini-Hochberg): the other metrics, time pairs alone, and alpha = 0.
+
+loss_pred is the mean over its target groups (ciper.model), so at alpha > 0 removing an op also
+weights the remaining groups, the time pairs' pose targets included, more (`reweighting` says by
+how much); alpha = 0 has no such confound.
 """
 
 from __future__ import annotations
@@ -186,8 +190,8 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
             "",
         ]
     out += [f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report.", ""]
-    out += [untested(trials)]
-    return out + (["", line] if (line := reweighting(trials)) else [])
+    out += [line for text in (untested(trials), reweighting(trials)) if text for line in (text, "")]
+    return out[:-1]
 
 
 def pose_shares(trials: pd.DataFrame) -> dict[str, tuple[int, int]]:
@@ -225,7 +229,9 @@ def untested(trials: pd.DataFrame) -> str:
     """The ops the study trained with (the baseline's aug_order, which the preset decides) and the
     platform's others, which it never trained with: it says nothing about those."""
     base = trials[trials.removal == NOTHING]
-    used = str(base.aug_order.iloc[0]).split(">") if len(base) and "aug_order" in base else []
+    if base.empty or "aug_order" not in base:
+        return ""
+    used = [op for op in str(base.aug_order.iloc[0]).split(">") if op]
     never = [op for op in AUGMENTATIONS if op not in used]
     line = f"The preset's synthetic ops: {', '.join(used) or 'none'}."
     if never:

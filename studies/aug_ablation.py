@@ -11,7 +11,9 @@ Measured: all metrics; the report gives, for each op, the paired change when it
     lowers and the one whose removal raises each metric most. Primary contrasts
     (analysis/removal.py, Holm within them): each op removed against all ops for CIPER
     (alpha = 1) on object_acc, pose_r2 and rot_r2; time pairs alone, alpha = 0 and the
-    other metrics are secondary (Benjamini-Hochberg).
+    other metrics are secondary (Benjamini-Hochberg). loss_pred is the mean over its target
+    groups, so at alpha = 1 removing an op also weights the rest, the time pairs' pose targets
+    included, more: the alpha = 0 contrasts are the ones free of that (no arm keeps the weights fixed).
 Margins: ±0.02 accuracy, ±0.03 R² (as the alpha study: its alpha = 0 and 1 trials are
     this study's 'all ops').
 Seeds: 10. SDs of the paired changes of the primaries over an earlier 3-seed run (fp32): object_acc
