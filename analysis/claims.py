@@ -217,7 +217,7 @@ def axis_note(trials: pd.DataFrame) -> tuple[str, str]:
 
 
 def failed_probe(trials: pd.DataFrame, metric: str) -> str:
-    """Why an R² read-out carries nothing here, where every trained model of the contrast scores below
+    """Why an R² read-out carries nothing here, where both arms of the contrast (alpha 0 and 1) score below
     FAILED_PROBE (predictions far worse than the mean), else ''."""
     done, _ = split_references(trials)
     if "r2" not in metric or metric not in done:
@@ -226,7 +226,7 @@ def failed_probe(trials: pd.DataFrame, metric: str) -> str:
     if sides.empty or not (sides < FAILED_PROBE).all():
         return ""
     return (
-        f"the probe fails: every trained model's R² is below {FAILED_PROBE} ({sides.min():.3f} to "
+        f"the probe fails: both arms' R² (alpha 0 and 1) are below {FAILED_PROBE} ({sides.min():.3f} to "
         f"{sides.max():.3f}), worse than predicting the mean"
     )
 

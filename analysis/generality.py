@@ -99,13 +99,19 @@ def alpha_table(studies: dict[str, tuple[pd.DataFrame, dict | None]], explorator
         for key in found:
             r = verdicts[key]
             row[headings[key]] = (
-                "-" if r is None else f"{with_ci(r['diff'], r.lo, r.hi, signed=True)}, n={r.n}, {r.verdict}"
+                "-" if r is None else f"{with_ci(r['diff'], r.lo, r.hi, signed=True)}, {_n(r)}, {r.verdict}"
             )
         row["the first study's verdict elsewhere"] = "; ".join(
             f"{key}: {holds(verdicts[first], verdicts[key], key in exploratory)}" for key in found if key != first
         )
         rows.append(row)
     return [pd.DataFrame(rows).to_markdown(index=False), ""]
+
+
+def _n(r: pd.Series) -> str:
+    """n as the test counts it: the worlds of a world-random contrast (with its blocks), else the pairs."""
+    units = r.get("units")
+    return f"n={int(units)} worlds ({r.n} blocks)" if units is not None and units == units else f"n={r.n}"
 
 
 def _one(table: pd.DataFrame, metric: str):

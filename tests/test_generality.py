@@ -42,6 +42,7 @@ def test_the_alpha_table_sets_each_studys_verdict_beside_the_first():
     (pose,) = [line for line in lines if "| pose_r2" in line]
     (rot,) = [line for line in lines if "| rot_r2" in line]
     assert "n=10, differs" in pose and "w: differs there too, same sign" in pose
+    assert "n=3 worlds (12 blocks), differs" in pose  # a world-random contrast counts its worlds, as its test does
     assert "w: the opposite differs there" in rot
     # world 0's seeds 0-3 of the second study are the first study's runs (same config and seed), and it says so
     assert "`w` (3 worlds, world random, 12 epochs; 8 of its 24 runs repeat a's config and seed)" in table

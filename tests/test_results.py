@@ -187,6 +187,19 @@ def test_the_budget_contrasts_in_the_readme_recompute_from_the_committed_trials(
         by_seed = ciper.pivot_table(index="seed", columns="alpha", values=metric)
         mean, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
         assert f"{metric.split('/')[-1]} {mean:+.3f} [{lo:+.3f}, {hi:+.3f}]" in readme, metric
+    # the change from 12 epochs (the alpha study's same seeds), paired by seed
+    short, _ = load_results(RESULTS)
+    short = short[short.method == "ciper"]
+
+    def gain(t, metric):
+        by_seed = t.pivot_table(index="seed", columns="alpha", values=metric)
+        return by_seed[1.0] - by_seed[0.0]
+
+    changes = []
+    for metric in ("pose_r2", "rot_r2", "object_acc"):
+        long = gain(ciper, metric)
+        changes.append("{:+.3f} [{:+.3f}, {:+.3f}]".format(*mean_ci(long - gain(short, metric).loc[long.index])))
+    assert f"they are {changes[0]}, {changes[1]} and {changes[2]})" in readme
 
 
 def test_the_world_x_alpha_interaction_in_the_readme_recomputes_from_the_committed_trials():
@@ -228,6 +241,11 @@ def test_the_structure_contrasts_in_the_readme_recompute_from_the_committed_stru
     assert f"takes {sizes[0.0]:.0f} (alpha 0) and {sizes[1.0]:.0f} (alpha 1) of h's 128 dimensions" in readme
     below = -trials.groupby("alpha")["object_acc[pose removed - random]"].mean()
     assert f"objects then read {below[0.0]:.3f} and {below[1.0]:.3f} below removing" in readme
+    by_seed = trials.pivot_table(index="seed", columns="alpha", values="removed_directions")
+    mean, lo, hi = mean_ci(by_seed[1.0] - by_seed[0.0])
+    pose_only = supervised.removed_directions.mean()
+    assert f"the pose-supervised encoder needs {pose_only:.0f} ({supervised.seed.nunique()} seeds)" in readme
+    assert f"CIPER {sizes[1.0]:.0f} ({mean:+.1f} [{lo:+.1f}, {hi:+.1f}], paired, unadjusted)" in readme
 
 
 def test_the_removal_contrasts_in_the_readme_recompute_from_the_committed_trials():

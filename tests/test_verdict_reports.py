@@ -741,7 +741,7 @@ def test_a_failed_probe_and_an_insensitive_measure_are_untestable_and_the_pose_c
     ]  # fmt: skip
     trials = pd.DataFrame(rows)
     (pose,) = [line for line in claims.alpha_claims(claims.alpha_verdicts(trials), trials) if "pose_r2" in line]
-    assert "**untestable here**: the probe fails: every trained model's R² is below -0.5" in pose
+    assert "**untestable here**: the probe fails: both arms' R² (alpha 0 and 1) are below -0.5" in pose
     structure = pd.DataFrame(
         [{"alpha": a, "seed": s, "pose_r2[E]": 0.40, "pose_r2[E_perp]": 0.40 - 0.001 * s} for s in range(4)
          for a in (0.0, 1.0)]
