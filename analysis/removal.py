@@ -190,7 +190,9 @@ def verdict(trials: pd.DataFrame, refs: pd.DataFrame | None = None, margins=None
             "",
         ]
     out += [f"Secondary (Benjamini-Hochberg): {families.summary(table)}; the list is in the report.", ""]
-    out += [line for text in (untested(trials), reweighting(trials)) if text for line in (text, "")]
+    for text in (untested(trials), reweighting(trials)):
+        if text:
+            out += [text, ""]
     return out[:-1]
 
 
