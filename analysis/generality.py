@@ -15,6 +15,7 @@ from analysis import claims
 from analysis.fmt import with_ci
 from analysis.references import split_references
 from analysis.shared import shared_runs
+from analysis.verdicts import format_n
 
 CONTRAST = "alpha = 1 vs 0"  # the contrast every study of the alpha table runs
 METRICS = ("object_acc", "pose_r2", "rot_r2")  # its primaries in every one of them
@@ -99,19 +100,15 @@ def alpha_table(studies: dict[str, tuple[pd.DataFrame, dict | None]], explorator
         for key in found:
             r = verdicts[key]
             row[headings[key]] = (
-                "-" if r is None else f"{with_ci(r['diff'], r.lo, r.hi, signed=True)}, {_n(r)}, {r.verdict}"
+                "-"
+                if r is None
+                else f"{with_ci(r['diff'], r.lo, r.hi, signed=True)}, {format_n(r.n, r.get('units'))}, {r.verdict}"
             )
         row["the first study's verdict elsewhere"] = "; ".join(
             f"{key}: {holds(verdicts[first], verdicts[key], key in exploratory)}" for key in found if key != first
         )
         rows.append(row)
     return [pd.DataFrame(rows).to_markdown(index=False), ""]
-
-
-def _n(r: pd.Series) -> str:
-    """n as the test counts it: the worlds of a world-random contrast (with its blocks), else the pairs."""
-    units = r.get("units")
-    return f"n={int(units)} worlds ({r.n} blocks)" if units is not None and units == units else f"n={r.n}"
 
 
 def _one(table: pd.DataFrame, metric: str):

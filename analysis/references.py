@@ -155,6 +155,13 @@ def shortcut_flags(summary: pd.DataFrame, refs: pd.DataFrame | None, metrics: li
     return out
 
 
+def _against_controls(trained: pd.DataFrame, refs: pd.DataFrame, metrics) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """(the trained conditions' summary, the axes their controls vary along, the metrics both have)."""
+    metrics = [m for m in metrics if m in trained and trained[m].notna().any() and m in refs]
+    summary = summarise(trained, condition_keys(trained), metrics)
+    return summary, _control_axes(summary, refs), metrics
+
+
 def matched_everywhere(trained: pd.DataFrame, refs: pd.DataFrame | None) -> dict[str, str]:
     """{metric: which control}: the metrics on which a no-learning reference comes within
     SHORTCUT_MARGIN of, or beats, every trained condition (each against the controls of its own
@@ -162,9 +169,7 @@ def matched_everywhere(trained: pd.DataFrame, refs: pd.DataFrame | None) -> dict
     do not show learning there, so more seeds would not make it say what training adds."""
     if refs is None or refs.empty or trained.empty:
         return {}
-    metrics = [m for m in ALL_METRICS if m in trained and trained[m].notna().any() and m in refs]
-    summary = summarise(trained, condition_keys(trained), metrics)
-    axes = _control_axes(summary, refs)
+    summary, axes, metrics = _against_controls(trained, refs, ALL_METRICS)
     out = {}
     for m in metrics:
         reached = _reached(summary, refs, m, axes)
@@ -180,10 +185,8 @@ def near_controls(trained: pd.DataFrame, refs: pd.DataFrame | None, metrics) -> 
     a contrast there compares models that barely show learning, whatever its verdict."""
     if refs is None or refs.empty or trained.empty:
         return []
-    metrics = [m for m in metrics if m in trained and trained[m].notna().any() and m in refs]
+    summary, axes, metrics = _against_controls(trained, refs, metrics)
     keys = condition_keys(trained)
-    summary = summarise(trained, keys, metrics)
-    axes = _control_axes(summary, refs)
     name = (lambda r: str(r["condition"])) if "condition" in keys else (lambda r: " ".join(f"{k} {r[k]}" for k in keys))
     out = []
     for m in metrics:

@@ -131,13 +131,17 @@ def format_p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.2g}"
 
 
+def format_n(n: int, units=None) -> str:
+    """n as the test counts it: 'n=10' pairs, or a world-random contrast's 'n=3 worlds (12 blocks)'."""
+    return f"n={int(units)} worlds ({n} blocks)" if not _missing(units) else f"n={n}"
+
+
 def format_verdict(v: Verdict, digits: int = 3, units=None) -> str:
     """One sentence fragment: '+0.031 [+0.012, +0.050], n=10, p_holm=0.004: differs'; with `units`
     (worlds, the replicates of a world-random contrast) 'n=3 worlds (12 blocks)'."""
     num = lambda x: f"{x:+.{digits}f}"
     ci = "[no interval]" if _missing(v.lo) or _missing(v.hi) else f"[{num(v.lo)}, {num(v.hi)}]"
-    n = f"n={int(units)} worlds ({v.n} blocks)" if not _missing(units) else f"n={v.n}"
-    parts = [f"{num(v.diff)} {ci}", n]
+    parts = [f"{num(v.diff)} {ci}", format_n(v.n, units)]
     if v.n >= 2:
         parts.append(f"p_{v.method}={format_p(v.p_adj)}")
         if not _missing(v.margin):
